@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { Server as SocketServer } from 'socket.io';
+import { resolveJwtSecret } from './auth/jwt-secret.ts';
+import type { Config } from './config/schema.ts';
+import { projectRoot } from './config/load.ts';
+import { healthRoutes } from './health/routes.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import type { Logger } from './logging/logger.ts';
+import { resolveAnnouncedAddress } from './media/announced-address.ts';
+import { WorkerPool } from './media/worker-pool.ts';
+import { openStorage, type Storage } from './storage/database.ts';
+
+export interface App {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly pool: WorkerPool;
+  readonly io: SocketServer;
+  readonly announcedAddress: string;
+  readonly jwtSecret: string;
+  /** Base URL the server is reachable at (publicUrl, else derived from the bound address). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts storage, the mediasoup worker pool and the HTTP + socket.io server. */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ kind: storage.kind, location: storage.location }, 'storage ready');
+
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.create(
+      {
+        count: config.mediasoup.workers,
+        rtcMinPort: config.mediasoup.rtcMinPort,
+        rtcMaxPort: config.mediasoup.rtcMaxPort,
+        logLevel: config.mediasoup.logLevel,
+      },
+      logger,
+    );
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
+
+  const web = express();
+  web.disable('x-powered-by');
+  web.set('trust proxy', 'loopback');
+  web.use(express.json({ limit: '100kb' }));
+  web.use(healthRoutes({ storage, pool }));
+  const clientDist = path.join(projectRoot, 'dist', 'client');
+  if (existsSync(clientDist)) web.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
+  web.use(notFound);
+  web.use(errorHandler(logger));
+
+  const tls = config.http.tlsCert && config.http.tlsKey
+    ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
+    : null;
+  const server = tls ? https.createServer(tls, web) : http.createServer(web);
+  const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const shownHost = bound.address === '0.0.0.0' || bound.address === '::' ? 'localhost' : bound.address;
+  const url = config.http.publicUrl?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://${shownHost}:${bound.port}`;
+  logger.info({ url, announcedAddress }, 'http server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config, storage, pool, io, announcedAddress, jwtSecret, url,
+    close() {
+      closing ??= (async () => {
+        io.close();
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        pool.close();
+        await storage.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

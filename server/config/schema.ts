@@ -1,0 +1,87 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
+const nullablePath = z.string().min(1).nullable();
+
+export const configSchema = z
+  .object({
+    http: z.strictObject({
+      host: z.string().min(1),
+      port: port.or(z.literal(0)),
+      tlsCert: nullablePath,
+      tlsKey: nullablePath,
+      /** Base URL printed in join links; derived from host/port when null. */
+      publicUrl: z.url().nullable(),
+    }),
+    mediasoup: z.strictObject({
+      listenIp: ipAddress,
+      /** Address (IP or host name) given to browsers in ICE candidates; auto-detected when null. */
+      announcedAddress: z.string().min(1).nullable(),
+      rtcMinPort: port,
+      rtcMaxPort: port,
+      /** 0 means one worker per CPU core. */
+      workers: z.number().int().min(0).max(256),
+      logLevel: z.enum(['debug', 'warn', 'error', 'none']),
+    }),
+    recordingsDir: z.string().min(1),
+    dataDir: z.string().min(1),
+    /** null: embedded SQLite under dataDir; postgres://… : PostgreSQL. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .nullable(),
+    /** null: live state in memory (single node); redis://… : shared live state. */
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .nullable(),
+    /** null: generated once and kept in dataDir (refused when NODE_ENV=production). */
+    jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
+    ffmpegPath: z.string().min(1),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.mediasoup.rtcMinPort > c.mediasoup.rtcMaxPort) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mediasoup', 'rtcMaxPort'],
+        message: 'must be >= mediasoup.rtcMinPort',
+      });
+    }
+    if ((c.http.tlsCert === null) !== (c.http.tlsKey === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', c.http.tlsCert === null ? 'tlsCert' : 'tlsKey'],
+        message: 'http.tlsCert and http.tlsKey must be given together',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+type EnvKind = 'string' | 'int' | 'nullable-string';
+
+/** Environment variable → config key. One place, also rendered in the README's table. */
+export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKind }> = [
+  { env: 'HTTP_HOST', key: 'http.host', kind: 'string' },
+  { env: 'PORT', key: 'http.port', kind: 'int' },
+  { env: 'TLS_CERT', key: 'http.tlsCert', kind: 'nullable-string' },
+  { env: 'TLS_KEY', key: 'http.tlsKey', kind: 'nullable-string' },
+  { env: 'PUBLIC_URL', key: 'http.publicUrl', kind: 'nullable-string' },
+  { env: 'MEDIASOUP_LISTEN_IP', key: 'mediasoup.listenIp', kind: 'string' },
+  { env: 'MEDIASOUP_ANNOUNCED_ADDRESS', key: 'mediasoup.announcedAddress', kind: 'nullable-string' },
+  { env: 'RTC_MIN_PORT', key: 'mediasoup.rtcMinPort', kind: 'int' },
+  { env: 'RTC_MAX_PORT', key: 'mediasoup.rtcMaxPort', kind: 'int' },
+  { env: 'MEDIASOUP_WORKERS', key: 'mediasoup.workers', kind: 'int' },
+  { env: 'MEDIASOUP_LOG_LEVEL', key: 'mediasoup.logLevel', kind: 'string' },
+  { env: 'RECORDINGS_DIR', key: 'recordingsDir', kind: 'string' },
+  { env: 'DATA_DIR', key: 'dataDir', kind: 'string' },
+  { env: 'DATABASE_URL', key: 'databaseUrl', kind: 'nullable-string' },
+  { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },
+  { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
+  { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
+  { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
+];

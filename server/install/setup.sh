@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# npm run setup: everything a fresh Debian/Ubuntu machine needs, online or offline.
+#   1. system packages (mediasoup worker build deps, ffmpeg, chromium for the browser tests),
+#      installed with apt when running as root, otherwise the exact command is printed;
+#   2. node packages (npm ci), which runs the project's postinstall: the mediasoup worker
+#      (upstream prebuilt, else built from the npm tarball against system libraries, cached);
+#   3. the client pages (vite build).
+# SKIP_APT=1 skips step 1 (packages installed by other means).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+APT_PKGS=(g++ make python3 pkg-config meson ninja-build flatbuffers-compiler libflatbuffers-dev
+          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium)
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ] && [ -z "${SKIP_APT:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "[setup] installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "[setup] missing system packages; run as root:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Stop mediasoup's own postinstall (it downloads, then pip-installs a toolchain); the project's
+# postinstall installs the worker instead. Older npm ignores package.json allowScripts.
+export MEDIASOUP_WORKER_BIN=skip
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+unset MEDIASOUP_WORKER_BIN
+
+npm run build:client
+echo "[setup] done. Start the server with: npm start"

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_facilities_and_audit.ts';
+
+/** Append new migrations here; names sort in the order they run. Never edit a released one. */
+export const migrations: Record<string, Migration> = {
+  '0001_facilities_and_audit': m0001,
+};

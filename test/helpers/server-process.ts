@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../server/config/load.ts';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  dataDir: string;
+  /** Every structured log line so far. */
+  logs: Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+let nextRtcBase = 43000 + (process.pid % 20) * 200;
+
+/**
+ * Runs the real server (`node --import tsx server/main.ts`) on loopback with a fresh data dir
+ * and a free HTTP port; resolves once it logs the URL it listens on.
+ */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'kv-server-'));
+  const rtcMin = nextRtcBase;
+  nextRtcBase += 200;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      HTTP_HOST: '127.0.0.1',
+      PORT: '0',
+      MEDIASOUP_LISTEN_IP: '127.0.0.1',
+      MEDIASOUP_WORKERS: '1',
+      RTC_MIN_PORT: String(rtcMin),
+      RTC_MAX_PORT: String(rtcMin + 199),
+      DATA_DIR: dataDir,
+      RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (entry.msg === 'http server listening') {
+            clearTimeout(timer);
+            resolve(String(entry.url));
+          }
+        } catch {
+          /* non-JSON output is ignored */
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+  return {
+    child, url, dataDir, logs,
+    stop(signal = 'SIGTERM') {
+      const t0 = Date.now();
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve({ code: child.exitCode, ms: 0 });
+        child.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
+        child.kill(signal);
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStorage, type Storage } from '../../server/storage/database.ts';
+import { freshPostgresSchema } from './postgres.ts';
+
+export interface StorageFixture {
+  kind: 'sqlite' | 'postgres';
+  /** Opens (or re-opens, to prove durability) the same database. */
+  open(): Promise<Storage>;
+  dispose(): Promise<void>;
+}
+
+/** Both durable stores: every storage-backed test runs against each. */
+export const storageKinds = ['sqlite', 'postgres'] as const;
+
+export async function storageFixture(kind: 'sqlite' | 'postgres'): Promise<StorageFixture> {
+  if (kind === 'sqlite') {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-sqlite-'));
+    return {
+      kind,
+      open: () => openStorage({ databaseUrl: null, dataDir }),
+      async dispose() {
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = await freshPostgresSchema();
+  return {
+    kind,
+    open: () => openStorage({ databaseUrl: schema.url, dataDir: os.tmpdir() }),
+    dispose: () => schema.drop(),
+  };
+}
