@@ -6,6 +6,8 @@ import path from 'node:path';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { resolveJwtSecret } from './auth/jwt-secret.ts';
+import { TokenService } from './auth/tokens.ts';
+import type { AppContext } from './context.ts';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -13,15 +15,16 @@ import { errorHandler, notFound } from './http/errors.ts';
 import type { Logger } from './logging/logger.ts';
 import { resolveAnnouncedAddress } from './media/announced-address.ts';
 import { WorkerPool } from './media/worker-pool.ts';
+import { officerAuthRoutes } from './officers/routes.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 
 export interface App {
+  readonly ctx: AppContext;
   readonly config: Config;
   readonly storage: Storage;
   readonly pool: WorkerPool;
   readonly io: SocketServer;
   readonly announcedAddress: string;
-  readonly jwtSecret: string;
   /** Base URL the server is reachable at (publicUrl, else derived from the bound address). */
   readonly url: string;
   close(): Promise<void>;
@@ -49,12 +52,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     throw err;
   }
   const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
+  let url = '';
+  const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), publicUrl: () => url };
 
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', 'loopback');
   web.use(express.json({ limit: '100kb' }));
   web.use(healthRoutes({ storage, pool }));
+  web.use('/api', officerAuthRoutes(ctx));
   const clientDist = path.join(projectRoot, 'dist', 'client');
   if (existsSync(clientDist)) web.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
   web.use(notFound);
@@ -75,12 +81,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   });
   const bound = server.address() as AddressInfo;
   const shownHost = bound.address === '0.0.0.0' || bound.address === '::' ? 'localhost' : bound.address;
-  const url = config.http.publicUrl?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://${shownHost}:${bound.port}`;
+  url = config.http.publicUrl?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://${shownHost}:${bound.port}`;
   logger.info({ url, announcedAddress }, 'http server listening');
 
   let closing: Promise<void> | undefined;
   return {
-    config, storage, pool, io, announcedAddress, jwtSecret, url,
+    ctx, config, storage, pool, io, announcedAddress, url,
     close() {
       closing ??= (async () => {
         io.close();

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_facilities_and_audit.ts';
+import * as m0002 from './0002_visits_domain.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
   '0001_facilities_and_audit': m0001,
+  '0002_visits_domain': m0002,
 };

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+
+const ISSUER = 'kunjungan-video';
+const ALGORITHM = 'HS256';
+
+/** Officer session: one facility, short-lived. */
+const officerClaims = z.object({
+  kind: z.literal('officer'),
+  sub: z.string().min(1),
+  role: z.enum(['officer', 'supervisor', 'admin']),
+  fac: z.string().min(1),
+});
+/** Family join link: one visitor of one visit, valid from 10 min before the start to the end. */
+const joinClaims = z.object({
+  kind: z.literal('join'),
+  sub: z.string().min(1),
+  visit: z.string().min(1),
+  jti: z.string().min(1),
+});
+/** Booth device: one enrolled device of one booth; revocable through booth_devices.revoked_at. */
+const boothClaims = z.object({
+  kind: z.literal('booth'),
+  sub: z.string().min(1),
+  booth: z.string().min(1),
+  fac: z.string().min(1),
+});
+
+export type OfficerClaims = z.infer<typeof officerClaims>;
+export type JoinClaims = z.infer<typeof joinClaims>;
+export type BoothClaims = z.infer<typeof boothClaims>;
+
+const schemas = { officer: officerClaims, join: joinClaims, booth: boothClaims } as const;
+type Kind = keyof typeof schemas;
+type ClaimsOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
+
+/** Why a token was refused; the client maps each to a message in its language. */
+export type TokenProblem = 'missing' | 'expired' | 'not_yet_valid' | 'invalid';
+
+export class TokenError extends Error {
+  constructor(readonly problem: TokenProblem, message: string) {
+    super(message);
+  }
+}
+
+export const OFFICER_TOKEN_SECONDS = 60 * 60;
+export const BOOTH_TOKEN_SECONDS = 365 * 24 * 60 * 60;
+export const JOIN_EARLY_SECONDS = 10 * 60;
+
+export class TokenService {
+  readonly #secret: string;
+
+  constructor(secret: string) {
+    this.#secret = secret;
+  }
+
+  #sign(claims: object, kind: Kind, options: { expiresAt: number; notBefore?: number }): string {
+    const now = Math.floor(Date.now() / 1000);
+    return jwt.sign({ ...claims, iat: now, exp: options.expiresAt, ...(options.notBefore ? { nbf: options.notBefore } : {}) }, this.#secret, {
+      algorithm: ALGORITHM,
+      issuer: ISSUER,
+      audience: kind,
+    });
+  }
+
+  signOfficer(claims: Omit<OfficerClaims, 'kind'>): { token: string; expiresAt: Date } {
+    const exp = Math.floor(Date.now() / 1000) + OFFICER_TOKEN_SECONDS;
+    return { token: this.#sign({ ...claims, kind: 'officer' }, 'officer', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
+  }
+
+  signJoin(visitorId: string, visit: { id: string; scheduledStart: Date; durationSeconds: number }): string {
+    const start = Math.floor(visit.scheduledStart.getTime() / 1000);
+    return this.#sign({ kind: 'join', sub: visitorId, visit: visit.id, jti: randomUUID() }, 'join', {
+      notBefore: start - JOIN_EARLY_SECONDS,
+      expiresAt: start + visit.durationSeconds,
+    });
+  }
+
+  signBooth(deviceId: string, boothId: string, facilityId: string): string {
+    const exp = Math.floor(Date.now() / 1000) + BOOTH_TOKEN_SECONDS;
+    return this.#sign({ kind: 'booth', sub: deviceId, booth: boothId, fac: facilityId }, 'booth', { expiresAt: exp });
+  }
+
+  /** Verifies signature, issuer, audience, time window and claim shape. Throws TokenError. */
+  verify<K extends Kind>(kind: K, token: unknown): ClaimsOf<K> {
+    if (typeof token !== 'string' || token.length === 0) throw new TokenError('missing', 'no token given');
+    if (token.length > 4096) throw new TokenError('invalid', 'token too long');
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.#secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: kind });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new TokenError('expired', 'token expired');
+      if (err instanceof jwt.NotBeforeError) throw new TokenError('not_yet_valid', 'token not valid yet');
+      throw new TokenError('invalid', `token rejected: ${(err as Error).message}`);
+    }
+    const parsed = schemas[kind].safeParse(payload);
+    if (!parsed.success) throw new TokenError('invalid', 'token claims malformed');
+    return parsed.data as ClaimsOf<K>;
+  }
+}

@@ -1,0 +1,14 @@
+import type { Config } from './config/schema.ts';
+import type { Logger } from './logging/logger.ts';
+import type { TokenService } from './auth/tokens.ts';
+import type { Storage } from './storage/database.ts';
+
+/** What every capability's routes and services are built from. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  tokens: TokenService;
+  /** Base URL for links handed to people (join links, booth enrolment). */
+  publicUrl: () => string;
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/database.ts';
+import type { OfficerRole, OfficersTable } from '../storage/tables.ts';
+import { hashPassword } from './passwords.ts';
+
+export interface NewOfficer {
+  username: string;
+  displayName: string;
+  password: string;
+  role: OfficerRole;
+  facilityIds: string[];
+}
+
+export async function createOfficer(storage: Storage, input: NewOfficer): Promise<OfficersTable> {
+  const row: OfficersTable = {
+    id: randomUUID(),
+    username: input.username.toLowerCase(),
+    display_name: input.displayName,
+    password_hash: await hashPassword(input.password),
+    role: input.role,
+    disabled: 0,
+    created_at: new Date().toISOString(),
+  };
+  await storage.db.transaction().execute(async (trx) => {
+    await trx.insertInto('officers').values(row).execute();
+    if (input.facilityIds.length > 0) {
+      await trx.insertInto('officer_facilities').values(input.facilityIds.map((facility_id) => ({ officer_id: row.id, facility_id }))).execute();
+    }
+  });
+  return row;
+}
+
+export function findOfficerByUsername(storage: Storage, username: string): Promise<OfficersTable | undefined> {
+  return storage.db.selectFrom('officers').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
+}
+
+export async function officerFacilityIds(storage: Storage, officerId: string): Promise<string[]> {
+  const rows = await storage.db.selectFrom('officer_facilities').select('facility_id').where('officer_id', '=', officerId).execute();
+  return rows.map((r) => r.facility_id);
+}

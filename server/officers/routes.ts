@@ -1,0 +1,83 @@
+import { Router } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit-log.ts';
+import { officerOf, requireOfficer } from '../auth/require-officer.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseInput } from '../http/validate.ts';
+import { findOfficerByUsername, officerFacilityIds } from './officer-store.ts';
+import { timingDummyHash, verifyPassword } from './passwords.ts';
+
+const loginBody = z.strictObject({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+  facilityId: z.string().min(1).max(64).optional(),
+});
+
+/** POST /api/auth/login, POST /api/auth/refresh, GET /api/auth/me */
+export function officerAuthRoutes(ctx: AppContext): Router {
+  const router = Router();
+  // 10 failed attempts per username+address per 15 minutes.
+  const failures = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
+
+  async function facilitiesOf(officerId: string) {
+    const ids = await officerFacilityIds(ctx.storage, officerId);
+    if (ids.length === 0) return [];
+    return ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name']).where('id', 'in', ids).orderBy('code').execute();
+  }
+
+  router.post('/auth/login', async (req, res) => {
+    const body = parseInput(loginBody, req.body);
+    const limiterKey = `${body.username.toLowerCase()}|${req.ip}`;
+    const state = await failures.get(limiterKey);
+    if (state && state.consumedPoints >= 10) {
+      res.set('Retry-After', String(Math.ceil(state.msBeforeNext / 1000)));
+      throw new HttpError(429, 'too_many_attempts', 'too many failed logins, try again later');
+    }
+    const officer = await findOfficerByUsername(ctx.storage, body.username);
+    const ok = await verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password);
+    if (!officer || !ok || officer.disabled) {
+      await failures.penalty(limiterKey).catch((e: unknown) => {
+        if (!(e instanceof RateLimiterRes)) throw e;
+      });
+      await appendAudit(ctx.storage, { actorKind: 'public', actorId: req.ip ?? 'unknown', action: 'officer.login_failed', details: { username: body.username } });
+      throw new HttpError(401, 'bad_credentials', 'wrong username or password');
+    }
+    const facilities = await facilitiesOf(officer.id);
+    const facility = body.facilityId ? facilities.find((f) => f.id === body.facilityId) : facilities.length === 1 ? facilities[0] : undefined;
+    if (!facility) {
+      throw new HttpError(facilities.length === 0 ? 403 : 400, facilities.length === 0 ? 'no_facility' : 'choose_facility', 'choose one of your facilities', {
+        facilityId: facilities.map((f) => f.id),
+      });
+    }
+    await failures.delete(limiterKey);
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: officer.role, fac: facility.id });
+    await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.id, facilityId: facility.id, action: 'officer.login' });
+    res.json({
+      token,
+      expiresAt: expiresAt.toISOString(),
+      officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: officer.role },
+      facility,
+      facilities,
+    });
+  });
+
+  router.post('/auth/refresh', requireOfficer(ctx.tokens), async (req, res) => {
+    const claims = officerOf(req);
+    const officer = await ctx.storage.db.selectFrom('officers').selectAll().where('id', '=', claims.sub).executeTakeFirst();
+    const facilities = officer ? await officerFacilityIds(ctx.storage, officer.id) : [];
+    if (!officer || officer.disabled || !facilities.includes(claims.fac)) throw new HttpError(401, 'token_invalid', 'officer login required');
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: officer.role, fac: claims.fac });
+    res.json({ token, expiresAt: expiresAt.toISOString() });
+  });
+
+  router.get('/auth/me', requireOfficer(ctx.tokens), async (req, res) => {
+    const claims = officerOf(req);
+    const officer = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role']).where('id', '=', claims.sub).executeTakeFirstOrThrow();
+    const facility = await ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name', 'timezone']).where('id', '=', claims.fac).executeTakeFirstOrThrow();
+    res.json({ officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: officer.role }, facility });
+  });
+
+  return router;
+}

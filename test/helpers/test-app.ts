@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type App } from '../../server/app.ts';
+import { loadConfig } from '../../server/config/load.ts';
+import { createLogger } from '../../server/logging/logger.ts';
+import { createOfficer } from '../../server/officers/officer-store.ts';
+import type { OfficerRole } from '../../server/storage/tables.ts';
+
+let nextRtcBase = 45000 + (process.pid % 25) * 200;
+
+/** The real app in this process on loopback, with a fresh data dir (SQLite unless DATABASE_URL). */
+export async function startTestApp(env: Record<string, string> = {}): Promise<App> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-app-'));
+  const rtcMin = nextRtcBase;
+  nextRtcBase += 200;
+  const config = loadConfig({
+    HTTP_HOST: '127.0.0.1',
+    PORT: '0',
+    MEDIASOUP_LISTEN_IP: '127.0.0.1',
+    MEDIASOUP_WORKERS: '1',
+    RTC_MIN_PORT: String(rtcMin),
+    RTC_MAX_PORT: String(rtcMin + 199),
+    DATA_DIR: dataDir,
+    RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  return startApp(config, createLogger(config.logLevel));
+}
+
+export async function createFacility(app: App, code = `LP-${randomUUID().slice(0, 8)}`) {
+  const row = { id: randomUUID(), code, name: `Lapas ${code}`, kind: 'lapas', timezone: 'Asia/Jakarta', created_at: new Date().toISOString() };
+  await app.storage.db.insertInto('facilities').values(row).execute();
+  return row;
+}
+
+/** Creates an officer in the facilities given and returns a logged-in bearer token. */
+export async function loginOfficer(app: App, facilityIds: string[], role: OfficerRole = 'officer', loginFacility = facilityIds[0]) {
+  const username = `petugas-${randomUUID().slice(0, 8)}`;
+  const password = 'kata-sandi-rahasia-123';
+  const officer = await createOfficer(app.storage, { username, displayName: 'Petugas Uji', password, role, facilityIds });
+  const res = await fetch(`${app.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password, facilityId: loginFacility }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { token: string };
+  return { officer, username, password, token: body.token, auth: { authorization: `Bearer ${body.token}` } };
+}
