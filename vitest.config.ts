@@ -22,6 +22,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file drives its own Chromium and server; two cores: one file at a time.
           fileParallelism: false,
+          // Builds dist/client once before the browser files (SKIP_CLIENT_BUILD=1 to reuse a build).
+          globalSetup: ['test/helpers/build-client.ts'],
         },
       },
     ],

@@ -16,6 +16,12 @@ import type { Logger } from './logging/logger.ts';
 import { resolveAnnouncedAddress } from './media/announced-address.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { officerAuthRoutes } from './officers/routes.ts';
+import { publicServicesRoutes } from './public-services/routes.ts';
+import { CallService } from './calls/call-service.ts';
+import { MemoryLiveState } from './live-state/live-state.ts';
+import { attachCallSignalling } from './signalling/call-socket.ts';
+import { visitAdminRoutes } from './visits/admin-routes.ts';
+import { MissedVisitSweep } from './visits/missed-sweep.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 
 export interface App {
@@ -25,6 +31,8 @@ export interface App {
   readonly pool: WorkerPool;
   readonly io: SocketServer;
   readonly announcedAddress: string;
+  /** Live calls on this node (media plane + call rules). */
+  readonly calls: CallService;
   /** Base URL the server is reachable at (publicUrl, else derived from the bound address). */
   readonly url: string;
   close(): Promise<void>;
@@ -61,6 +69,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use(express.json({ limit: '100kb' }));
   web.use(healthRoutes({ storage, pool }));
   web.use('/api', officerAuthRoutes(ctx));
+  web.use('/api', publicServicesRoutes(ctx));
+  web.use('/api', visitAdminRoutes(ctx));
+  const missedSweep = new MissedVisitSweep(storage, logger);
+  missedSweep.start();
   const clientDist = path.join(projectRoot, 'dist', 'client');
   if (existsSync(clientDist)) web.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
   web.use(notFound);
@@ -71,6 +83,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     : null;
   const server = tls ? https.createServer(tls, web) : http.createServer(web);
   const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false });
+  const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
+  const callSignalling = attachCallSignalling(io, calls, logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,13 +100,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   let closing: Promise<void> | undefined;
   return {
-    ctx, config, storage, pool, io, announcedAddress, url,
+    ctx, config, storage, pool, io, announcedAddress, url, calls,
     close() {
       closing ??= (async () => {
+        callSignalling.close();
+        await calls.close();
         io.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         pool.close();
+        await missedSweep.stop();
         await storage.close();
         logger.info('stopped');
       })();

@@ -5,6 +5,37 @@ const port = z.number().int().min(1).max(65535);
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
 const nullablePath = z.string().min(1).nullable();
 
+/** Points per window for one key (client address or registration number). */
+const rateLimit = z.strictObject({
+  points: z.number().int().min(1).max(1_000_000),
+  durationSeconds: z.number().int().min(1).max(86_400),
+});
+const category = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a lower-case key like perlengkapan_mandi');
+
+const publicServicesSchema = z.strictObject({
+  complaints: z.strictObject({
+    /** Officers must respond within this many working days (Mon–Fri, minus holidays). */
+    responseWorkingDays: z.number().int().min(1).max(60),
+    /** Public holidays (YYYY-MM-DD) skipped when counting working days. */
+    holidays: z.array(z.iso.date()),
+    attachmentMaxBytes: z.number().int().min(1024).max(20 * 1024 * 1024),
+  }),
+  driveThru: z.strictObject({
+    /** Item categories families may declare. */
+    itemCategories: z.array(category).min(1),
+    /** Category → reason shown to the family; such items are refused at booking. */
+    prohibitedCategories: z.record(category, z.string().min(1).max(300)),
+  }),
+  rateLimits: z.strictObject({
+    remisiLookupPerClient: rateLimit,
+    remisiLookupPerRegistration: rateLimit,
+    complaintSubmitPerClient: rateLimit,
+    driveThruBookingPerClient: rateLimit,
+    /** Status checks with a tracking code (complaints and drive-thru tickets). */
+    trackingPerClient: rateLimit,
+  }),
+});
+
 export const configSchema = z
   .object({
     http: z.strictObject({
@@ -41,6 +72,8 @@ export const configSchema = z
     jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
     ffmpegPath: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
+    publicServices: publicServicesSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

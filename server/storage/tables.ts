@@ -109,6 +109,119 @@ export interface VisitVisitorsTable {
   visitor_id: string;
 }
 
+/** Remisi data of one inmate as last imported by the facility (one row per registration number). */
+export interface RemisiRecordsTable {
+  id: string;
+  facility_id: string;
+  registration_number: string;
+  inmate_name: string;
+  /** YYYY-MM-DD */
+  expected_release_date: string | null;
+  pb_eligible_date: string | null;
+  cb_eligible_date: string | null;
+  import_id: string;
+  imported_at: string;
+}
+
+export type RemisiKind = 'umum' | 'khusus';
+
+export interface RemisiEntriesTable {
+  id: string;
+  record_id: string;
+  kind: RemisiKind;
+  year: number;
+  days: number;
+  decree_number: string;
+}
+
+export type ComplaintStatus = 'new' | 'in_progress' | 'resolved' | 'rejected';
+
+export interface ComplaintsTable {
+  id: string;
+  /** Public, random: ADU-XXXXXXXX */
+  ticket: string;
+  /** sha256 of the tracking code handed to the complainant */
+  tracking_code_hash: string;
+  facility_id: string;
+  category: string;
+  description: string;
+  anonymous: number;
+  reporter_name: string | null;
+  contact: string | null;
+  status: ComplaintStatus;
+  assigned_to: string | null;
+  due_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An image attached to a complaint, kept in the database so every node can serve it. */
+export interface ComplaintAttachmentsTable {
+  id: string;
+  complaint_id: string;
+  media_type: string;
+  size_bytes: number;
+  data_base64: string;
+  created_at: string;
+}
+
+/** Status history of a complaint; public_response is shown to the complainant. */
+export interface ComplaintEventsTable {
+  id: string;
+  complaint_id: string;
+  status: ComplaintStatus;
+  public_response: string | null;
+  officer_id: string | null;
+  at: string;
+}
+
+export interface DriveThruSessionsTable {
+  id: string;
+  facility_id: string;
+  /** YYYY-MM-DD, facility local */
+  date: string;
+  /** HH:MM, facility local */
+  start_time: string;
+  end_time: string;
+  capacity: number;
+  /** Tickets issued; only raised by a guarded update (booked < capacity). */
+  booked: number;
+  created_by: string;
+  created_at: string;
+}
+
+export type DriveThruTicketStatus = 'booked' | 'serving' | 'inspected' | 'rejected' | 'delivered';
+
+export interface DriveThruTicketsTable {
+  id: string;
+  /** Public, random: TB-XXXXXXXX (also the QR content) */
+  ticket: string;
+  tracking_code_hash: string;
+  facility_id: string;
+  session_id: string;
+  queue_number: number;
+  inmate_id: string;
+  visitor_id: string;
+  status: DriveThruTicketStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export type DriveThruItemDecision = 'pending' | 'accepted' | 'rejected';
+
+export interface DriveThruItemsTable {
+  id: string;
+  ticket_id: string;
+  position: number;
+  category: string;
+  description: string;
+  quantity: number;
+  decision: DriveThruItemDecision;
+  reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -120,4 +233,12 @@ export interface Tables {
   visitors: VisitorsTable;
   visits: VisitsTable;
   visit_visitors: VisitVisitorsTable;
+  remisi_records: RemisiRecordsTable;
+  remisi_entries: RemisiEntriesTable;
+  complaints: ComplaintsTable;
+  complaint_attachments: ComplaintAttachmentsTable;
+  complaint_events: ComplaintEventsTable;
+  drive_thru_sessions: DriveThruSessionsTable;
+  drive_thru_tickets: DriveThruTicketsTable;
+  drive_thru_items: DriveThruItemsTable;
 }

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_facilities_and_audit.ts';
 import * as m0002 from './0002_visits_domain.ts';
+import * as m0003 from './0003_public_services.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
   '0001_facilities_and_audit': m0001,
   '0002_visits_domain': m0002,
+  '0003_public_services': m0003,
 };

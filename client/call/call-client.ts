@@ -1,0 +1,496 @@
+import { Device } from 'mediasoup-client';
+import type { types as msc } from 'mediasoup-client';
+import type { EndReason, Notification, PeerInfo, RefusalCode, ResponseData } from '../../server/signalling/messages.ts';
+import { RequestError, Signalling } from './signalling.ts';
+
+export type CallState =
+  | 'connecting' // socket not (yet) connected
+  | 'refused' // token refused: final
+  | 'ready' // connected, not in the call
+  | 'joining'
+  | 'waiting' // in the call, the other side is not there
+  | 'in-call'
+  | 'reconnecting' // network or media dropped, trying to get back
+  | 'lost' // dropped for longer than LOST_AFTER_MS, still trying
+  | 'ended' // the call ended (see endReason)
+  | 'taken-over'; // the same link was opened elsewhere: final
+
+export type Quality = 'unknown' | 'good' | 'fair' | 'poor';
+
+export interface RemoteTile {
+  peer: PeerInfo;
+  stream: MediaStream;
+}
+
+export interface CallClientEvents {
+  state(state: CallState): void;
+  remotes(tiles: RemoteTile[]): void;
+  deadline(deadline: Date): void;
+  quality(q: Quality, detail: { rttMs: number | null; lossPct: number | null }): void;
+}
+
+/** A drop longer than this is shown as "call lost" (reconnection keeps trying). */
+export const LOST_AFTER_MS = 15_000;
+const ICE_RESTART_AFTER_MS = 2_000;
+const QUALITY_EVERY_MS = 2_000;
+
+/** Simulcast encodings for the camera: three layers where the resolution allows, else two. */
+export function cameraEncodings(height: number): msc.RtpEncodingParameters[] {
+  if (height >= 360) {
+    return [
+      { scaleResolutionDownBy: 4, maxBitrate: 120_000, scalabilityMode: 'L1T3' },
+      { scaleResolutionDownBy: 2, maxBitrate: 350_000, scalabilityMode: 'L1T3' },
+      { scaleResolutionDownBy: 1, maxBitrate: 900_000, scalabilityMode: 'L1T3' },
+    ];
+  }
+  return [
+    { scaleResolutionDownBy: 2, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
+    { scaleResolutionDownBy: 1, maxBitrate: 500_000, scalabilityMode: 'L1T3' },
+  ];
+}
+
+/**
+ * One party's side of the call: the signalling connection, the mediasoup-client Device, a send
+ * and a receive transport, and recovery (ICE restart on a media drop, rebuilt transports after
+ * the socket reconnects with the same token).
+ */
+export class CallClient {
+  readonly #signalling: Signalling;
+  readonly #on: Partial<CallClientEvents>;
+  readonly #remotePeers = new Map<string, PeerInfo>();
+  readonly #remoteStreams = new Map<string, MediaStream>();
+  readonly #consumers = new Map<string, msc.Consumer>();
+  #device: Device | undefined;
+  #send: msc.Transport | undefined;
+  #recv: msc.Transport | undefined;
+  #local: MediaStream | undefined;
+  #visitId: string | undefined;
+  #joined = false;
+  #state: CallState = 'connecting';
+  #hello: Promise<ResponseData<'hello'>>;
+  #resolveHello!: (h: ResponseData<'hello'>) => void;
+  #rejectHello!: (e: Error) => void;
+  #lostTimer: number | undefined;
+  #iceTimers = new Map<string, number>();
+  #qualityTimer: number | undefined;
+  #lastLoss = { lost: 0, received: 0 };
+  #rebuilding: Promise<void> | undefined;
+  #retryTimer: number | undefined;
+  endReason: EndReason | undefined;
+  refusal: RefusalCode | undefined;
+  /** how many times the media was rebuilt after a drop (tests read it) */
+  rebuilds = 0;
+  iceRestarts = 0;
+
+  constructor(token: string, role: 'family' | 'booth', on: Partial<CallClientEvents>) {
+    this.#on = on;
+    this.#hello = new Promise((resolve, reject) => {
+      this.#resolveHello = resolve;
+      this.#rejectHello = reject;
+    });
+    this.#hello.catch(() => {});
+    this.#signalling = new Signalling(token, role, {
+      connected: (first) => void this.#onConnected(first),
+      refused: (code) => {
+        this.refusal = code;
+        this.#setState('refused');
+        this.#rejectHello(new RequestError(code, code));
+      },
+      disconnected: (willReconnect) => {
+        if (this.#state === 'ended' || this.#state === 'taken-over' || this.#state === 'refused') return;
+        if (!willReconnect) return;
+        this.#dropped();
+      },
+      notification: (n) => this.#onNotification(n),
+    });
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** The hello reply of the first connection; rejects with the refusal code. */
+  hello(): Promise<ResponseData<'hello'>> {
+    return this.#hello;
+  }
+
+  /** Fresh hello (the booth polls its schedule with it). */
+  refreshHello(): Promise<ResponseData<'hello'>> {
+    return this.#signalling.request('hello', {});
+  }
+
+  #setState(state: CallState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    if (state !== 'reconnecting' && state !== 'lost') {
+      clearTimeout(this.#lostTimer);
+      this.#lostTimer = undefined;
+    }
+    this.#on.state?.(state);
+  }
+
+  #dropped(): void {
+    if (this.#state === 'reconnecting' || this.#state === 'lost') return;
+    this.#setState('reconnecting');
+    this.#lostTimer = window.setTimeout(() => {
+      if (this.#state === 'reconnecting') this.#setState('lost');
+    }, LOST_AFTER_MS);
+  }
+
+  async #onConnected(first: boolean): Promise<void> {
+    if (first) {
+      try {
+        this.#resolveHello(await this.#signalling.request('hello', {}));
+        this.#setState('ready');
+      } catch (err) {
+        this.#rejectHello(err as Error);
+      }
+      return;
+    }
+    // A reconnect with the same token: the server kept our place; rebuild the media on it.
+    if (this.#joined) await this.#rebuild();
+    else if (this.#state === 'reconnecting' || this.#state === 'lost' || this.#state === 'connecting') this.#setState('ready');
+  }
+
+  /** Joins the call with the local media (family: the link's visit; booth: visitId). */
+  async join(local: MediaStream, visitId?: string): Promise<void> {
+    this.#local = local;
+    this.#visitId = visitId;
+    this.#joined = true;
+    this.endReason = undefined;
+    this.#setState('joining');
+    this.#startQuality();
+    await this.#connectMedia();
+  }
+
+  /** Builds the media; on failure either the call is over, or it retries until it is back. */
+  async #connectMedia(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    try {
+      await this.#buildMedia();
+    } catch (err) {
+      const code = err instanceof RequestError ? err.code : '';
+      if (code === 'visit_over') {
+        this.#finish('time_up');
+        return;
+      }
+      if (!this.#joined) return;
+      this.#dropped();
+      // Without a socket the reconnect handler rebuilds; with one, try again shortly.
+      if (this.#signalling.connected) this.#retryTimer = window.setTimeout(() => void this.#rebuild(), 3000);
+    }
+  }
+
+  async #rebuild(): Promise<void> {
+    if (this.#rebuilding) return this.#rebuilding;
+    this.#rebuilding = (async () => {
+      this.rebuilds++;
+      this.#teardownMedia();
+      await this.#connectMedia();
+    })().finally(() => (this.#rebuilding = undefined));
+    return this.#rebuilding;
+  }
+
+  async #buildMedia(): Promise<void> {
+    const joined = await this.#signalling.request('joinCall', this.#visitId ? { visitId: this.#visitId } : {});
+    this.#on.deadline?.(new Date(joined.deadline));
+    this.#remotePeers.clear();
+    for (const p of joined.peers) this.#remotePeers.set(p.peerId, p);
+    if (!this.#device) {
+      this.#device = new Device();
+      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities });
+    }
+    const device = this.#device;
+    const [sendInfo, recvInfo] = await Promise.all([
+      this.#signalling.request('createTransport', { direction: 'send' }),
+      this.#signalling.request('createTransport', { direction: 'recv' }),
+    ]);
+    const options = (info: typeof sendInfo): msc.TransportOptions => ({
+      id: info.transportId,
+      iceParameters: info.iceParameters as unknown as msc.IceParameters,
+      iceCandidates: info.iceCandidates as unknown as msc.IceCandidate[],
+      dtlsParameters: info.dtlsParameters as unknown as msc.DtlsParameters,
+    });
+    const send = device.createSendTransport(options(sendInfo));
+    const recv = device.createRecvTransport(options(recvInfo));
+    for (const t of [send, recv]) {
+      t.on('connect', ({ dtlsParameters }, ok, fail) => {
+        this.#signalling
+          .request('connectTransport', { transportId: t.id, dtlsParameters: dtlsParameters as { fingerprints: Array<{ algorithm: string; value: string }> } })
+          .then(() => ok(), fail);
+      });
+      t.on('connectionstatechange', (s) => this.#onTransportState(t, s));
+    }
+    send.on('produce', ({ kind, rtpParameters, appData }, ok, fail) => {
+      this.#signalling
+        .request('produce', {
+          transportId: send.id,
+          kind,
+          rtpParameters: rtpParameters as unknown as Record<string, never> & { codecs: never },
+          source: (appData as { source: 'camera' | 'microphone' }).source,
+        })
+        .then(({ producerId }) => ok({ id: producerId }), fail);
+    });
+    this.#send = send;
+    this.#recv = recv;
+    this.#publishRemotes();
+    this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
+
+    const local = this.#local!;
+    const audio = local.getAudioTracks()[0];
+    const video = local.getVideoTracks()[0];
+    const produced: Promise<unknown>[] = [];
+    if (audio) {
+      produced.push(
+        send.produce({
+          track: audio,
+          stopTracks: false,
+          encodings: [{ priority: 'high', networkPriority: 'high', dtx: true }],
+          codecOptions: { opusStereo: false, opusDtx: true, opusFec: true },
+          appData: { source: 'microphone' },
+        }),
+      );
+    }
+    if (video) {
+      const height = video.getSettings().height ?? 480;
+      produced.push(
+        send.produce({
+          track: video,
+          stopTracks: false,
+          encodings: cameraEncodings(height),
+          codecOptions: { videoGoogleStartBitrate: 600 },
+          appData: { source: 'camera' },
+        }),
+      );
+    }
+    // Receive first, publish in parallel: the other side's picture should come as soon as possible.
+    await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
+    await Promise.all(produced);
+  }
+
+  #teardownMedia(): void {
+    clearTimeout(this.#retryTimer);
+    for (const t of this.#iceTimers.values()) clearTimeout(t);
+    this.#iceTimers.clear();
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = undefined;
+    this.#recv = undefined;
+    this.#consumers.clear();
+    for (const s of this.#remoteStreams.values()) for (const tr of s.getTracks()) s.removeTrack(tr);
+  }
+
+  #onTransportState(t: msc.Transport, s: msc.ConnectionState): void {
+    if (t !== this.#send && t !== this.#recv) return;
+    clearTimeout(this.#iceTimers.get(t.id));
+    this.#iceTimers.delete(t.id);
+    if (s === 'connected') {
+      if ((this.#state === 'reconnecting' || this.#state === 'lost') && this.#signalling.connected && !this.#rebuilding) {
+        this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
+      }
+      return;
+    }
+    if (s === 'disconnected' || s === 'failed') {
+      if (this.#state === 'in-call' || this.#state === 'waiting') this.#dropped();
+      this.#iceTimers.set(
+        t.id,
+        window.setTimeout(() => void this.#restartIce(t), s === 'failed' ? 0 : ICE_RESTART_AFTER_MS),
+      );
+    }
+  }
+
+  async #restartIce(t: msc.Transport): Promise<void> {
+    this.#iceTimers.delete(t.id);
+    if (t.closed || !this.#signalling.connected) return; // the socket reconnect rebuilds everything
+    try {
+      const { iceParameters } = await this.#signalling.request('restartIce', { transportId: t.id });
+      await t.restartIce({ iceParameters: iceParameters as unknown as msc.IceParameters });
+      this.iceRestarts++;
+    } catch {
+      // The server no longer knows this transport (our place was replaced): start over.
+      if (!t.closed) await this.#rebuild();
+    }
+  }
+
+  #onNotification(n: Notification): Promise<boolean> | void {
+    switch (n.method) {
+      case 'newConsumer': {
+        const recv = this.#recv;
+        if (!recv) return Promise.resolve(false);
+        return (async () => {
+          const consumer = await recv.consume({
+            id: n.data.consumerId,
+            producerId: n.data.producerId,
+            kind: n.data.kind,
+            rtpParameters: n.data.rtpParameters as unknown as msc.RtpParameters,
+            appData: { peerId: n.data.peerId },
+          });
+          this.#consumers.set(consumer.id, consumer);
+          let stream = this.#remoteStreams.get(n.data.peerId);
+          if (!stream) {
+            stream = new MediaStream();
+            this.#remoteStreams.set(n.data.peerId, stream);
+          }
+          for (const old of stream.getTracks()) if (old.kind === consumer.track.kind) stream.removeTrack(old);
+          stream.addTrack(consumer.track);
+          this.#publishRemotes();
+          return true;
+        })();
+      }
+      case 'consumerClosed': {
+        const c = this.#consumers.get(n.data.consumerId);
+        if (c) {
+          this.#consumers.delete(c.id);
+          c.close();
+          const stream = this.#remoteStreams.get((c.appData as { peerId: string }).peerId);
+          stream?.removeTrack(c.track);
+        }
+        return;
+      }
+      case 'peerJoined':
+        this.#remotePeers.set(n.data.peer.peerId, n.data.peer);
+        this.#publishRemotes();
+        if (this.#state === 'waiting') this.#setState('in-call');
+        return;
+      case 'peerLeft':
+        this.#remotePeers.delete(n.data.peerId);
+        this.#remoteStreams.delete(n.data.peerId);
+        this.#publishRemotes();
+        if (this.#state === 'in-call' && this.#remotePeers.size === 0) this.#setState('waiting');
+        return;
+      case 'peerState': {
+        const p = this.#remotePeers.get(n.data.peerId);
+        if (p) {
+          p.state = n.data.state;
+          this.#publishRemotes();
+        }
+        return;
+      }
+      case 'deadline':
+        this.#on.deadline?.(new Date(n.data.deadline));
+        return;
+      case 'callEnded':
+        this.#finish(n.data.reason);
+        return;
+      case 'mediaReset':
+        if (this.#joined) void this.#rebuild();
+        return;
+      case 'takenOver':
+        this.#joined = false;
+        this.#teardownMedia();
+        this.#stopQuality();
+        this.#setState('taken-over');
+        return;
+      case 'consumerPaused':
+      case 'consumerLayers':
+        return;
+    }
+  }
+
+  #publishRemotes(): void {
+    const tiles: RemoteTile[] = [];
+    for (const peer of this.#remotePeers.values()) {
+      let stream = this.#remoteStreams.get(peer.peerId);
+      if (!stream) {
+        stream = new MediaStream();
+        this.#remoteStreams.set(peer.peerId, stream);
+      }
+      tiles.push({ peer, stream });
+    }
+    this.#on.remotes?.(tiles);
+  }
+
+  #finish(reason: EndReason): void {
+    this.endReason = reason;
+    this.#joined = false;
+    this.#teardownMedia();
+    this.#remotePeers.clear();
+    this.#remoteStreams.clear();
+    this.#publishRemotes();
+    this.#stopQuality();
+    this.#setState('ended');
+  }
+
+  /** Leaves on purpose. */
+  async hangUp(): Promise<void> {
+    try {
+      await this.#signalling.request('hangUp', {}, 3000);
+    } catch {
+      // leaving anyway
+    }
+    this.#finish('hung_up');
+  }
+
+  /** After an ended call (booth): back to connected-but-idle. */
+  resetAfterEnd(): void {
+    if (this.#state === 'ended') this.#setState(this.#signalling.connected ? 'ready' : 'connecting');
+  }
+
+  #startQuality(): void {
+    this.#stopQuality();
+    this.#qualityTimer = window.setInterval(() => void this.#sampleQuality(), QUALITY_EVERY_MS);
+  }
+
+  #stopQuality(): void {
+    clearInterval(this.#qualityTimer);
+    this.#qualityTimer = undefined;
+  }
+
+  async #sampleQuality(): Promise<void> {
+    const recv = this.#recv;
+    if (!recv || recv.closed) return;
+    if (recv.connectionState !== 'connected') {
+      this.#on.quality?.('poor', { rttMs: null, lossPct: null });
+      return;
+    }
+    let rtt: number | null = null;
+    let lost = 0;
+    let received = 0;
+    const stats = await recv.getStats().catch(() => undefined);
+    stats?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime * 1000;
+      if (s.type === 'inbound-rtp') {
+        lost += Number(s.packetsLost ?? 0);
+        received += Number(s.packetsReceived ?? 0);
+      }
+    });
+    const dLost = Math.max(0, lost - this.#lastLoss.lost);
+    const dRecv = Math.max(0, received - this.#lastLoss.received);
+    this.#lastLoss = { lost, received };
+    const lossPct = dLost + dRecv > 0 ? (100 * dLost) / (dLost + dRecv) : null;
+    const r = rtt as number | null;
+    let q: Quality = 'unknown';
+    if (r !== null || lossPct !== null) {
+      const rr = r ?? 0;
+      const ll = lossPct ?? 0;
+      q = rr < 200 && ll < 2 ? 'good' : rr < 500 && ll < 8 ? 'fair' : 'poor';
+      if (dRecv === 0 && this.#consumers.size > 0) q = 'poor';
+    }
+    this.#on.quality?.(q, { rttMs: r === null ? null : Math.round(r), lossPct: lossPct === null ? null : Math.round(lossPct * 10) / 10 });
+  }
+
+  /** Receive-side counters (tests and the benchmark read them). */
+  async mediaStats(): Promise<{ framesDecoded: number; audioPacketsReceived: number; totalSamplesReceived: number; videoPacketsReceived: number }> {
+    const out = { framesDecoded: 0, audioPacketsReceived: 0, totalSamplesReceived: 0, videoPacketsReceived: 0 };
+    const recv = this.#recv;
+    if (!recv || recv.closed) return out;
+    const stats = await recv.getStats().catch(() => undefined);
+    stats?.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        out.framesDecoded += Number(s.framesDecoded ?? 0);
+        out.videoPacketsReceived += Number(s.packetsReceived ?? 0);
+      } else if (s.kind === 'audio') {
+        out.audioPacketsReceived += Number(s.packetsReceived ?? 0);
+        out.totalSamplesReceived += Number(s.totalSamplesReceived ?? 0);
+      }
+    });
+    return out;
+  }
+
+  close(): void {
+    this.#stopQuality();
+    this.#teardownMedia();
+    this.#signalling.close();
+  }
+}

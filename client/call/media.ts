@@ -1,0 +1,48 @@
+/** Camera and microphone access with the reason when it fails. */
+export type MediaProblem = 'denied' | 'not_found' | 'in_use' | 'insecure' | 'unknown';
+
+export class MediaAccessError extends Error {
+  constructor(readonly problem: MediaProblem, message: string) {
+    super(message);
+  }
+}
+
+export async function openCameraAndMicrophone(): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) throw new MediaAccessError(window.isSecureContext ? 'not_found' : 'insecure', 'getUserMedia unavailable');
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24, max: 30 } },
+    });
+  } catch (err) {
+    const name = (err as DOMException).name;
+    const problem: MediaProblem =
+      name === 'NotAllowedError' || name === 'SecurityError'
+        ? 'denied'
+        : name === 'NotFoundError' || name === 'OverconstrainedError'
+          ? 'not_found'
+          : name === 'NotReadableError' || name === 'AbortError'
+            ? 'in_use'
+            : 'unknown';
+    throw new MediaAccessError(problem, (err as Error).message);
+  }
+}
+
+/** mm:ss (or h:mm:ss) from milliseconds, never negative. */
+export function formatRemaining(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mmss = `${String(m).padStart(h > 0 ? 2 : 1, '0')}:${String(s).padStart(2, '0')}`;
+  return h > 0 ? `${h}:${mmss}` : mmss;
+}
+
+/** A <video> for a stream; muted for the self view. */
+export function attachVideo(video: HTMLVideoElement, stream: MediaStream | null, muted = false): void {
+  video.muted = muted;
+  video.playsInline = true;
+  video.autoplay = true;
+  if (video.srcObject !== stream) video.srcObject = stream;
+  if (stream) void video.play().catch(() => {});
+}

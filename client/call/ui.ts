@@ -1,0 +1,46 @@
+import { t } from '../i18n/index.ts';
+import type { CallClient, Quality, RemoteTile } from './call-client.ts';
+import { attachVideo } from './media.ts';
+
+/** Keeps one tile (<video> + name) per remote party in `container`. */
+export function renderRemotes(container: HTMLElement, tiles: RemoteTile[]): void {
+  const keep = new Set(tiles.map((x) => x.peer.peerId));
+  for (const el of [...container.querySelectorAll<HTMLElement>('.remote-tile')]) {
+    if (!keep.has(el.dataset.peerId ?? '')) el.remove();
+  }
+  for (const tile of tiles) {
+    let el = container.querySelector<HTMLElement>(`.remote-tile[data-peer-id="${CSS.escape(tile.peer.peerId)}"]`);
+    if (!el) {
+      el = document.createElement('div');
+      el.className = 'remote-tile';
+      el.dataset.peerId = tile.peer.peerId;
+      const video = document.createElement('video');
+      video.dataset.testid = 'remote-video';
+      const name = document.createElement('span');
+      name.className = 'name';
+      el.append(video, name);
+      container.append(el);
+    }
+    el.dataset.peerState = tile.peer.state;
+    el.dataset.role = tile.peer.role;
+    el.dataset.reconnectingText = t('call.remoteReconnecting');
+    el.querySelector<HTMLElement>('.name')!.textContent = tile.peer.displayName;
+    attachVideo(el.querySelector('video')!, tile.stream);
+  }
+}
+
+export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, detail: { rttMs: number | null; lossPct: number | null }): void {
+  el.dataset.quality = q;
+  el.dataset.rttMs = detail.rttMs === null ? '' : String(detail.rttMs);
+  el.dataset.lossPct = detail.lossPct === null ? '' : String(detail.lossPct);
+  text.textContent = t(`call.quality.${q}`);
+  el.title = detail.rttMs === null ? '' : `RTT ${detail.rttMs} ms, loss ${detail.lossPct ?? 0}%`;
+}
+
+/** Machine-readable hooks for tests and the benchmark (no secrets: counters only). */
+export function exposeForTests(client: CallClient): void {
+  (window as unknown as { kvCall: unknown }).kvCall = {
+    mediaStats: () => client.mediaStats(),
+    counters: () => ({ rebuilds: client.rebuilds, iceRestarts: client.iceRestarts, state: client.state }),
+  };
+}

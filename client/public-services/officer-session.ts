@@ -1,0 +1,89 @@
+import { applyTranslations, t } from '../i18n/index.ts';
+import { api, jsonInit, type ApiError, type Facility } from './api.ts';
+import { h } from './dom.ts';
+
+const TOKEN_KEY = 'kv.officer.token';
+const WHO_KEY = 'kv.officer.who';
+
+export function officerHeaders(): Record<string, string> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export function signOut(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(WHO_KEY);
+}
+
+/** Officer-page errors: 401 ends the session and shows the login again. */
+export function officerErrorText(error: ApiError, onSignedOut: () => void): string | undefined {
+  if (error.status === 401) {
+    signOut();
+    onSignedOut();
+    return t('officer.session.expired');
+  }
+  if (error.status === 403) return t('officer.forbidden');
+  return undefined;
+}
+
+interface LoginResponse { token: string; officer: { displayName: string }; facility: { name: string } }
+
+/**
+ * Shows the sign-in form in `root` until an officer is signed in (token in sessionStorage,
+ * sent as Authorization: Bearer), then calls `ready` with a bar naming who is signed in.
+ */
+export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void): void {
+  const render = () => {
+    const who = sessionStorage.getItem(WHO_KEY);
+    if (sessionStorage.getItem(TOKEN_KEY) && who) {
+      const logout = h('button', { type: 'button', class: 'secondary', 'data-i18n': 'officer.logout' });
+      logout.addEventListener('click', () => {
+        signOut();
+        render();
+      });
+      const bar = h('div', { class: 'officer-bar' }, h('span', { text: who }), logout);
+      root.replaceChildren();
+      ready(bar);
+      applyTranslations();
+      return;
+    }
+    const message = h('p', { class: 'status', role: 'status', id: 'login-status' });
+    const facilitySelect = h('select', { name: 'facilityId', hidden: true });
+    const form = h(
+      'form',
+      { class: 'card stack', id: 'login-form' },
+      h('h2', { 'data-i18n': 'officer.login.title' }),
+      h('label', {}, h('span', { 'data-i18n': 'officer.username' }), h('input', { name: 'username', autocomplete: 'username', required: true })),
+      h('label', {}, h('span', { 'data-i18n': 'officer.password' }), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+      facilitySelect,
+      h('button', { type: 'submit', 'data-i18n': 'officer.login' }),
+      message,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const body: Record<string, string> = { username: String(data.get('username')), password: String(data.get('password')) };
+      if (!facilitySelect.hidden && facilitySelect.value) body.facilityId = facilitySelect.value;
+      const result = await api<LoginResponse>('/api/auth/login', jsonInit('POST', body));
+      if (result.ok) {
+        sessionStorage.setItem(TOKEN_KEY, result.data.token);
+        sessionStorage.setItem(WHO_KEY, t('officer.signedInAs', { name: result.data.officer.displayName, facility: result.data.facility.name }));
+        render();
+        return;
+      }
+      const { error } = result;
+      if (error.code === 'choose_facility') {
+        const known = await api<{ facilities: Facility[] }>('/api/public/facilities');
+        const name = (id: string) => (known.ok ? known.data.facilities.find((f) => f.id === id)?.name : undefined) ?? id;
+        facilitySelect.replaceChildren(...(error.fields.facilityId ?? []).map((id) => new Option(name(id), id)));
+        facilitySelect.hidden = false;
+        message.textContent = t('officer.login.chooseFacility');
+      } else if (error.code === 'no_facility') message.textContent = t('officer.login.noFacility');
+      else if (error.status === 401) message.textContent = t('officer.login.failed');
+      else message.textContent = error.status === 429 ? t('services.error.rateLimited', { seconds: error.retryAfter || 60 }) : t('services.error.generic', { code: error.code });
+    });
+    root.replaceChildren(form);
+    applyTranslations();
+  };
+  render();
+}

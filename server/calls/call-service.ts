@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { appendAudit } from '../audit/audit-log.ts';
+import { TokenError } from '../auth/tokens.ts';
+import type { AppContext } from '../context.ts';
+import type { LiveState } from '../live-state/live-state.ts';
+import type { WorkerPool } from '../media/worker-pool.ts';
+import type { EndReason, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
+import { PROTOCOL_VERSION } from '../signalling/messages.ts';
+import type { VisitsTable } from '../storage/tables.ts';
+import {
+  currentOrNextVisitForBooth,
+  getVisitWithParties,
+  isBoothDeviceActive,
+  transitionVisit,
+  visitEndsAt,
+  type VisitWithParties,
+} from '../visits/visit-store.ts';
+import { Call } from './call.ts';
+import { CallError, Refusal } from './call-error.ts';
+import { boothMayJoin, callDeadline, closingStatus, familyMayJoin, JOIN_EARLY_MS, peerIdFor, refusalForToken, type Party } from './call-rules.ts';
+import { Peer, type PeerChannel } from './peer.ts';
+
+/** A connection that passed the token check. */
+export interface Admitted {
+  party: Party;
+  role: Role;
+  peerId: string;
+  /** family: the visitor's name; booth: the booth's name (the peer takes the inmate's name) */
+  displayName: string;
+}
+
+/** One party's place in one call, held by its connection. */
+export interface Session {
+  call: Call;
+  peer: Peer;
+}
+
+export interface CallServiceOptions {
+  ctx: AppContext;
+  pool: WorkerPool;
+  liveState: LiveState;
+  listenIp: string;
+  announcedAddress: string;
+  nodeId?: string;
+}
+
+/**
+ * The control plane of calls on this node: admits connections (tokens, devices), applies the
+ * join rules, opens one Call per visit, moves the visit through its statuses, ends calls at
+ * the deadline, and mirrors all of it into the live state.
+ */
+export class CallService {
+  readonly nodeId: string;
+  readonly #o: CallServiceOptions;
+  readonly #calls = new Map<string, Call>();
+  readonly #opening = new Map<string, Promise<Call>>();
+  #closed = false;
+
+  private constructor(options: CallServiceOptions) {
+    this.#o = options;
+    this.nodeId = options.nodeId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  }
+
+  static create(options: CallServiceOptions): CallService {
+    return new CallService(options);
+  }
+
+  get liveState(): LiveState {
+    return this.#o.liveState;
+  }
+
+  /** The live call of a visit on this node (tests, officers later). */
+  call(visitId: string): Call | undefined {
+    return this.#calls.get(visitId);
+  }
+
+  // ---- admission ------------------------------------------------------------------------------
+
+  async admit(token: unknown, role: unknown): Promise<Admitted> {
+    const { tokens, storage } = this.#o.ctx;
+    try {
+      if (role === 'booth') {
+        const claims = tokens.verify('booth', token);
+        if (!(await isBoothDeviceActive(storage, claims.sub, claims.booth))) throw new Refusal('device_revoked');
+        const booth = await storage.db.selectFrom('booths').select(['name']).where('id', '=', claims.booth).executeTakeFirst();
+        if (!booth) throw new Refusal('device_revoked');
+        const party: Party = { kind: 'booth', deviceId: claims.sub, boothId: claims.booth, facilityId: claims.fac };
+        return { party, role: 'booth', peerId: peerIdFor(party), displayName: booth.name };
+      }
+      const claims = tokens.verify('join', token);
+      const visit = await getVisitWithParties(storage, claims.visit);
+      const decision = familyMayJoin(visit, claims.sub, new Date());
+      if (!decision.ok) throw new Refusal(decision.code === 'too_early' ? 'token_not_yet_valid' : decision.code === 'wrong_booth' ? 'token_invalid' : decision.code);
+      const party: Party = { kind: 'family', visitId: claims.visit, visitorId: claims.sub, tokenId: claims.jti };
+      const name = visit!.visitors.find((v) => v.id === claims.sub)!.name;
+      return { party, role: 'family', peerId: peerIdFor(party), displayName: name };
+    } catch (err) {
+      if (err instanceof TokenError) throw new Refusal(refusalForToken(err.problem), err.message);
+      throw err;
+    }
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  async hello(a: Admitted): Promise<ResponseData<'hello'>> {
+    const { storage } = this.#o.ctx;
+    let visit: VisitWithParties | undefined;
+    if (a.party.kind === 'family') visit = await getVisitWithParties(storage, a.party.visitId);
+    else {
+      const next = await currentOrNextVisitForBooth(storage, a.party.boothId, new Date(), JOIN_EARLY_MS / 1000);
+      visit = next ? await getVisitWithParties(storage, next.id) : undefined;
+    }
+    return {
+      protocol: PROTOCOL_VERSION,
+      role: a.role,
+      peerId: a.peerId,
+      displayName: a.displayName,
+      visit: visit ? this.#summary(visit) : null,
+      serverTime: new Date().toISOString(),
+    };
+  }
+
+  #summary(v: VisitWithParties): VisitSummary {
+    const live = this.#calls.get(v.visit.id);
+    return {
+      visitId: v.visit.id,
+      inmateName: v.inmate.name,
+      boothName: v.booth.name,
+      visitorNames: v.visitors.map((x) => x.name),
+      scheduledStart: v.visit.scheduled_start,
+      endsAt: (live?.deadline ?? visitEndsAt(v.visit)).toISOString(),
+      status: v.visit.status,
+      monitored: v.visit.privileged === 0,
+    };
+  }
+
+  /** Puts the party into the visit's call (opening it if needed); a previous peer of the party is replaced. */
+  async join(a: Admitted, channel: PeerChannel, requestedVisitId?: string): Promise<{ session: Session; response: ResponseData<'joinCall'> }> {
+    if (this.#closed) throw new CallError('call_ended', 'server is shutting down');
+    const { storage } = this.#o.ctx;
+    const now = new Date();
+    let visit: VisitWithParties | undefined;
+    let displayName = a.displayName;
+    if (a.party.kind === 'family') {
+      if (requestedVisitId && requestedVisitId !== a.party.visitId) throw new CallError('not_a_visitor', 'this link is for another visit');
+      visit = await getVisitWithParties(storage, a.party.visitId);
+      const decision = familyMayJoin(visit, a.party.visitorId, now);
+      if (!decision.ok) throw new CallError(decision.code, `may not join: ${decision.code}`);
+    } else {
+      if (!requestedVisitId) throw new CallError('no_visit', 'a booth joins a given visit');
+      if (!(await isBoothDeviceActive(storage, a.party.deviceId, a.party.boothId))) throw new CallError('wrong_booth', 'device revoked');
+      visit = await getVisitWithParties(storage, requestedVisitId);
+      const decision = boothMayJoin(visit?.visit, a.party.boothId, now);
+      if (!decision.ok) throw new CallError(decision.code, `may not join: ${decision.code}`);
+      displayName = visit!.inmate.name;
+    }
+    const v = visit!;
+    const call = await this.#open(v.visit);
+    if (call.ended) throw new CallError('call_ended', 'the call has ended');
+    const room = await call.room();
+    const peer = Peer.create({ id: a.peerId, role: a.role, displayName, channel });
+    call.cancelGrace(peer.id);
+    room.join(peer);
+    await this.#o.liveState.setPresence(call.visitId, {
+      partyKey: peer.id,
+      peerId: peer.id,
+      role: a.role,
+      displayName,
+      state: 'connected',
+      since: now.toISOString(),
+      node: this.nodeId,
+    });
+    if (a.role === 'booth') await this.#markLive(call, v.visit, a);
+    return {
+      session: { call, peer },
+      response: {
+        visitId: call.visitId,
+        peerId: peer.id,
+        routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown>,
+        deadline: call.deadline.toISOString(),
+        peers: room.visiblePeers(peer).map((p) => p.info),
+      },
+    };
+  }
+
+  async #markLive(call: Call, visit: VisitsTable, a: Admitted): Promise<void> {
+    const startedAt = new Date().toISOString();
+    if (await transitionVisit(this.#o.ctx.storage, visit.id, ['scheduled'], 'live', { started_at: startedAt })) {
+      await this.#o.liveState.updateCall(call.visitId, { startedAt });
+      await this.#audit(a.role === 'booth' ? 'booth' : 'family', a.party.kind === 'booth' ? a.party.deviceId : a.peerId, call, 'call.start', {});
+    }
+  }
+
+  #open(visit: VisitsTable): Promise<Call> {
+    const existing = this.#calls.get(visit.id);
+    if (existing && !existing.ended) return Promise.resolve(existing);
+    const pending = this.#opening.get(visit.id);
+    if (pending) return pending;
+    const opening = (async () => {
+      const deadline = callDeadline(visit);
+      const call = await Call.create({
+        visitId: visit.id,
+        facilityId: visit.facility_id,
+        boothId: visit.booth_id,
+        deadline,
+        pool: this.#o.pool,
+        listenIp: this.#o.listenIp,
+        announcedAddress: this.#o.announcedAddress,
+        logger: this.#o.ctx.logger,
+      });
+      await this.#o.liveState.openCall({
+        visitId: visit.id,
+        facilityId: visit.facility_id,
+        boothId: visit.booth_id,
+        node: this.nodeId,
+        deadline: deadline.toISOString(),
+        startedAt: visit.started_at,
+        openedAt: new Date().toISOString(),
+      });
+      call.on('deadline', () => void this.#onDeadline(call));
+      call.on('gone', (peer) => void this.#leave(call, peer, 'disconnected'));
+      this.#calls.set(visit.id, call);
+      return call;
+    })().finally(() => this.#opening.delete(visit.id));
+    this.#opening.set(visit.id, opening);
+    return opening;
+  }
+
+  /** Deadline timer fired: the stored visit decides (an extension moves the end later). */
+  async #onDeadline(call: Call): Promise<void> {
+    try {
+      const row = await this.#o.ctx.storage.db.selectFrom('visits').selectAll().where('id', '=', call.visitId).executeTakeFirst();
+      const end = row ? callDeadline(row) : new Date(0);
+      if (end.getTime() > Date.now() + 500) {
+        await this.setDeadline(call.visitId, end);
+        return;
+      }
+    } catch (err) {
+      this.#o.ctx.logger.error({ visitId: call.visitId, err: (err as Error).message }, 'deadline check failed, ending the call');
+    }
+    await this.endCall(call.visitId, 'time_up');
+  }
+
+  /** Moves the deadline (extensions, later issue) and tells every party. */
+  async setDeadline(visitId: string, deadline: Date): Promise<void> {
+    const call = this.#calls.get(visitId);
+    if (!call || call.ended) return;
+    call.setDeadline(deadline);
+    await this.#o.liveState.updateCall(visitId, { deadline: deadline.toISOString() });
+  }
+
+  async setProducerPaused(s: Session, producerId: string, paused: boolean): Promise<void> {
+    await (await s.call.room()).setProducerPaused(s.peer, producerId, paused);
+  }
+
+  /** The party left on purpose. The last family member hanging up a live call ends it. */
+  async hangUp(s: Session): Promise<void> {
+    await this.#leave(s.call, s.peer, 'hung_up');
+    const room = s.call.currentRoom;
+    if (s.peer.role !== 'family' || s.call.ended) return;
+    const familyLeft = room.visiblePeers().some((p) => p.role === 'family');
+    const row = await this.#o.ctx.storage.db.selectFrom('visits').select(['status']).where('id', '=', s.call.visitId).executeTakeFirst();
+    if (!familyLeft && row?.status === 'live') await this.endCall(s.call.visitId, 'hung_up');
+  }
+
+  /** The connection dropped without a hang-up: keep the place for the grace period. */
+  disconnected(s: Session): void {
+    if (s.call.ended || s.call.currentRoom.peer(s.peer.id) !== s.peer) return;
+    s.call.startGrace(s.peer);
+    void this.#o.liveState
+      .setPresence(s.call.visitId, { partyKey: s.peer.id, peerId: s.peer.id, role: s.peer.role, displayName: s.peer.displayName, state: 'reconnecting', since: new Date().toISOString(), node: this.nodeId })
+      .catch(() => {});
+  }
+
+  /** Another connection of the same party took over: this one's media goes now. */
+  async takenOver(s: Session): Promise<void> {
+    if (s.call.currentRoom.peer(s.peer.id) === s.peer) s.call.currentRoom.leave(s.peer, 'taken_over');
+    else s.peer.close();
+  }
+
+  async #leave(call: Call, peer: Peer, reason: 'hung_up' | 'disconnected'): Promise<void> {
+    const room = call.currentRoom;
+    if (room.peer(peer.id) !== peer) {
+      peer.close();
+      return;
+    }
+    call.cancelGrace(peer.id);
+    room.leave(peer, reason);
+    await this.#o.liveState.removePresence(call.visitId, peer.id);
+  }
+
+  /** Ends the call: tells the parties, closes the media, records the visit's end. */
+  async endCall(visitId: string, reason: EndReason): Promise<void> {
+    const call = this.#calls.get(visitId);
+    if (!call || call.ended) return;
+    call.end(reason);
+    this.#calls.delete(visitId);
+    await this.#o.liveState.closeCall(visitId);
+    const { storage } = this.#o.ctx;
+    const row = await storage.db.selectFrom('visits').select(['status', 'started_at']).where('id', '=', visitId).executeTakeFirst();
+    if (!row) return;
+    const status = closingStatus(row);
+    if (status === 'missed' && reason !== 'time_up') return; // never went live: the visit stays open until its end
+    const moved = await transitionVisit(storage, visitId, ['scheduled', 'live'], status, {
+      ended_at: new Date().toISOString(),
+      end_reason: status === 'missed' ? 'no_show' : reason,
+    });
+    if (moved) await this.#audit('system', 'call-service', call, status === 'missed' ? 'call.missed' : 'call.end', { reason });
+  }
+
+  async #audit(actorKind: 'system' | 'booth' | 'family', actorId: string, call: Call, action: string, details: Record<string, unknown>) {
+    await appendAudit(this.#o.ctx.storage, { actorKind, actorId, facilityId: call.facilityId, action, subjectKind: 'visit', subjectId: call.visitId, details }).catch(
+      (err: Error) => this.#o.ctx.logger.error({ err: err.message, action }, 'audit append failed'),
+    );
+  }
+
+  /** Closes every call on this node without touching the visits (the node is stopping). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#opening.values()]);
+    for (const call of this.#calls.values()) {
+      call.dispose();
+      await this.#o.liveState.closeCall(call.visitId).catch(() => {});
+    }
+    this.#calls.clear();
+  }
+}

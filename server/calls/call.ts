@@ -1,0 +1,143 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logging/logger.ts';
+import type { WorkerPool } from '../media/worker-pool.ts';
+import type { EndReason } from '../signalling/messages.ts';
+import { msUntil, RECONNECT_GRACE_MS } from './call-rules.ts';
+import type { Peer } from './peer.ts';
+import { Room } from './room.ts';
+
+type CallEvents = {
+  /** the deadline passed (the service re-checks the stored visit before ending) */
+  deadline: [];
+  /** a party stayed away longer than the grace period */
+  gone: [Peer];
+};
+
+export interface CallOptions {
+  visitId: string;
+  facilityId: string;
+  boothId: string;
+  deadline: Date;
+  pool: WorkerPool;
+  listenIp: string;
+  announcedAddress: string;
+  logger: Logger;
+}
+
+/**
+ * One live visit on this node: its Room (media), its deadline timer and the grace timers of
+ * parties whose connection dropped. The CallService decides; the Call keeps time and media.
+ */
+export class Call extends EventEmitter<CallEvents> {
+  readonly visitId: string;
+  readonly facilityId: string;
+  readonly boothId: string;
+  readonly #options: CallOptions;
+  readonly #grace = new Map<string, NodeJS.Timeout>();
+  #room: Room;
+  #roomReady: Promise<Room>;
+  #deadline: Date;
+  #deadlineTimer: NodeJS.Timeout | undefined;
+  #ended: EndReason | undefined;
+
+  private constructor(options: CallOptions, room: Room) {
+    super();
+    this.visitId = options.visitId;
+    this.facilityId = options.facilityId;
+    this.boothId = options.boothId;
+    this.#options = options;
+    this.#room = room;
+    this.#roomReady = Promise.resolve(room);
+    this.#deadline = options.deadline;
+    this.#watch(room);
+    this.#armDeadline();
+  }
+
+  static async create(options: CallOptions): Promise<Call> {
+    const room = await Room.create({ ...options, worker: options.pool.leastLoaded() });
+    return new Call(options, room);
+  }
+
+  get ended(): EndReason | undefined {
+    return this.#ended;
+  }
+
+  get deadline(): Date {
+    return this.#deadline;
+  }
+
+  /** The current room (a new one after a worker died). */
+  room(): Promise<Room> {
+    return this.#roomReady;
+  }
+
+  get currentRoom(): Room {
+    return this.#room;
+  }
+
+  #watch(room: Room): void {
+    room.on('close', (unexpected, peers) => {
+      if (!unexpected || this.#ended) return;
+      this.#options.logger.error({ visitId: this.visitId }, 'call router closed unexpectedly, opening a new one');
+      this.#roomReady = Room.create({ ...this.#options, worker: this.#options.pool.leastLoaded() }).then((fresh) => {
+        this.#room = fresh;
+        this.#watch(fresh);
+        return fresh;
+      });
+      void this.#roomReady.then(
+        () => peers.forEach((p) => p.channel.notify('mediaReset', {})),
+        () => peers.forEach((p) => p.channel.notify('callEnded', { reason: 'media_failure' })),
+      );
+    });
+  }
+
+  setDeadline(deadline: Date): void {
+    this.#deadline = deadline;
+    this.#armDeadline();
+    for (const p of this.#room.peers()) p.channel.notify('deadline', { deadline: deadline.toISOString() });
+  }
+
+  #armDeadline(): void {
+    clearTimeout(this.#deadlineTimer);
+    if (this.#ended) return;
+    this.#deadlineTimer = setTimeout(() => this.emit('deadline'), msUntil(this.#deadline, new Date()));
+  }
+
+  /** The party's connection dropped: keep its place for RECONNECT_GRACE_MS. */
+  startGrace(peer: Peer, graceMs = RECONNECT_GRACE_MS): void {
+    this.cancelGrace(peer.id);
+    this.#room.setPeerState(peer, 'reconnecting');
+    this.#grace.set(
+      peer.id,
+      setTimeout(() => {
+        this.#grace.delete(peer.id);
+        if (this.#room.peer(peer.id) === peer) this.emit('gone', peer);
+      }, graceMs),
+    );
+  }
+
+  cancelGrace(peerId: string): void {
+    clearTimeout(this.#grace.get(peerId));
+    this.#grace.delete(peerId);
+  }
+
+  /** Stops the timers and closes the media without ending the visit (this node is stopping). */
+  dispose(): void {
+    clearTimeout(this.#deadlineTimer);
+    for (const t of this.#grace.values()) clearTimeout(t);
+    this.#grace.clear();
+    this.removeAllListeners();
+    this.#room.close();
+  }
+
+  /** Tells every party why and closes the media. Idempotent. */
+  end(reason: EndReason): void {
+    if (this.#ended) return;
+    this.#ended = reason;
+    clearTimeout(this.#deadlineTimer);
+    for (const t of this.#grace.values()) clearTimeout(t);
+    this.#grace.clear();
+    for (const p of this.#room.peers()) p.channel.notify('callEnded', { reason });
+    this.#room.close();
+  }
+}

@@ -1,0 +1,272 @@
+import { EventEmitter } from 'node:events';
+import type { types as ms } from 'mediasoup';
+import type { Logger } from '../logging/logger.ts';
+import type { MediaSource, NotificationData } from '../signalling/messages.ts';
+import { CallError } from './call-error.ts';
+import { bitrates, consumerPriority, mediaCodecs } from './media-config.ts';
+import type { Peer } from './peer.ts';
+
+export type LeaveReason = NotificationData<'peerLeft'>['reason'];
+
+type RoomEvents = {
+  /** unexpected: the router went away under us (worker died), not a close() call */
+  close: [unexpected: boolean, peers: Peer[]];
+  peerJoined: [Peer];
+  peerLeft: [Peer, LeaveReason];
+};
+
+export interface RoomOptions {
+  visitId: string;
+  worker: ms.Worker;
+  listenIp: string;
+  announcedAddress: string;
+  logger: Logger;
+}
+
+/**
+ * The media plane of one call: one Router on one worker, the peers in it, and the wiring of
+ * every visible peer's producers to every other peer's consumers. No rules here (who may join,
+ * deadlines): the Call and CallService own those.
+ */
+export class Room extends EventEmitter<RoomEvents> {
+  readonly visitId: string;
+  readonly #router: ms.Router;
+  readonly #peers = new Map<string, Peer>();
+  readonly #listenIp: string;
+  readonly #announcedAddress: string;
+  readonly #logger: Logger;
+  #closed = false;
+
+  private constructor(options: RoomOptions, router: ms.Router) {
+    super();
+    this.visitId = options.visitId;
+    this.#router = router;
+    this.#listenIp = options.listenIp;
+    this.#announcedAddress = options.announcedAddress;
+    this.#logger = options.logger.child({ visitId: options.visitId });
+    router.observer.once('close', () => {
+      if (!this.#closed) this.#shutdown(true);
+    });
+  }
+
+  static async create(options: RoomOptions): Promise<Room> {
+    const router = await options.worker.createRouter({ mediaCodecs, appData: { visitId: options.visitId } });
+    return new Room(options, router);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get routerId(): string {
+    return this.#router.id;
+  }
+
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.#router.rtpCapabilities;
+  }
+
+  peer(id: string): Peer | undefined {
+    return this.#peers.get(id);
+  }
+
+  peers(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  visiblePeers(except?: Peer): Peer[] {
+    return this.peers().filter((p) => !p.hidden && p !== except);
+  }
+
+  /**
+   * Adds a peer. A peer with the same id (the same party reconnecting or opening a second tab)
+   * is replaced: its media closes, and the others see the party stay, not leave and re-enter.
+   */
+  join(peer: Peer): void {
+    if (this.#closed) throw new CallError('call_ended', 'call is closed');
+    const previous = this.#peers.get(peer.id);
+    this.#peers.set(peer.id, peer);
+    if (previous) {
+      previous.close();
+      this.#broadcast(peer, 'peerState', { peerId: peer.id, state: 'connected' });
+    } else {
+      this.#broadcast(peer, 'peerJoined', { peer: peer.info });
+      this.emit('peerJoined', peer);
+    }
+  }
+
+  /** Removes the peer if it is still the one in the room under its id. */
+  leave(peer: Peer, reason: LeaveReason): void {
+    if (this.#peers.get(peer.id) !== peer) {
+      peer.close();
+      return;
+    }
+    this.#peers.delete(peer.id);
+    peer.close();
+    this.#broadcast(peer, 'peerLeft', { peerId: peer.id, reason });
+    this.emit('peerLeft', peer, reason);
+  }
+
+  setPeerState(peer: Peer, state: 'connected' | 'reconnecting'): void {
+    if (this.#peers.get(peer.id) !== peer || peer.state === state) return;
+    peer.state = state;
+    this.#broadcast(peer, 'peerState', { peerId: peer.id, state });
+  }
+
+  #broadcast<M extends 'peerJoined' | 'peerLeft' | 'peerState'>(about: Peer, method: M, data: NotificationData<M>): void {
+    if (about.hidden) return;
+    for (const other of this.peers()) if (other !== about) other.channel.notify(method, data);
+  }
+
+  #transport(peer: Peer, transportId: string): ms.WebRtcTransport {
+    const transport = peer.transport(transportId);
+    if (!transport) throw new CallError('not_found', `unknown transport ${transportId}`);
+    return transport;
+  }
+
+  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+    this.#assertMember(peer);
+    // One transport per direction: a new one replaces the old (the client rebuilt its side).
+    peer.transportFor(direction)?.close();
+    const announcedAddress = this.#announcedAddress !== this.#listenIp ? this.#announcedAddress : undefined;
+    const transport = await this.#router.createWebRtcTransport({
+      listenInfos: [
+        { protocol: 'udp', ip: this.#listenIp, announcedAddress },
+        { protocol: 'tcp', ip: this.#listenIp, announcedAddress },
+      ],
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: bitrates.initialOutgoing,
+      appData: { peerId: peer.id, direction },
+    });
+    if (direction === 'send') await transport.setMaxIncomingBitrate(bitrates.maxIncoming);
+    else await transport.setMaxOutgoingBitrate(bitrates.maxOutgoing);
+    transport.on('icestatechange', (state) => {
+      if (state === 'disconnected') this.#logger.info({ peerId: peer.id, direction }, 'ice disconnected');
+    });
+    peer.addTransport(transport);
+    return transport;
+  }
+
+  async connectTransport(peer: Peer, transportId: string, dtlsParameters: ms.DtlsParameters): Promise<void> {
+    this.#assertMember(peer);
+    await this.#media(() => this.#transport(peer, transportId).connect({ dtlsParameters }));
+  }
+
+  async restartIce(peer: Peer, transportId: string): Promise<ms.IceParameters> {
+    this.#assertMember(peer);
+    return this.#transport(peer, transportId).restartIce();
+  }
+
+  async produce(peer: Peer, transportId: string, kind: ms.MediaKind, rtpParameters: ms.RtpParameters, source: MediaSource): Promise<ms.Producer> {
+    this.#assertMember(peer);
+    const transport = this.#transport(peer, transportId);
+    // One producer per source: a re-produce (rebuilt send side) replaces the old one.
+    for (const p of peer.producers()) if (peer.sourceOf(p) === source) p.close();
+    const producer = await this.#media(() => transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } }));
+    peer.addProducer(producer);
+    if (!peer.hidden) {
+      for (const other of this.peers()) if (other !== peer) void this.#consume(other, peer, producer);
+    }
+    return producer;
+  }
+
+  async setProducerPaused(peer: Peer, producerId: string, paused: boolean): Promise<void> {
+    this.#assertMember(peer);
+    const producer = peer.producer(producerId);
+    if (!producer) throw new CallError('not_found', `unknown producer ${producerId}`);
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  /** The peer can receive now: consume every producer of every other visible peer. */
+  async consumeReady(peer: Peer, rtpCapabilities: ms.RtpCapabilities): Promise<void> {
+    this.#assertMember(peer);
+    if (!peer.recvTransport()) throw new CallError('not_found', 'create the recv transport first');
+    peer.rtpCapabilities = rtpCapabilities;
+    await Promise.all(this.visiblePeers(peer).flatMap((other) => other.producers().map((p) => this.#consume(peer, other, p))));
+  }
+
+  async setConsumerLayers(peer: Peer, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+    this.#assertMember(peer);
+    const consumer = peer.consumer(consumerId);
+    if (!consumer) throw new CallError('not_found', `unknown consumer ${consumerId}`);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
+    await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
+  }
+
+  async #consume(peer: Peer, from: Peer, producer: ms.Producer): Promise<void> {
+    const transport = peer.recvTransport();
+    const caps = peer.rtpCapabilities;
+    if (!transport || !caps || peer.closed || producer.closed) return;
+    if (!this.#router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
+      this.#logger.warn({ peerId: peer.id, producerId: producer.id }, 'peer cannot consume producer (codecs)');
+      return;
+    }
+    let consumer: ms.Consumer;
+    try {
+      consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: caps,
+        paused: true,
+        enableRtx: true,
+        ignoreDtx: true,
+        // Best layer the link allows; the SFU's bandwidth estimate steps down from here.
+        ...(producer.type === 'simulcast' ? { preferredLayers: { spatialLayer: 2, temporalLayer: 2 } } : {}),
+        appData: { peerId: from.id, source: from.sourceOf(producer) },
+      });
+    } catch (err) {
+      this.#logger.warn({ peerId: peer.id, err: (err as Error).message }, 'consume failed');
+      return;
+    }
+    peer.addConsumer(consumer);
+    const channel = peer.channel;
+    consumer.on('producerclose', () => channel.notify('consumerClosed', { consumerId: consumer.id }));
+    consumer.on('producerpause', () => channel.notify('consumerPaused', { consumerId: consumer.id, paused: true }));
+    consumer.on('producerresume', () => channel.notify('consumerPaused', { consumerId: consumer.id, paused: false }));
+    consumer.on('layerschange', (layers) => channel.notify('consumerLayers', { consumerId: consumer.id, spatialLayer: layers?.spatialLayer ?? null }));
+    await consumer.setPriority(consumer.kind === 'audio' ? consumerPriority.audio : consumerPriority.video).catch(() => {});
+    const acked = await channel.request('newConsumer', {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      peerId: from.id,
+      kind: consumer.kind,
+      source: from.sourceOf(producer),
+      rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+      producerPaused: consumer.producerPaused,
+    });
+    if (consumer.closed) return;
+    if (!acked) {
+      consumer.close();
+      return;
+    }
+    await consumer.resume().catch(() => {});
+  }
+
+  async #media<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof CallError) throw err;
+      throw new CallError('media_error', (err as Error).message);
+    }
+  }
+
+  #assertMember(peer: Peer): void {
+    if (this.#closed) throw new CallError('call_ended', 'call is closed');
+    if (this.#peers.get(peer.id) !== peer) throw new CallError('not_joined', 'not in this call');
+  }
+
+  #shutdown(unexpected: boolean): void {
+    this.#closed = true;
+    const peers = this.peers();
+    for (const p of peers) p.close();
+    this.#peers.clear();
+    this.#router.close();
+    this.emit('close', unexpected, peers);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#shutdown(false);
+  }
+}

@@ -1,0 +1,71 @@
+import { resolveJwtSecret } from '../auth/jwt-secret.ts';
+import { TokenService } from '../auth/tokens.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { openStorage } from '../storage/database.ts';
+import { DEMO, seedDemo } from './demo-data.ts';
+
+/**
+ * `npm run demo [-- --json]`: seeds the demo data into the store the server uses (same
+ * config, same signing secret, so the links work against a running server) and prints the
+ * links. With --json, stdout carries exactly one JSON object; progress goes to stderr.
+ */
+async function main(args: string[]): Promise<number> {
+  const unknown = args.filter((a) => a !== '--json');
+  if (unknown.length > 0) {
+    console.error(`unknown argument ${unknown[0]}; usage: npm run demo [-- --json]`);
+    return 64; // EX_USAGE
+  }
+  const json = args.includes('--json');
+
+  let config;
+  let secret;
+  try {
+    config = loadConfig();
+    secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 78; // EX_CONFIG
+    }
+    throw err;
+  }
+  const baseUrl = config.http.publicUrl?.replace(/\/$/, '') ?? `${config.http.tlsCert ? 'https' : 'http'}://localhost:${config.http.port}`;
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let links;
+  try {
+    links = await seedDemo(storage, new TokenService(secret), baseUrl, (line) => console.error(`demo: ${line}`));
+  } finally {
+    await storage.close();
+  }
+
+  if (json) {
+    process.stdout.write(JSON.stringify(links) + '\n');
+  } else {
+    process.stdout.write(
+      [
+        '',
+        `Kunjungan Video demo — ${DEMO.facilityName}: a ${DEMO.visitMinutes}-minute visit starting now. Start the server with npm start, then open:`,
+        '',
+        `  Family (keluarga):    ${links.familyUrl}`,
+        `  Booth (bilik WBP):    ${links.boothUrl}`,
+        `  Officer (petugas):    ${links.officerUrl}`,
+        `    username: ${links.officerUsername}`,
+        `    password: ${links.officerPassword}`,
+        '',
+        `  Visit id: ${links.visitId}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

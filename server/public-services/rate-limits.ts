@@ -1,0 +1,41 @@
+import type { Request, Response } from 'express';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { HttpError } from '../http/errors.ts';
+
+export interface RateLimitSettings {
+  points: number;
+  durationSeconds: number;
+}
+
+/** A named budget of requests per key; refuses with 429 and Retry-After when spent. */
+export interface RateLimit {
+  consume(res: Response, key: string): Promise<void>;
+}
+
+/**
+ * The only place that picks the limiter backend. In memory for now (one node);
+ * a RateLimiterRedis with the same options slots in here when live state moves to Redis.
+ */
+export function createRateLimit(name: string, settings: RateLimitSettings): RateLimit {
+  const limiter: RateLimiterAbstract = new RateLimiterMemory({
+    keyPrefix: name,
+    points: settings.points,
+    duration: settings.durationSeconds,
+  });
+  return {
+    async consume(res, key) {
+      try {
+        await limiter.consume(key);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
+        throw new HttpError(429, 'rate_limited', 'too many requests, try again later');
+      }
+    },
+  };
+}
+
+/** The client address (express resolves X-Forwarded-For only from trusted proxies). */
+export function clientKey(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import type { types as ms } from 'mediasoup';
+import type { Logger } from '../logging/logger.ts';
+import { writeManifest, type Manifest, type ManifestParty } from './manifest.ts';
+import { PartyRecorder } from './party-recorder.ts';
+import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
+import type { PartyProducers } from './segment.ts';
+
+export interface CallRecordingOptions {
+  router: ms.Router;
+  recordingsDir: string;
+  facilityId: string;
+  timezone: string;
+  visitId: string;
+  ffmpegPath: string;
+  logger: Logger;
+}
+
+/**
+ * Server-side recording of one call: one PartyRecorder (series of WebM segments) per party,
+ * and a manifest with parties, times, segments, gaps and SHA-256 of every file at the end.
+ */
+export class CallRecording {
+  readonly dir: string;
+  readonly #options: CallRecordingOptions;
+  readonly #startedAt = new Date();
+  readonly #parties = new Map<string, { info: ManifestParty; recorder: PartyRecorder }>();
+  #manifest: Promise<Manifest> | undefined;
+
+  private constructor(options: CallRecordingOptions, dir: string) {
+    this.#options = options;
+    this.dir = dir;
+  }
+
+  static async create(options: CallRecordingOptions): Promise<CallRecording> {
+    const dir = visitRecordingDir(options.recordingsDir, options.facilityId, localDate(new Date(), options.timezone), options.visitId);
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    return new CallRecording(options, dir);
+  }
+
+  /** Starts recording a party; rejects if ffmpeg cannot start. */
+  async addParty(party: ManifestParty, producers: PartyProducers): Promise<void> {
+    if (this.#manifest) throw new Error('recording already finished');
+    const existing = this.#parties.get(party.id);
+    if (existing) return existing.recorder.reconnected(producers);
+    const recorder = await PartyRecorder.create({
+      router: this.#options.router,
+      party: assertSafeId(party.id, 'party id'),
+      dir: this.dir,
+      ffmpegPath: this.#options.ffmpegPath,
+      logger: this.#options.logger.child({ visitId: this.#options.visitId }),
+      producers,
+    });
+    this.#parties.set(party.id, { info: party, recorder });
+  }
+
+  /** The party's media changed (reconnect): a new segment, and the gap goes in the manifest. */
+  async partyReconnected(partyId: string, producers: PartyProducers): Promise<void> {
+    await this.#parties.get(partyId)?.recorder.reconnected(producers);
+  }
+
+  /** Stops every party and writes the manifest. Idempotent. */
+  stop(): Promise<Manifest> {
+    this.#manifest ??= (async () => {
+      const parties = [...this.#parties.values()];
+      await Promise.all(parties.map((p) => p.recorder.stop()));
+      return writeManifest(
+        this.dir,
+        {
+          visitId: this.#options.visitId,
+          facilityId: this.#options.facilityId,
+          startedAt: this.#startedAt.toISOString(),
+          endedAt: new Date().toISOString(),
+          parties: parties.map((p) => p.info),
+          gaps: parties.flatMap((p) => p.recorder.gaps),
+        },
+        parties.flatMap((p) => p.recorder.segments),
+      );
+    })();
+    return this.#manifest;
+  }
+}

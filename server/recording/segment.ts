@@ -1,0 +1,87 @@
+import type { types as ms } from 'mediasoup';
+import { FfmpegProcess } from './ffmpeg-process.ts';
+import { recordingSdp, type SdpMedia } from './sdp.ts';
+import { finaliseWebm } from './finalise.ts';
+import { freeRtpPortPair } from './udp-ports.ts';
+
+export interface PartyProducers {
+  audio?: ms.Producer;
+  video?: ms.Producer;
+}
+
+// The first key frame can be lost while ffmpeg probes its input: ask once more.
+const SECOND_KEY_FRAME_MS = 1500;
+
+/**
+ * One continuous recording file of one party: a PlainTransport + Consumer per track, sending
+ * to one ffmpeg on loopback. A new segment starts whenever the party reconnects or ffmpeg dies.
+ */
+export class Segment {
+  readonly #transports: ms.PlainTransport[];
+  readonly #consumers: ms.Consumer[];
+  readonly #file: string;
+  readonly #ffmpegPath: string;
+  readonly ffmpeg: FfmpegProcess;
+  readonly startedAt: Date;
+  #keyFrameTimer: NodeJS.Timeout | undefined;
+
+  private constructor(transports: ms.PlainTransport[], consumers: ms.Consumer[], ffmpeg: FfmpegProcess, file: string, ffmpegPath: string) {
+    this.#transports = transports;
+    this.#consumers = consumers;
+    this.#file = file;
+    this.#ffmpegPath = ffmpegPath;
+    this.ffmpeg = ffmpeg;
+    this.startedAt = new Date();
+  }
+
+  static async create(options: { router: ms.Router; producers: PartyProducers; file: string; ffmpegPath: string }): Promise<Segment> {
+    const tracks = (['audio', 'video'] as const).flatMap((kind) => (options.producers[kind] ? [options.producers[kind]] : []));
+    if (tracks.length === 0) throw new Error('nothing to record: party has no audio or video producer');
+    const transports: ms.PlainTransport[] = [];
+    const consumers: ms.Consumer[] = [];
+    try {
+      const media: SdpMedia[] = [];
+      for (const producer of tracks) {
+        const transport = await options.router.createPlainTransport({
+          listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+          rtcpMux: false,
+          comedia: false,
+          appData: { purpose: 'recording' },
+        });
+        transports.push(transport);
+        const port = await freeRtpPortPair();
+        await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: options.router.rtpCapabilities, paused: true });
+        consumers.push(consumer);
+        media.push({ kind: producer.kind, port, rtpParameters: consumer.rtpParameters });
+      }
+      const ffmpeg = await FfmpegProcess.start({ ffmpegPath: options.ffmpegPath, sdp: recordingSdp(media), file: options.file, firstPort: media[0]!.port });
+      const segment = new Segment(transports, consumers, ffmpeg, options.file, options.ffmpegPath);
+      for (const c of consumers) await c.resume();
+      await segment.#requestKeyFrame();
+      segment.#keyFrameTimer = setTimeout(() => void segment.#requestKeyFrame(), SECOND_KEY_FRAME_MS);
+      return segment;
+    } catch (err) {
+      for (const t of transports) t.close();
+      throw err;
+    }
+  }
+
+  async #requestKeyFrame(): Promise<void> {
+    for (const c of this.#consumers) {
+      if (c.kind === 'video' && !c.closed) await c.requestKeyFrame().catch(() => {});
+    }
+  }
+
+  /**
+   * Lets ffmpeg finalise the file while media still flows (ffmpeg only notices SIGINT between
+   * packets), then closes the transports. A file whose ffmpeg did not end cleanly (it died, or
+   * its input had gone quiet) is rewritten so it carries its duration and index.
+   */
+  async stop(): Promise<void> {
+    clearTimeout(this.#keyFrameTimer);
+    const graceful = await this.ffmpeg.stop();
+    for (const t of this.#transports) t.close();
+    if (!graceful) await finaliseWebm(this.#ffmpegPath, this.#file);
+  }
+}

@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import { appendAudit } from '../audit/audit-log.ts';
+import { officerOf, requireOfficer } from '../auth/require-officer.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseInput } from '../http/validate.ts';
+import { clientKey, createRateLimit } from '../public-services/rate-limits.ts';
+import { singleFileUpload } from '../public-services/uploads.ts';
+import { parseRemisiCsv } from './csv-import.ts';
+import { lookupRemisi, replaceRemisiRecords, unknownRegistrations } from './remisi-store.ts';
+import { remisiLookupBody } from './schemas.ts';
+
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+/** One answer for a wrong pair, an unknown inmate and a missing record alike. */
+export const REMISI_NOT_FOUND = 'Data tidak ditemukan. Periksa nomor registrasi dan NIK keluarga yang terdaftar.';
+
+/** POST /api/remisi/lookup (public); GET /api/officer/remisi, POST /api/officer/remisi/import (officers). */
+export function remisiRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const limits = ctx.config.publicServices.rateLimits;
+  const perClient = createRateLimit('remisi-client', limits.remisiLookupPerClient);
+  const perRegistration = createRateLimit('remisi-registration', limits.remisiLookupPerRegistration);
+
+  router.post('/remisi/lookup', async (req, res) => {
+    const client = clientKey(req);
+    await perClient.consume(res, client);
+    const body = parseInput(remisiLookupBody, req.body);
+    await perRegistration.consume(res, body.registrationNumber);
+    const record = await lookupRemisi(ctx.storage, body.registrationNumber, body.nik);
+    await appendAudit(ctx.storage, {
+      actorKind: 'public',
+      actorId: client,
+      action: 'remisi.lookup',
+      subjectKind: 'registration_number',
+      subjectId: body.registrationNumber,
+      // The NIK itself stays out of the trail; its last 4 digits are enough to follow up a complaint.
+      details: { found: !!record, nikLast4: body.nik.slice(-4) },
+    });
+    if (!record) throw new HttpError(404, 'not_found', REMISI_NOT_FOUND);
+    res.json(record);
+  });
+
+  const importers = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+
+  router.get('/officer/remisi', requireOfficer(ctx.tokens), async (req, res) => {
+    const { fac } = officerOf(req);
+    const row = await ctx.storage.db
+      .selectFrom('remisi_records')
+      .select((eb) => [eb.fn.countAll<number>().as('records'), eb.fn.max('imported_at').as('last')])
+      .where('facility_id', '=', fac)
+      .executeTakeFirst();
+    res.json({ records: Number(row?.records ?? 0), lastImportAt: row?.last ?? null });
+  });
+
+  router.post('/officer/remisi/import', importers, singleFileUpload('file', MAX_CSV_BYTES), async (req, res) => {
+    const officer = officerOf(req);
+    if (!req.file) throw new HttpError(400, 'validation_failed', 'invalid upload', { file: ['a CSV file is required'] });
+    const text = req.file.buffer.toString('utf8');
+    if (text.includes('\u0000')) throw new HttpError(400, 'validation_failed', 'invalid upload', { file: ['not a text CSV file'] });
+    const parsed = parseRemisiCsv(text);
+    if (!parsed.ok) {
+      await appendAudit(ctx.storage, {
+        actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'remisi.import_rejected',
+        details: { file: req.file.originalname, problems: Object.keys(parsed.errors).length },
+      });
+      throw new HttpError(400, 'invalid_rows', 'the file has invalid rows; nothing was imported', parsed.errors);
+    }
+    const { importId } = await replaceRemisiRecords(ctx.storage, officer.fac, parsed.records);
+    const unmatched = await unknownRegistrations(ctx.storage, officer.fac, parsed.records.map((r) => r.registrationNumber));
+    const entries = parsed.records.reduce((n, r) => n + r.entries.length, 0);
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'remisi.import',
+      subjectKind: 'remisi_import', subjectId: importId,
+      details: { file: req.file.originalname, records: parsed.records.length, entries, unmatched: unmatched.length },
+    });
+    res.status(201).json({ importId, records: parsed.records.length, entries, unmatchedRegistrationNumbers: unmatched });
+  });
+
+  return router;
+}

@@ -1,0 +1,210 @@
+import type { types as ms } from 'mediasoup';
+import type { Namespace, Server as SocketServer, Socket } from 'socket.io';
+import { CallError, Refusal } from '../calls/call-error.ts';
+import { connectionKey } from '../calls/call-rules.ts';
+import type { Admitted, CallService, Session } from '../calls/call-service.ts';
+import type { PeerChannel } from '../calls/peer.ts';
+import type { Logger } from '../logging/logger.ts';
+import {
+  CALL_NAMESPACE,
+  MAX_REQUEST_BYTES,
+  newConsumerAck,
+  requestEnvelope,
+  requests,
+  type Ack,
+  type ErrorCode,
+  type RequestData,
+  type RequestMethod,
+} from './messages.ts';
+
+/** Requests one connection may have in flight; more get `busy`. */
+const MAX_IN_FLIGHT = 16;
+/** How long a client has to ack `newConsumer`. */
+const ACK_TIMEOUT_MS = 5000;
+
+interface SocketData {
+  admitted: Admitted;
+  takenOver?: boolean;
+}
+
+type CallSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+
+function fail(code: ErrorCode, message: string): Ack<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function payloadSize(payload: unknown): number {
+  try {
+    return JSON.stringify(payload ?? null).length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * socket.io glue for calls: admits connections in a middleware (refusals carry a code), keeps
+ * one live connection per token, validates and acknowledges every request, and turns the
+ * media plane's notifications into socket messages.
+ */
+export function attachCallSignalling(io: SocketServer, calls: CallService, logger: Logger): { close(): void } {
+  const nsp: Namespace = io.of(CALL_NAMESPACE);
+  const log = logger.child({ part: 'call-signalling' });
+
+  nsp.use((socket, next) => {
+    const auth = (socket.handshake.auth ?? {}) as { token?: unknown; role?: unknown };
+    calls.admit(auth.token, auth.role).then(
+      (admitted) => {
+        (socket.data as SocketData).admitted = admitted;
+        next();
+      },
+      (err: unknown) => {
+        const code = err instanceof Refusal ? err.code : 'server_error';
+        if (!(err instanceof Refusal)) log.error({ err: (err as Error).message }, 'admission failed');
+        const refusal = new Error(code) as Error & { data?: unknown };
+        refusal.data = { code };
+        next(refusal);
+      },
+    );
+  });
+
+  nsp.on('connection', (raw) => {
+    const socket = raw as unknown as CallSocket;
+    const admitted = socket.data.admitted;
+    const key = connectionKey(admitted.party);
+    let session: Session | undefined;
+    let inFlight = 0;
+
+    const emit = (event: string, ...args: unknown[]) => (socket as unknown as Socket).emit(event, ...args);
+    const channel: PeerChannel = {
+      notify: (method, data) => void emit('notification', { method, data }),
+      request: async (method, data) => {
+        if (!socket.connected) return false;
+        try {
+          const reply: unknown = await (socket as unknown as Socket).timeout(ACK_TIMEOUT_MS).emitWithAck('notification', { method, data });
+          const parsed = newConsumerAck.safeParse(reply);
+          return parsed.success && parsed.data.ok;
+        } catch {
+          return false;
+        }
+      },
+    };
+
+    // One live connection per token: the newest wins, the previous one is told why.
+    const claimed = calls.liveState
+      .claimConnection(key, { connectionId: socket.id, node: calls.nodeId, at: new Date().toISOString() })
+      .then((previous) => {
+        if (!previous || previous.connectionId === socket.id) return;
+        const old = nsp.sockets.get(previous.connectionId) as unknown as CallSocket | undefined;
+        if (!old) return; // on another node: the Redis live state (later) relays the takeover
+        old.data.takenOver = true;
+        (old as unknown as Socket).emit('notification', { method: 'takenOver', data: {} });
+        old.disconnect(true);
+      })
+      .catch((err: Error) => log.error({ err: err.message }, 'claimConnection failed'));
+
+    async function handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
+      if (method === 'hello') return calls.hello(admitted);
+      if (method === 'joinCall') {
+        const previous = session;
+        const { session: next, response } = await calls.join(admitted, channel, (data as RequestData<'joinCall'>).visitId);
+        session = next;
+        if (previous && previous.peer !== next.peer) previous.peer.close();
+        return response;
+      }
+      const s = session;
+      if (!s || s.peer.closed) throw new CallError('not_joined', 'join the call first');
+      const room = await s.call.room();
+      switch (method) {
+        case 'createTransport': {
+          const t = await room.createTransport(s.peer, (data as RequestData<'createTransport'>).direction);
+          return { transportId: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+        }
+        case 'connectTransport': {
+          const d = data as RequestData<'connectTransport'>;
+          await room.connectTransport(s.peer, d.transportId, d.dtlsParameters as ms.DtlsParameters);
+          return {};
+        }
+        case 'restartIce':
+          return { iceParameters: await room.restartIce(s.peer, (data as RequestData<'restartIce'>).transportId) };
+        case 'produce': {
+          const d = data as RequestData<'produce'>;
+          const producer = await room.produce(s.peer, d.transportId, d.kind, d.rtpParameters as unknown as ms.RtpParameters, d.source);
+          return { producerId: producer.id };
+        }
+        case 'setProducerPaused': {
+          const d = data as RequestData<'setProducerPaused'>;
+          await calls.setProducerPaused(s, d.producerId, d.paused);
+          return {};
+        }
+        case 'consumeReady':
+          await room.consumeReady(s.peer, (data as RequestData<'consumeReady'>).rtpCapabilities as ms.RtpCapabilities);
+          return {};
+        case 'setConsumerLayers': {
+          const d = data as RequestData<'setConsumerLayers'>;
+          await room.setConsumerLayers(s.peer, d.consumerId, d.spatialLayer, d.temporalLayer);
+          return {};
+        }
+        case 'hangUp':
+          session = undefined;
+          await calls.hangUp(s);
+          return {};
+        default:
+          throw new CallError('unknown_method', `unknown method ${String(method)}`);
+      }
+    }
+
+    (socket as unknown as Socket).on('request', (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: Ack<unknown>) => void) : undefined;
+      if (!ack) return; // a request nobody waits for is dropped
+      const payload = args[0];
+      if (args.length !== 1) return ack(fail('invalid_request', 'one payload expected'));
+      if (payloadSize(payload) > MAX_REQUEST_BYTES) return ack(fail('payload_too_large', `requests are limited to ${MAX_REQUEST_BYTES} bytes`));
+      const envelope = requestEnvelope.safeParse(payload);
+      if (!envelope.success) return ack(fail('invalid_request', 'expected { method, data }'));
+      const method = envelope.data.method;
+      if (!Object.hasOwn(requests, method)) return ack(fail('unknown_method', `unknown method ${method.slice(0, 64)}`));
+      const m = method as RequestMethod;
+      const parsed = requests[m].request.safeParse(envelope.data.data ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return ack(fail('invalid_request', `${m}: ${issue ? `${issue.path.join('.') || '(data)'} ${issue.message}` : 'invalid'}`));
+      }
+      if (inFlight >= MAX_IN_FLIGHT) return ack(fail('busy', 'too many requests in flight'));
+      inFlight++;
+      void claimed
+        .then(() => handle(m, parsed.data as RequestData<typeof m>))
+        .then(
+          (data) => ack({ ok: true, data }),
+          (err: unknown) => {
+            if (err instanceof CallError) return ack(fail(err.code, err.message));
+            log.error({ method: m, err: (err as Error).message }, 'request failed');
+            ack(fail('internal', 'internal error'));
+          },
+        )
+        .finally(() => inFlight--);
+    });
+
+    // Any other event is not part of the protocol: answer if it expects an answer, else ignore.
+    (socket as unknown as Socket).onAny((event: string, ...args: unknown[]) => {
+      if (event === 'request') return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: Ack<never>) => void)(fail('unknown_method', 'use the request event'));
+    });
+
+    (socket as unknown as Socket).on('disconnect', () => {
+      void calls.liveState.releaseConnection(key, socket.id).catch(() => {});
+      const s = session;
+      session = undefined;
+      if (!s) return;
+      if (socket.data.takenOver) void calls.takenOver(s);
+      else calls.disconnected(s);
+    });
+  });
+
+  return {
+    close() {
+      nsp.disconnectSockets(true);
+      nsp.removeAllListeners();
+    },
+  };
+}

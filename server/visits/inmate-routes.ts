@@ -1,0 +1,98 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit-log.ts';
+import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
+import type { AppContext } from '../context.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseInput } from '../http/validate.ts';
+import { isUniqueViolation } from '../storage/unique-violation.ts';
+import { createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
+import { nikProblem } from './nik.ts';
+
+const idParam = z.strictObject({ id: z.uuid() });
+const oneLine = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+const searchQuery = z.strictObject({
+  q: z.string().trim().max(80).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+const inmateBody = z.strictObject({
+  registrationNumber: oneLine(40),
+  name: oneLine(120),
+  block: oneLine(40),
+});
+const visitorBody = z.strictObject({
+  name: oneLine(120),
+  nik: z.string().trim().superRefine((nik, c) => {
+    const problem = nikProblem(nik);
+    if (problem) c.addIssue({ code: 'custom', message: problem });
+  }),
+  relationship: z.enum(RELATIONSHIPS),
+});
+
+/**
+ * GET/POST /api/inmates, GET /api/inmates/:id, GET/POST /api/inmates/:id/visitors.
+ * Inmates come from the facility's registry (supervisors, admins); any officer registers
+ * family members at the visit desk.
+ */
+export function inmateRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const anyOfficer = requireOfficer(ctx.tokens);
+  const manager = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+
+  async function inmateOf(req: Request) {
+    const { id } = parseInput(idParam, req.params, 'path');
+    const inmate = await findInmate(ctx.storage, id);
+    if (!inmate) throw new HttpError(404, 'not_found', 'inmate not found');
+    assertSameFacility(req, inmate.facility_id);
+    return inmate;
+  }
+
+  router.get('/inmates', anyOfficer, async (req, res) => {
+    const query = parseInput(searchQuery, req.query, 'query');
+    const inmates = await searchInmates(ctx.storage, officerOf(req).fac, query);
+    res.json({ inmates: inmates.map(inmateView) });
+  });
+
+  router.post('/inmates', manager, async (req, res) => {
+    const officer = officerOf(req);
+    const body = parseInput(inmateBody, req.body);
+    const inmate = await createInmate(ctx.storage, officer.fac, body).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new HttpError(409, 'registration_number_taken', 'an inmate with this registration number exists in this facility');
+      throw err;
+    });
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'inmate.created', subjectKind: 'inmate', subjectId: inmate.id,
+      details: { registrationNumber: inmate.registration_number },
+    });
+    res.status(201).json({ inmate: inmateView(inmate) });
+  });
+
+  router.get('/inmates/:id', anyOfficer, async (req, res) => {
+    res.json({ inmate: inmateView(await inmateOf(req)) });
+  });
+
+  router.get('/inmates/:id/visitors', anyOfficer, async (req, res) => {
+    const inmate = await inmateOf(req);
+    res.json({ visitors: (await listVisitors(ctx.storage, inmate.id)).map(visitorView) });
+  });
+
+  router.post('/inmates/:id/visitors', anyOfficer, async (req, res) => {
+    const inmate = await inmateOf(req);
+    const officer = officerOf(req);
+    const body = parseInput(visitorBody, req.body);
+    const visitor = await createVisitor(ctx.storage, inmate.id, body).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new HttpError(409, 'visitor_exists', 'this NIK is already registered for this inmate');
+      throw err;
+    });
+    // The NIK stays out of the append-only audit log: it could never be erased from there.
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.registered', subjectKind: 'visitor', subjectId: visitor.id,
+      details: { inmateId: inmate.id, relationship: visitor.relationship },
+    });
+    res.status(201).json({ visitor: visitorView(visitor) });
+  });
+
+  return router;
+}

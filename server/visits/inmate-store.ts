@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Storage } from '../storage/database.ts';
+import type { InmatesTable, VisitorsTable } from '../storage/tables.ts';
+
+/** Who a registered visitor is to the inmate; the client shows each in the user's language. */
+export const RELATIONSHIPS = ['orang_tua', 'suami_istri', 'anak', 'saudara_kandung', 'kuasa_hukum', 'lainnya'] as const;
+export type Relationship = (typeof RELATIONSHIPS)[number];
+
+/** Legal counsel: the only relationship allowed in a privileged (unrecorded, unmonitored) visit. */
+export const COUNSEL: Relationship = 'kuasa_hukum';
+
+export function findInmate(storage: Storage, inmateId: string): Promise<InmatesTable | undefined> {
+  return storage.db.selectFrom('inmates').selectAll().where('id', '=', inmateId).executeTakeFirst();
+}
+
+/** Facility's inmates, optionally filtered by a case-insensitive substring of name or registration number. */
+export function searchInmates(storage: Storage, facilityId: string, options: { q?: string; limit: number; offset: number }): Promise<InmatesTable[]> {
+  let query = storage.db.selectFrom('inmates').selectAll().where('facility_id', '=', facilityId);
+  if (options.q) {
+    const pattern = `%${options.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(${eb.ref('registration_number')}) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return query.orderBy('name').orderBy('id').limit(options.limit).offset(options.offset).execute();
+}
+
+export async function createInmate(storage: Storage, facilityId: string, input: { registrationNumber: string; name: string; block: string }): Promise<InmatesTable> {
+  const row: InmatesTable = {
+    id: randomUUID(),
+    facility_id: facilityId,
+    registration_number: input.registrationNumber,
+    name: input.name,
+    block: input.block,
+    created_at: new Date().toISOString(),
+  };
+  await storage.db.insertInto('inmates').values(row).execute();
+  return row;
+}
+
+export function listVisitors(storage: Storage, inmateId: string): Promise<VisitorsTable[]> {
+  return storage.db.selectFrom('visitors').selectAll().where('inmate_id', '=', inmateId).orderBy('name').execute();
+}
+
+export async function createVisitor(storage: Storage, inmateId: string, input: { name: string; nik: string; relationship: Relationship }): Promise<VisitorsTable> {
+  const row: VisitorsTable = { id: randomUUID(), inmate_id: inmateId, name: input.name, nik: input.nik, relationship: input.relationship, created_at: new Date().toISOString() };
+  await storage.db.insertInto('visitors').values(row).execute();
+  return row;
+}
+
+export const inmateView = (i: InmatesTable) => ({ id: i.id, registrationNumber: i.registration_number, name: i.name, block: i.block, createdAt: i.created_at });
+
+export const visitorView = (v: VisitorsTable) => ({ id: v.id, inmateId: v.inmate_id, name: v.name, nik: v.nik, relationship: v.relationship, createdAt: v.created_at });

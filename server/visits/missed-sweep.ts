@@ -1,0 +1,74 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Storage } from '../storage/database.ts';
+import { transitionVisit, visitEndsAt } from './visit-store.ts';
+
+const BATCH = 200;
+
+/**
+ * Marks scheduled visits whose window ended without the call ever going live as `missed`.
+ * Safe on several nodes at once: the guarded transition lets exactly one of them win.
+ */
+export class MissedVisitSweep {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly logger: Logger,
+    private readonly intervalMs = 30_000,
+  ) {}
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.#tick(), this.intervalMs);
+    this.#timer.unref();
+    void this.#tick();
+  }
+
+  /** Stops the timer and waits for a sweep in progress, so storage can close after it. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#running) return;
+    try {
+      await this.runOnce();
+    } catch (err) {
+      this.logger.error({ err }, 'missed-visit sweep failed');
+    }
+  }
+
+  /** One pass; returns how many visits it marked missed. */
+  runOnce(now = new Date()): Promise<number> {
+    const run = (async () => {
+      let marked = 0;
+      const due = await this.storage.db
+        .selectFrom('visits')
+        .select(['id', 'facility_id', 'scheduled_start', 'duration_seconds'])
+        .where('status', '=', 'scheduled')
+        .where('scheduled_start', '<', now.toISOString())
+        .orderBy('scheduled_start')
+        .limit(BATCH)
+        .execute();
+      for (const visit of due) {
+        const endsAt = visitEndsAt(visit);
+        if (endsAt > now) continue;
+        if (!(await transitionVisit(this.storage, visit.id, ['scheduled'], 'missed', { ended_at: endsAt.toISOString(), end_reason: 'not_started' }))) continue;
+        marked++;
+        await appendAudit(this.storage, {
+          actorKind: 'system', actorId: 'missed-visit-sweep', facilityId: visit.facility_id, action: 'visit.missed', subjectKind: 'visit', subjectId: visit.id,
+        });
+      }
+      if (marked > 0) this.logger.info({ marked }, 'visits marked missed');
+      return marked;
+    })();
+    this.#running = run;
+    return run.finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Storage } from '../storage/database.ts';
+import type { VisitStatus, VisitsTable } from '../storage/tables.ts';
+import { visitEndsAt, type VisitWithParties } from './visit-store.ts';
+
+/** Statuses that hold a booth and an inmate for their window. */
+const OCCUPYING: VisitStatus[] = ['scheduled', 'live'];
+/** How far back to look for a visit still running into a new window (covers extended calls). */
+const LOOKBACK_MS = 24 * 3600_000;
+
+export interface NewVisit {
+  facilityId: string;
+  inmateId: string;
+  boothId: string;
+  visitorIds: string[];
+  scheduledStart: Date;
+  durationSeconds: number;
+  privileged: boolean;
+  createdBy: string;
+}
+
+/** The booth or the inmate already has a visit overlapping the requested window. */
+export class ScheduleConflict extends Error {
+  constructor(readonly resource: 'booth' | 'inmate', readonly visitId: string) {
+    super(`${resource} already has visit ${visitId} in that time`);
+  }
+}
+
+/**
+ * Books a visit unless its booth or inmate is taken in any overlapping window. Check and insert
+ * share one transaction; PostgreSQL also takes a per-facility lock so two nodes cannot both book.
+ */
+export async function createVisit(storage: Storage, input: NewVisit): Promise<VisitsTable> {
+  const start = input.scheduledStart;
+  const end = new Date(start.getTime() + input.durationSeconds * 1000);
+  const row: VisitsTable = {
+    id: randomUUID(),
+    facility_id: input.facilityId,
+    inmate_id: input.inmateId,
+    booth_id: input.boothId,
+    scheduled_start: start.toISOString(),
+    duration_seconds: input.durationSeconds,
+    status: 'scheduled',
+    privileged: input.privileged ? 1 : 0,
+    started_at: null,
+    ended_at: null,
+    end_reason: null,
+    created_by: input.createdBy,
+    created_at: new Date().toISOString(),
+  };
+  return storage.db.transaction().execute(async (trx) => {
+    if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${input.facilityId}))`.execute(trx);
+    const nearby = await trx
+      .selectFrom('visits')
+      .selectAll()
+      .where('status', 'in', OCCUPYING)
+      .where((eb) => eb.or([eb('booth_id', '=', input.boothId), eb('inmate_id', '=', input.inmateId)]))
+      .where('scheduled_start', '<', end.toISOString())
+      .where('scheduled_start', '>', new Date(start.getTime() - LOOKBACK_MS).toISOString())
+      .execute();
+    const clash = nearby.find((v) => visitEndsAt(v) > start);
+    if (clash) throw new ScheduleConflict(clash.booth_id === input.boothId ? 'booth' : 'inmate', clash.id);
+    await trx.insertInto('visits').values(row).execute();
+    await trx.insertInto('visit_visitors').values(input.visitorIds.map((visitor_id) => ({ visit_id: row.id, visitor_id }))).execute();
+    return row;
+  });
+}
+
+export interface VisitFilter {
+  facilityId: string;
+  from: Date;
+  to: Date;
+  statuses?: VisitStatus[];
+  boothId?: string;
+  inmateId?: string;
+  limit: number;
+}
+
+/** Visits starting in [from, to), with their parties, in start order. */
+export async function listVisits(storage: Storage, filter: VisitFilter): Promise<VisitWithParties[]> {
+  let query = storage.db
+    .selectFrom('visits')
+    .selectAll()
+    .where('facility_id', '=', filter.facilityId)
+    .where('scheduled_start', '>=', filter.from.toISOString())
+    .where('scheduled_start', '<', filter.to.toISOString());
+  if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
+  if (filter.boothId) query = query.where('booth_id', '=', filter.boothId);
+  if (filter.inmateId) query = query.where('inmate_id', '=', filter.inmateId);
+  const visits = await query.orderBy('scheduled_start').orderBy('id').limit(filter.limit).execute();
+  if (visits.length === 0) return [];
+
+  const ids = visits.map((v) => v.id);
+  const [inmates, booths, visitors] = await Promise.all([
+    storage.db.selectFrom('inmates').selectAll().where('id', 'in', [...new Set(visits.map((v) => v.inmate_id))]).execute(),
+    storage.db.selectFrom('booths').select(['id', 'name']).where('id', 'in', [...new Set(visits.map((v) => v.booth_id))]).execute(),
+    storage.db
+      .selectFrom('visit_visitors')
+      .innerJoin('visitors', 'visitors.id', 'visit_visitors.visitor_id')
+      .select(['visit_visitors.visit_id', 'visitors.id', 'visitors.name', 'visitors.relationship'])
+      .where('visit_visitors.visit_id', 'in', ids)
+      .orderBy('visitors.name')
+      .execute(),
+  ]);
+  const inmateById = new Map(inmates.map((i) => [i.id, i]));
+  const boothById = new Map(booths.map((b) => [b.id, b]));
+  return visits.map((visit) => {
+    const inmate = inmateById.get(visit.inmate_id)!;
+    return {
+      visit,
+      inmate: { id: inmate.id, name: inmate.name, registrationNumber: inmate.registration_number, block: inmate.block },
+      booth: boothById.get(visit.booth_id)!,
+      visitors: visitors.filter((v) => v.visit_id === visit.id).map(({ id, name, relationship }) => ({ id, name, relationship })),
+    };
+  });
+}
+
+/** The API shape of a visit, camelCase, with its parties. */
+export function visitView({ visit, inmate, booth, visitors }: VisitWithParties) {
+  return {
+    id: visit.id,
+    facilityId: visit.facility_id,
+    status: visit.status,
+    scheduledStart: visit.scheduled_start,
+    durationSeconds: visit.duration_seconds,
+    endsAt: visitEndsAt(visit).toISOString(),
+    privileged: visit.privileged === 1,
+    startedAt: visit.started_at,
+    endedAt: visit.ended_at,
+    endReason: visit.end_reason,
+    createdBy: visit.created_by,
+    createdAt: visit.created_at,
+    inmate,
+    booth,
+    visitors,
+  };
+}

@@ -1,0 +1,189 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit-log.ts';
+import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
+import { JOIN_EARLY_SECONDS } from '../auth/tokens.ts';
+import type { AppContext } from '../context.ts';
+import { findBooth } from '../facilities/booth-store.ts';
+import { localDayRange, localToday } from '../facilities/local-day.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseInput } from '../http/validate.ts';
+import type { VisitStatus } from '../storage/tables.ts';
+import { COUNSEL, findInmate } from './inmate-store.ts';
+import { familyUrl } from './links.ts';
+import { createVisit, listVisits, ScheduleConflict, visitView } from './schedule.ts';
+import { getVisitWithParties, transitionVisit, visitEndsAt } from './visit-store.ts';
+
+const STATUSES = ['scheduled', 'live', 'ended', 'missed', 'cancelled'] as const satisfies readonly VisitStatus[];
+const MAX_VISITORS = 3;
+/** A booking may start slightly in the past (a form filled in at the desk as the visit begins). */
+const PAST_TOLERANCE_MS = 5 * 60_000;
+const MAX_AHEAD_MS = 180 * 24 * 3600_000;
+
+const idParam = z.strictObject({ id: z.uuid() });
+
+/**
+ * Duration is whole minutes (1–60) from the officer UI, or seconds (10–3600) for tests and
+ * scripts that need short calls; exactly one of the two.
+ */
+const visitBody = z
+  .strictObject({
+    inmateId: z.uuid(),
+    boothId: z.uuid(),
+    visitorIds: z
+      .array(z.uuid())
+      .min(1, 'at least one visitor')
+      .max(MAX_VISITORS, `at most ${MAX_VISITORS} visitors`)
+      .refine((ids) => new Set(ids).size === ids.length, 'visitors must not repeat'),
+    scheduledStart: z.iso.datetime({ offset: true }),
+    durationMinutes: z.number().int().min(1).max(60).optional(),
+    durationSeconds: z.number().int().min(10).max(3600).optional(),
+    privileged: z.boolean().default(false),
+  })
+  .superRefine((b, c) => {
+    if ((b.durationMinutes === undefined) === (b.durationSeconds === undefined)) {
+      c.addIssue({ code: 'custom', path: ['durationMinutes'], message: 'give exactly one of durationMinutes or durationSeconds' });
+    }
+    const start = new Date(b.scheduledStart).getTime();
+    if (start < Date.now() - PAST_TOLERANCE_MS) c.addIssue({ code: 'custom', path: ['scheduledStart'], message: 'must not be in the past' });
+    if (start > Date.now() + MAX_AHEAD_MS) c.addIssue({ code: 'custom', path: ['scheduledStart'], message: 'must be within 180 days' });
+  });
+
+const listQuery = z.strictObject({
+  date: z.iso.date().optional(),
+  status: z
+    .string()
+    .transform((s) => s.split(','))
+    .pipe(z.array(z.enum(STATUSES)).max(STATUSES.length))
+    .optional(),
+  boothId: z.uuid().optional(),
+  inmateId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+const cancelBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+
+function fieldError(field: string, message: string): HttpError {
+  return new HttpError(400, 'validation_failed', 'invalid request body', { [field]: [message] });
+}
+
+/**
+ * POST/GET /api/visits, GET /api/visits/:id, POST /api/visits/:id/cancel, GET /api/visits/:id/links.
+ * Any officer of the facility schedules, cancels and hands out links; every change is audited.
+ */
+export function visitRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const anyOfficer = requireOfficer(ctx.tokens);
+
+  async function visitOf(req: Request) {
+    const { id } = parseInput(idParam, req.params, 'path');
+    const found = await getVisitWithParties(ctx.storage, id);
+    if (!found) throw new HttpError(404, 'not_found', 'visit not found');
+    assertSameFacility(req, found.visit.facility_id);
+    return found;
+  }
+
+  router.post('/visits', anyOfficer, async (req, res) => {
+    const officer = officerOf(req);
+    const body = parseInput(visitBody, req.body);
+    // Unknown and other-facility references look the same, so ids of other facilities are not confirmed.
+    const inmate = await findInmate(ctx.storage, body.inmateId);
+    if (!inmate || inmate.facility_id !== officer.fac) throw fieldError('inmateId', 'unknown inmate');
+    const booth = await findBooth(ctx.storage, body.boothId);
+    if (!booth || booth.facility_id !== officer.fac) throw fieldError('boothId', 'unknown booth');
+    const registered = await ctx.storage.db
+      .selectFrom('visitors')
+      .select(['id', 'relationship'])
+      .where('inmate_id', '=', inmate.id)
+      .where('id', 'in', body.visitorIds)
+      .execute();
+    const fields: Record<string, string[]> = {};
+    body.visitorIds.forEach((id, i) => {
+      if (!registered.some((v) => v.id === id)) fields[`visitorIds.${i}`] = ['not a registered visitor of this inmate'];
+    });
+    if (Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
+    // Privileged visits are neither recorded nor monitored: only for legal counsel.
+    if (body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
+      throw fieldError('privileged', `only visits where every visitor is ${COUNSEL} may be privileged`);
+    }
+
+    const durationSeconds = body.durationSeconds ?? body.durationMinutes! * 60;
+    let visit;
+    try {
+      visit = await createVisit(ctx.storage, {
+        facilityId: officer.fac,
+        inmateId: inmate.id,
+        boothId: booth.id,
+        visitorIds: body.visitorIds,
+        scheduledStart: new Date(body.scheduledStart),
+        durationSeconds,
+        privileged: body.privileged,
+        createdBy: officer.sub,
+      });
+    } catch (err) {
+      if (err instanceof ScheduleConflict) {
+        throw new HttpError(409, err.resource === 'booth' ? 'booth_busy' : 'inmate_busy', `the ${err.resource} already has a visit in that time`, {
+          [err.resource === 'booth' ? 'boothId' : 'inmateId']: [`overlaps visit ${err.visitId}`],
+        });
+      }
+      throw err;
+    }
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.created', subjectKind: 'visit', subjectId: visit.id,
+      details: { inmateId: inmate.id, boothId: booth.id, visitorIds: body.visitorIds, scheduledStart: visit.scheduled_start, durationSeconds, privileged: body.privileged },
+    });
+    res.status(201).json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
+  });
+
+  router.get('/visits', anyOfficer, async (req, res) => {
+    const officer = officerOf(req);
+    const query = parseInput(listQuery, req.query, 'query');
+    const facility = await ctx.storage.db.selectFrom('facilities').select('timezone').where('id', '=', officer.fac).executeTakeFirstOrThrow();
+    const date = query.date ?? localToday(facility.timezone);
+    const { from, to } = localDayRange(date, facility.timezone);
+    const visits = await listVisits(ctx.storage, { facilityId: officer.fac, from, to, statuses: query.status, boothId: query.boothId, inmateId: query.inmateId, limit: query.limit });
+    res.json({ date, timezone: facility.timezone, visits: visits.map(visitView) });
+  });
+
+  router.get('/visits/:id', anyOfficer, async (req, res) => {
+    res.json({ visit: visitView(await visitOf(req)) });
+  });
+
+  router.post('/visits/:id/cancel', anyOfficer, async (req, res) => {
+    const officer = officerOf(req);
+    const { visit } = await visitOf(req);
+    const { reason } = parseInput(cancelBody, req.body);
+    const cancelled = await transitionVisit(ctx.storage, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled' });
+    if (!cancelled) throw new HttpError(409, 'visit_not_scheduled', `only a scheduled visit can be cancelled (this one is ${visit.status})`);
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.cancelled', subjectKind: 'visit', subjectId: visit.id, reason,
+    });
+    res.json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
+  });
+
+  // Each call signs fresh tokens; the audit entry records who was handed links to which visit.
+  router.get('/visits/:id/links', anyOfficer, async (req, res) => {
+    const officer = officerOf(req);
+    const { visit, visitors } = await visitOf(req);
+    if (visit.status !== 'scheduled' && visit.status !== 'live') throw new HttpError(409, 'visit_closed', `this visit is ${visit.status}`);
+    const scheduledStart = new Date(visit.scheduled_start);
+    const links = visitors.map((v) => ({
+      visitorId: v.id,
+      name: v.name,
+      familyUrl: familyUrl(ctx.publicUrl(), ctx.tokens.signJoin(v.id, { id: visit.id, scheduledStart, durationSeconds: visit.duration_seconds })),
+    }));
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.links_issued', subjectKind: 'visit', subjectId: visit.id,
+      details: { visitorIds: visitors.map((v) => v.id) },
+    });
+    res.set('Cache-Control', 'no-store');
+    res.json({
+      visitId: visit.id,
+      validFrom: new Date(scheduledStart.getTime() - JOIN_EARLY_SECONDS * 1000).toISOString(),
+      validUntil: visitEndsAt(visit).toISOString(),
+      links,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app.ts';
+import { averageColour, bodyState, dominant, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { fakeMedia } from '../helpers/fake-media.ts';
+import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
+import { startTestApp } from '../helpers/test-app.ts';
+
+type Stats = { framesDecoded: number; audioPacketsReceived: number; totalSamplesReceived: number };
+const stats = (s: BrowserSession) => s.page.evaluate(() => (globalThis as any).kvCall.mediaStats() as Promise<Stats>);
+const REMOTE = '[data-testid="remote-video"]';
+
+describe('a family link and a booth in one call, through the SFU, in real Chromium', () => {
+  let app: App;
+  let seeded: SeededVisit;
+  let booth: BrowserSession;
+  let family: BrowserSession;
+  const workerCrashes: string[] = [];
+  /** A dead mediasoup worker explains every media failure after it: say so first. */
+  const explain = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      if (workerCrashes.length) throw new Error(`mediasoup worker crashed during the call: ${workerCrashes.join('; ')} (then: ${(err as Error).message})`);
+      throw err;
+    }
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    app.pool.on('workerReplaced', (e) => workerCrashes.push(`pid ${e.oldPid}: ${e.error}`));
+    seeded = await seedVisit(app, { visitorNames: ['Siti Aminah'] });
+    booth = await launchBrowser({ media: fakeMedia('blue', 660) });
+    family = await launchBrowser({ media: fakeMedia('red', 440) });
+  });
+  afterAll(async () => {
+    await family?.close();
+    await booth?.close();
+    await app?.close();
+  });
+
+  it('the booth shows its visit and joins it by itself (the start time has come)', async () => {
+    await booth.page.goto(`${app.url}/booth/?t=${seeded.boothToken}`);
+    await waitUntil('booth waiting for the family', async () => (await bodyState(booth.page)).state === 'waiting', 20_000);
+    expect((await bodyState(booth.page)).visitId).toBe(seeded.visitId);
+    const row = await app.storage.db.selectFrom('visits').select(['status']).where('id', '=', seeded.visitId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('live');
+  });
+
+  it('the family opens its link, passes the camera check and each side sees and hears the other', () => explain(async () => {
+    await family.page.goto(`${app.url}/family/?t=${seeded.joinTokens[0]}`);
+    await waitUntil('family in call', async () => (await bodyState(family.page)).state === 'in-call', 20_000);
+    // each side renders the OTHER side's colour
+    await waitUntil('family sees blue (booth)', async () => dominant(await averageColour(family.page, REMOTE)) === 'blue', 20_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${family.logs.join('\n')}`);
+    });
+    await waitUntil('booth sees red (family)', async () => dominant(await averageColour(booth.page, REMOTE)) === 'red', 20_000);
+    // self views show their own colour
+    expect(dominant(await averageColour(family.page, '[data-testid="self-video"]'))).toBe('red');
+    expect(dominant(await averageColour(booth.page, '[data-testid="self-video"]'))).toBe('blue');
+    // audio arrives both ways (headless has no output: count packets and samples)
+    for (const side of [family, booth]) {
+      const s = await waitUntil('audio packets', async () => {
+        const x = await stats(side);
+        return x.audioPacketsReceived > 50 && x.totalSamplesReceived > 0 ? x : null;
+      });
+      expect(s.framesDecoded).toBeGreaterThan(0);
+    }
+    expect(workerCrashes).toEqual([]);
+  }));
+
+  it('the family page shows the time left, the connection quality and the monitoring notice', async () => {
+    const left = await family.page.$eval('[data-testid="time-left"]', (el) => el.textContent ?? '');
+    expect(left).toMatch(/^\d{1,2}:\d{2}(:\d{2})?$/);
+    const minutes = Number(left.split(':')[0]);
+    expect(minutes).toBeGreaterThanOrEqual(57); // 1 h visit started a minute ago
+    const quality = await waitUntil('quality measured', async () => {
+      const q = await family.page.$eval('[data-testid="quality"]', (el) => (el as any).dataset.quality as string);
+      return q !== 'unknown' ? q : null;
+    });
+    expect(quality).toBe('good');
+    const notice = await family.page.$eval('[data-testid="monitored-notice"]', (el) => el.textContent ?? '');
+    expect(notice).toContain('dipantau dan direkam');
+    // English toggle
+    await family.page.click('.lang-toggle');
+    expect(await family.page.$eval('[data-testid="monitored-notice"]', (el) => el.textContent ?? '')).toContain('monitored and recorded');
+    expect(await family.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('en');
+  });
+
+  it('hanging up ends the call on both sides; the booth returns to its idle screen', async () => {
+    family.page.once('dialog', (d) => void d.accept());
+    await family.page.click('[data-testid="hang-up"]');
+    await waitUntil('family ended', async () => (await bodyState(family.page)).state === 'ended');
+    expect((await bodyState(family.page)).endReason).toBe('hung_up');
+    await waitUntil('booth ended', async () => (await bodyState(booth.page)).state === 'ended');
+    await waitUntil('booth idle again', async () => (await bodyState(booth.page)).state === 'idle', 15_000);
+    const row = await app.storage.db.selectFrom('visits').selectAll().where('id', '=', seeded.visitId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'ended', end_reason: 'hung_up' });
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app.ts';
+import { facilityNow } from '../../server/drive-thru/facility-clock.ts';
+import { REMISI_CSV_COLUMNS } from '../../server/remisi/csv-import.ts';
+import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { makeNik, postJson, seedInmate, startPublicServicesApp } from '../helpers/public-services.ts';
+import { createFacility, loginOfficer } from '../helpers/test-app.ts';
+
+const text = (s: BrowserSession, selector: string) => s.page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
+
+describe('officer public-services pages in real Chromium', () => {
+  let app: App;
+  let browser: BrowserSession;
+  let facility: Awaited<ReturnType<typeof createFacility>>;
+  let supervisor: Awaited<ReturnType<typeof loginOfficer>>;
+  let family: Awaited<ReturnType<typeof seedInmate>>;
+
+  beforeAll(async () => {
+    app = await startPublicServicesApp({});
+    facility = await createFacility(app);
+    supervisor = await loginOfficer(app, [facility.id], 'supervisor');
+    family = await seedInmate(app, facility.id, 'B.II-9/2024', [makeNik()]);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function signIn(pagePath: string) {
+    const { page } = browser;
+    await page.goto(`${app.url}${pagePath}`);
+    if (await page.$('#login-form')) {
+      await page.type('[name="username"]', supervisor.username);
+      await page.type('[name="password"]', supervisor.password);
+      await page.click('#login-form button[type="submit"]');
+    }
+    await waitUntil('signed in', async () => (await page.$('.officer-bar')) !== null);
+  }
+
+  it('remisi import: a bad file is refused by line, a good one imported', async () => {
+    await signIn('/petugas-remisi/');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kv-csv-'));
+    const header = REMISI_CSV_COLUMNS.join(',');
+    writeFileSync(path.join(dir, 'bad.csv'), `${header}\nB.II-9/2024,Budi,umum,2024,tiga puluh,PAS-1,,,\n`);
+    writeFileSync(path.join(dir, 'good.csv'), `${header}\nB.II-9/2024,Budi,umum,2024,30,PAS-1,2027-01-01,,\n`);
+    const { page } = browser;
+    await (await page.$('input[name="file"]'))!.uploadFile(path.join(dir, 'bad.csv'));
+    await page.click('#import button[type="submit"]');
+    await waitUntil('line error', async () => (await text(browser, '#import-status')).includes('Baris 2, kolom remission_days'));
+    await (await page.$('input[name="file"]'))!.uploadFile(path.join(dir, 'good.csv'));
+    await page.click('#import button[type="submit"]');
+    await waitUntil('imported', async () => (await text(browser, '#import-status')).includes('1 WBP dan 1 remisi diimpor'));
+    await waitUntil('summary', async () => (await text(browser, '#summary')).startsWith('1 WBP tercatat'));
+  });
+
+  it('complaint triage: overdue highlighted, taken up, resolved with a public response', async () => {
+    const filed = await postJson(app, '/api/complaints', { facilityId: facility.id, category: 'layanan', description: 'Antrean pendaftaran kunjungan terlalu lama.' });
+    const { ticket, trackingCode } = (await filed.json()) as { ticket: string; trackingCode: string };
+    await app.storage.db.updateTable('complaints').set({ due_at: new Date(Date.now() - 3600_000).toISOString() }).where('ticket', '=', ticket).execute();
+    await signIn('/petugas-pengaduan/');
+    const { page } = browser;
+    const row = `tr[data-ticket="${ticket}"]`;
+    await waitUntil('listed as overdue', async () => (await page.$eval(row, (el) => el.className).catch(() => '')) === 'overdue');
+    await page.click(`${row} a`);
+    await waitUntil('detail', async () => (await page.$('[data-action="start"]')) !== null);
+    await page.click('[data-action="start"]');
+    await waitUntil('in progress', async () => (await page.$('[data-action="resolve"]')) !== null);
+    await page.type('#detail [name="response"]', 'Loket tambahan sudah dibuka.');
+    await page.click('[data-action="resolve"]');
+    await waitUntil('resolved', async () => (await text(browser, '#detail h2')).includes('Selesai'));
+    const view = await (await fetch(`${app.url}/api/complaints/${ticket}`, { headers: { 'x-tracking-code': trackingCode } })).json();
+    expect(view).toMatchObject({ status: 'resolved', history: [{}, {}, { response: 'Loket tambahan sudah dibuka.' }] });
+  });
+
+  it('drive-thru station: find by number, serve, accept one item and refuse one, deliver', async () => {
+    const tomorrow = facilityNow('Asia/Jakarta', new Date(Date.now() + 24 * 3600_000)).date;
+    const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow, startTime: '09:00', endTime: '11:00', capacity: 5 }, supervisor.auth)).json()) as { id: string };
+    const booked = await postJson(app, '/api/drive-thru/tickets', {
+      sessionId: session.id, visitorNik: family.niks[0], registrationNumber: 'B.II-9/2024',
+      items: [{ category: 'makanan', description: 'Kue', quantity: 1 }, { category: 'pakaian', description: 'Jaket', quantity: 1 }],
+    });
+    const { ticket, trackingCode } = (await booked.json()) as { ticket: string; trackingCode: string };
+    await signIn('/petugas-drive-thru/');
+    const { page } = browser;
+    await page.type('#find [name="ticket"]', ticket);
+    await page.click('#find button[type="submit"]');
+    await waitUntil('ticket shown', async () => (await text(browser, '#ticket-status')) === 'Terdaftar, menunggu giliran');
+    await page.click('[data-action="serve"]');
+    await waitUntil('inspection form', async () => (await page.$('#inspect')) !== null);
+    await page.click('input[name="decision-1"][value="rejected"]');
+    await page.type('[name="items.1.reason"]', 'Jaket bertudung tidak diizinkan');
+    await page.click('#inspect button[type="submit"]');
+    await waitUntil('inspected', async () => (await text(browser, '#ticket-status')) === 'Selesai diperiksa');
+    await page.click('[data-action="deliver"]');
+    await waitUntil('delivered', async () => (await text(browser, '#ticket-status')) === 'Sudah diserahkan ke WBP');
+    const view = await (await fetch(`${app.url}/api/drive-thru/tickets/${ticket}`, { headers: { 'x-tracking-code': trackingCode } })).json();
+    expect(view).toMatchObject({ status: 'delivered', items: [{ decision: 'accepted' }, { decision: 'rejected', reason: 'Jaket bertudung tidak diizinkan' }] });
+  });
+});

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app.ts';
+import { verifyAuditChain } from '../../server/audit/audit-log.ts';
+import { facilityNow } from '../../server/drive-thru/facility-clock.ts';
+import { storageKinds } from '../helpers/storages.ts';
+import { createFacility, loginOfficer } from '../helpers/test-app.ts';
+import { auditActions, durableDatabase, GENEROUS_LIMITS, makeNik, postJson, seedInmate, startPublicServicesApp } from '../helpers/public-services.ts';
+
+const tomorrow = () => facilityNow('Asia/Jakarta', new Date(Date.now() + 24 * 3600_000)).date;
+const dayAfter = () => facilityNow('Asia/Jakarta', new Date(Date.now() + 48 * 3600_000)).date;
+const ITEMS = [
+  { category: 'makanan', description: 'Rendang 1 kotak', quantity: 1 },
+  { category: 'pakaian', description: 'Kaos putih', quantity: 2 },
+];
+
+interface Session { id: string; date: string; startTime: string; remaining: number }
+
+describe.each(storageKinds)('drive-thru on %s', (kind) => {
+  let db: Awaited<ReturnType<typeof durableDatabase>>;
+  let app: App;
+  let facilityId: string;
+  let supervisor: Awaited<ReturnType<typeof loginOfficer>>;
+  let family: Awaited<ReturnType<typeof seedInmate>>;
+  let morning: Session;
+  let booked: { ticket: string; trackingCode: string; queueNumber: number };
+
+  beforeAll(async () => {
+    db = await durableDatabase(kind);
+    app = await startPublicServicesApp(db.env);
+    facilityId = (await createFacility(app)).id;
+    supervisor = await loginOfficer(app, [facilityId], 'supervisor');
+    family = await seedInmate(app, facilityId, 'B.III-12/2024', [makeNik(), makeNik()]);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  const createSession = async (date: string, startTime: string, endTime: string, capacity: number) => {
+    const res = await postJson(app, '/api/officer/drive-thru/sessions', { date, startTime, endTime, capacity }, supervisor.auth);
+    expect(res.status).toBe(201);
+    return (await res.json()) as Session;
+  };
+  const book = (body: Record<string, unknown>, headers: Record<string, string> = {}) => postJson(app, '/api/drive-thru/tickets', body, headers);
+
+  it('lets supervisors plan sessions, which the public can list', async () => {
+    morning = await createSession(tomorrow(), '08:00', '10:00', 5);
+    await createSession(tomorrow(), '10:00', '12:00', 5);
+    const officer = await loginOfficer(app, [facilityId], 'officer');
+    expect((await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '13:00', endTime: '14:00', capacity: 5 }, officer.auth)).status).toBe(403);
+    expect((await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '09:00', capacity: 5 }, supervisor.auth)).status).toBe(409);
+    const bad = await postJson(app, '/api/officer/drive-thru/sessions', { date: '2025-02-30', startTime: '9:00', endTime: '08:00', capacity: 0 }, supervisor.auth);
+    expect(Object.keys(((await bad.json()) as { error: { fields: object } }).error.fields)).toEqual(expect.arrayContaining(['date', 'startTime', 'capacity']));
+    const list = (await (await fetch(`${app.url}/api/drive-thru/sessions?facilityId=${facilityId}`)).json()) as { sessions: Session[] };
+    expect(list.sessions.map((s) => s.startTime)).toEqual(['08:00', '10:00']);
+    expect(await auditActions(app, 'drive_thru.session_create')).toHaveLength(2);
+  });
+
+  it('books a ticket with a queue number and a QR code', async () => {
+    const res = await book({ sessionId: morning.id, visitorNik: family.niks[0], registrationNumber: 'b.iii-12/2024', items: ITEMS });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as typeof booked & { session: Session; qrCode: string };
+    expect(body).toMatchObject({ queueNumber: 1, session: { id: morning.id, remaining: 4 } });
+    expect(body.ticket).toMatch(/^TB-[0-9A-Z]{8}$/);
+    expect(body.qrCode).toMatch(/^data:image\/png;base64,/);
+    booked = body;
+    const again = await book({ sessionId: morning.id, visitorNik: family.niks[0], registrationNumber: 'B.III-12/2024', items: ITEMS });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'already_booked' } });
+    expect(await auditActions(app, 'drive_thru.book')).toHaveLength(1);
+  });
+
+  it('refuses prohibited items with the reason, unregistered pairs, and bad input', async () => {
+    const before = await app.storage.db.selectFrom('drive_thru_tickets').selectAll().execute();
+    const base = { sessionId: morning.id, visitorNik: family.niks[1], registrationNumber: 'B.III-12/2024' };
+    const prohibited = await book({ ...base, items: [...ITEMS, { category: 'ponsel', description: 'HP', quantity: 1 }] });
+    expect(prohibited.status).toBe(422);
+    expect(await prohibited.json()).toMatchObject({ error: { code: 'prohibited_items', fields: { 'items.2.category': [expect.stringMatching(/komunikasi/)] } } });
+    const stranger = await book({ ...base, visitorNik: makeNik(), items: ITEMS });
+    const unknownInmate = await book({ ...base, registrationNumber: 'X-1/1999', items: ITEMS });
+    expect(stranger.status).toBe(422);
+    expect(await stranger.json()).toEqual(await unknownInmate.json());
+    const cases: Array<[Record<string, unknown>, string[]]> = [
+      [{ ...base, visitorNik: '123', items: ITEMS }, ['visitorNik']],
+      [{ ...base, items: [] }, ['items']],
+      [{ ...base, items: [{ category: 'makanan', description: 'Nasi', quantity: '2' }] }, ['items.0.quantity']],
+      [{ sessionId: morning.id, items: ITEMS }, ['visitorNik', 'registrationNumber']],
+      [{ ...base, items: [{ category: 'mainan', description: 'Bola', quantity: 1 }] }, ['items.0.category']],
+      [{ ...base, sessionId: 'no-such-session', items: ITEMS }, ['sessionId']],
+    ];
+    for (const [body, fields] of cases) {
+      const res = await book(body);
+      expect(res.status, JSON.stringify(body).slice(0, 90)).toBe(400);
+      const json = (await res.json()) as { error: { fields: Record<string, unknown> } };
+      for (const f of fields) expect(json.error.fields).toHaveProperty([f]);
+    }
+    const huge = await book({ ...base, items: [{ category: 'makanan', description: 'x'.repeat(120_000), quantity: 1 }] });
+    expect(huge.status).toBe(400);
+    expect(await app.storage.db.selectFrom('drive_thru_tickets').selectAll().execute()).toHaveLength(before.length);
+  });
+
+  it('lets the family follow the ticket only with the tracking code', async () => {
+    const url = `${app.url}/api/drive-thru/tickets/${booked.ticket}`;
+    const ok = await fetch(url, { headers: { 'x-tracking-code': booked.trackingCode } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: 'booked', queueNumber: 1, items: [{ category: 'makanan', decision: 'pending' }, {}] });
+    expect((await fetch(url)).status).toBe(404);
+    expect((await fetch(url, { headers: { 'x-tracking-code': 'AAAA-AAAA-AAAA' } })).status).toBe(404);
+  });
+
+  it('runs the station: find, serve, inspect each item, deliver; now-serving follows; all audited', async () => {
+    const officer = await loginOfficer(app, [facilityId], 'officer');
+    const station = (path: string, body: unknown = {}) => postJson(app, `/api/officer/drive-thru/tickets/${booked.ticket}/${path}`, body, officer.auth);
+    const found = await fetch(`${app.url}/api/officer/drive-thru/tickets/${booked.ticket.toLowerCase()}`, { headers: officer.auth });
+    const ticket = (await found.json()) as { items: Array<{ id: string }>; visitor: { nik: string } };
+    expect(ticket.visitor.nik).toBe(family.niks[0]);
+    expect((await station('inspect', { items: [] })).status).toBe(400);
+    expect((await station('deliver')).status).toBe(409);
+    expect((await station('serve')).status).toBe(200);
+    expect((await station('serve')).status).toBe(409);
+
+    // now-serving covers today; move the session to today to see it on the board.
+    const today = facilityNow('Asia/Jakarta').date;
+    await app.storage.db.updateTable('drive_thru_sessions').set({ date: today, end_time: '23:59' }).where('id', '=', morning.id).execute();
+    const board = await (await fetch(`${app.url}/api/drive-thru/now-serving?facilityId=${facilityId}`)).json();
+    expect(board).toMatchObject({ date: today, sessions: [{ id: morning.id, serving: [1], lastCalled: 1, waiting: 0 }] });
+
+    const missingReason = await station('inspect', { items: [{ itemId: ticket.items[0]!.id, decision: 'accepted' }, { itemId: ticket.items[1]!.id, decision: 'rejected' }] });
+    expect(missingReason.status).toBe(400);
+    const inspected = await station('inspect', {
+      items: [{ itemId: ticket.items[0]!.id, decision: 'accepted' }, { itemId: ticket.items[1]!.id, decision: 'rejected', reason: 'Warna tidak sesuai aturan' }],
+    });
+    expect(inspected.status).toBe(200);
+    expect(await inspected.json()).toMatchObject({ status: 'inspected' });
+    expect((await station('deliver')).status).toBe(200);
+    const followed = await (await fetch(`${app.url}/api/drive-thru/tickets/${booked.ticket}`, { headers: { 'x-tracking-code': booked.trackingCode } })).json();
+    expect(followed).toMatchObject({ status: 'delivered', items: [{ decision: 'accepted' }, { decision: 'rejected', reason: 'Warna tidak sesuai aturan' }] });
+    for (const action of ['drive_thru.serve', 'drive_thru.inspect', 'drive_thru.deliver']) expect(await auditActions(app, action)).toHaveLength(1);
+
+    const other = await loginOfficer(app, [(await createFacility(app)).id]);
+    expect((await fetch(`${app.url}/api/officer/drive-thru/tickets/${booked.ticket}`, { headers: other.auth })).status).toBe(404);
+    expect((await fetch(`${app.url}/api/officer/drive-thru/tickets/${booked.ticket}`)).status).toBe(401);
+  });
+
+  it('accepts exactly 50 of 200 concurrent bookings and points the rest to the next free session', async () => {
+    const crowded = await createSession(dayAfter(), '08:00', '12:00', 50);
+    const next = await createSession(dayAfter(), '13:00', '15:00', 10);
+    const niks = Array.from({ length: 200 }, () => makeNik());
+    await seedInmate(app, facilityId, 'B.IV-1/2024', niks);
+    const responses = await Promise.all(
+      niks.map((nik) => book({ sessionId: crowded.id, visitorNik: nik, registrationNumber: 'B.IV-1/2024', items: ITEMS.slice(0, 1) })),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(150);
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ queueNumber?: number; ticket?: string; nextSession?: Session }>;
+    expect(bodies.filter((b) => b.queueNumber).map((b) => b.queueNumber).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(new Set(bodies.filter((b) => b.ticket).map((b) => b.ticket)).size).toBe(50);
+    expect(bodies.filter((b) => b.nextSession).every((b) => b.nextSession!.id === next.id)).toBe(true);
+    const session = await app.storage.db.selectFrom('drive_thru_sessions').selectAll().where('id', '=', crowded.id).executeTakeFirstOrThrow();
+    expect(Number(session.booked)).toBe(50);
+    expect(await app.storage.db.selectFrom('drive_thru_tickets').select('id').where('session_id', '=', crowded.id).execute()).toHaveLength(50);
+    expect((await verifyAuditChain(app.storage)).ok).toBe(true);
+  });
+
+  it('keeps tickets across a restart', async () => {
+    await app.close();
+    app = await startPublicServicesApp(db.env);
+    const res = await fetch(`${app.url}/api/drive-thru/tickets/${booked.ticket}`, { headers: { 'x-tracking-code': booked.trackingCode } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'delivered' });
+  });
+});
+
+describe('drive-thru booking rate limit', () => {
+  it('limits bookings per client', async () => {
+    const app = await startPublicServicesApp({}, { rateLimits: { ...GENEROUS_LIMITS, driveThruBookingPerClient: { points: 2, durationSeconds: 600 } } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await postJson(app, '/api/drive-thru/tickets', {})).status);
+      expect(statuses).toEqual([400, 400, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { FakeMedia } from './fake-media.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface BrowserSession {
+  browser: Browser;
+  page: Page;
+  /** console lines and page errors, for failure messages */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** One headless Chromium with one page; fake camera/microphone fed from `media` when given. */
+export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: string[] } = {}): Promise<BrowserSession> {
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-chromium-'));
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+    `--user-data-dir=${userDataDir}`,
+    ...(options.media ? [`--use-file-for-fake-video-capture=${options.media.video}`, `--use-file-for-fake-audio-capture=${options.media.audio}`] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args, protocolTimeout: 60_000 });
+  const page = await browser.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.length < 500 && logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.length < 500 && logs.push(`pageerror: ${(e as Error).message}`));
+  return {
+    browser,
+    page,
+    logs,
+    async close() {
+      await browser.close().catch(() => {});
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `fn` in node until it returns a truthy value (bounded by count and time). */
+export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1 && Date.now() < deadline; i++) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+}
+
+export function bodyState(page: Page): Promise<Record<string, string>> {
+  // (page functions run in the browser; the node tsconfig has no DOM types)
+  return page.evaluate(() => ({ ...(globalThis as any).document.body.dataset }) as Record<string, string>);
+}
+
+/** Average RGB of a <video> frame (drawn into a canvas); null when no frame is decoded yet. */
+export function averageColour(page: Page, selector: string): Promise<[number, number, number] | null> {
+  return page.evaluate((sel) => {
+    const doc = (globalThis as any).document;
+    const video = doc.querySelector(sel);
+    if (!video || video.readyState < 2 || video.videoWidth === 0) return null;
+    const canvas = doc.createElement('canvas');
+    canvas.width = 32;
+    canvas.height = 24;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height) as { data: Uint8ClampedArray };
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) {
+      sum[0]! += data[i]!;
+      sum[1]! += data[i + 1]!;
+      sum[2]! += data[i + 2]!;
+    }
+    const n = data.length / 4;
+    return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n)] as [number, number, number];
+  }, selector);
+}
+
+/** Which of red / green / blue dominates a colour clearly, else null. */
+export function dominant(rgb: [number, number, number] | null): 'red' | 'green' | 'blue' | null {
+  if (!rgb) return null;
+  const names = ['red', 'green', 'blue'] as const;
+  const i = rgb.indexOf(Math.max(...rgb));
+  const others = rgb.filter((_, j) => j !== i);
+  return rgb[i]! > 120 && others.every((o) => o < rgb[i]! - 80) ? names[i]! : null;
+}
