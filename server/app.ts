@@ -23,6 +23,8 @@ import { attachCallSignalling } from './signalling/call-socket.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
 import { openStorage, type Storage } from './storage/database.ts';
+import { RecordingRetention } from './recording/retention.ts';
+import { recordingRoutes } from './recording/routes.ts';
 
 export interface App {
   readonly ctx: AppContext;
@@ -71,8 +73,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', officerAuthRoutes(ctx));
   web.use('/api', publicServicesRoutes(ctx));
   web.use('/api', visitAdminRoutes(ctx));
+  web.use('/api', recordingRoutes(ctx));
   const missedSweep = new MissedVisitSweep(storage, logger);
   missedSweep.start();
+  const retention = new RecordingRetention(ctx);
+  retention.start();
   const clientDist = path.join(projectRoot, 'dist', 'client');
   if (existsSync(clientDist)) web.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
   web.use(notFound);
@@ -110,6 +115,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         await new Promise<void>((r) => server.close(() => r()));
         pool.close();
         await missedSweep.stop();
+        await retention.stop();
         await storage.close();
         logger.info('stopped');
       })();

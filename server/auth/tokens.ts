@@ -27,11 +27,21 @@ const boothClaims = z.object({
   fac: z.string().min(1),
 });
 
+/** One officer may fetch one recording file for a few minutes (a <video> cannot send headers). */
+const playbackClaims = z.object({
+  kind: z.literal('playback'),
+  sub: z.string().min(1),
+  fac: z.string().min(1),
+  visit: z.string().min(1),
+  file: z.string().min(1),
+});
+
+export type PlaybackClaims = z.infer<typeof playbackClaims>;
 export type OfficerClaims = z.infer<typeof officerClaims>;
 export type JoinClaims = z.infer<typeof joinClaims>;
 export type BoothClaims = z.infer<typeof boothClaims>;
 
-const schemas = { officer: officerClaims, join: joinClaims, booth: boothClaims } as const;
+const schemas = { officer: officerClaims, join: joinClaims, booth: boothClaims, playback: playbackClaims } as const;
 type Kind = keyof typeof schemas;
 type ClaimsOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
 
@@ -47,6 +57,7 @@ export class TokenError extends Error {
 export const OFFICER_TOKEN_SECONDS = 60 * 60;
 export const BOOTH_TOKEN_SECONDS = 365 * 24 * 60 * 60;
 export const JOIN_EARLY_SECONDS = 10 * 60;
+export const PLAYBACK_TOKEN_SECONDS = 10 * 60;
 
 export class TokenService {
   readonly #secret: string;
@@ -80,6 +91,11 @@ export class TokenService {
   signBooth(deviceId: string, boothId: string, facilityId: string): string {
     const exp = Math.floor(Date.now() / 1000) + BOOTH_TOKEN_SECONDS;
     return this.#sign({ kind: 'booth', sub: deviceId, booth: boothId, fac: facilityId }, 'booth', { expiresAt: exp });
+  }
+
+  signPlayback(claims: Omit<PlaybackClaims, 'kind'>): { token: string; expiresAt: Date } {
+    const exp = Math.floor(Date.now() / 1000) + PLAYBACK_TOKEN_SECONDS;
+    return { token: this.#sign({ ...claims, kind: 'playback' }, 'playback', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
   }
 
   /** Verifies signature, issuer, audience, time window and claim shape. Throws TokenError. */

@@ -57,6 +57,10 @@ export const configSchema = z
       logLevel: z.enum(['debug', 'warn', 'error', 'none']),
     }),
     recordingsDir: z.string().min(1),
+    /** Recordings older than this many days are deleted by the retention job. */
+    recordingRetentionDays: z.number().int().min(1).max(3650),
+    /** true: a call whose recording cannot start does not start. */
+    recordingFailClosed: z.boolean(),
     dataDir: z.string().min(1),
     /** null: embedded SQLite under dataDir; postgres://… : PostgreSQL. */
     databaseUrl: z
@@ -111,6 +115,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'MEDIASOUP_WORKERS', key: 'mediasoup.workers', kind: 'int' },
   { env: 'MEDIASOUP_LOG_LEVEL', key: 'mediasoup.logLevel', kind: 'string' },
   { env: 'RECORDINGS_DIR', key: 'recordingsDir', kind: 'string' },
+  { env: 'RECORDING_RETENTION_DAYS', key: 'recordingRetentionDays', kind: 'int' },
   { env: 'DATA_DIR', key: 'dataDir', kind: 'string' },
   { env: 'DATABASE_URL', key: 'databaseUrl', kind: 'nullable-string' },
   { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },

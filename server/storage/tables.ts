@@ -222,6 +222,24 @@ export interface DriveThruItemsTable {
   decided_at: string | null;
 }
 
+export type RecordingStatus = 'recording' | 'complete' | 'purged';
+
+/** Index of call recordings; the files and manifest.json live under recordingsDir/dir. */
+export interface RecordingsTable {
+  visit_id: string;
+  facility_id: string;
+  /** Relative to recordingsDir: <facility>/<date>/<visit> */
+  dir: string;
+  status: RecordingStatus;
+  started_at: string;
+  ended_at: string | null;
+  bytes: number;
+  segment_count: number;
+  gap_count: number;
+  manifest_sha256: string | null;
+  purged_at: string | null;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -233,6 +251,7 @@ export interface Tables {
   visitors: VisitorsTable;
   visits: VisitsTable;
   visit_visitors: VisitVisitorsTable;
+  recordings: RecordingsTable;
   remisi_records: RemisiRecordsTable;
   remisi_entries: RemisiEntriesTable;
   complaints: ComplaintsTable;

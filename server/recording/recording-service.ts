@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { types as ms } from 'mediasoup';
+import type { AppContext } from '../context.ts';
+import { CallRecording } from './call-recording.ts';
+import { sha256File, MANIFEST_FILE, type Manifest } from './manifest.ts';
+
+export interface RecordedCall {
+  readonly recording: CallRecording;
+  /** Stops every party, writes the manifest and completes the index row. Idempotent. */
+  finish(): Promise<Manifest>;
+}
+
+/** Starts the recording of a call and keeps the durable index (table recordings) in step. */
+export async function startRecordedCall(
+  ctx: Pick<AppContext, 'config' | 'storage' | 'logger'>,
+  call: { router: ms.Router; visitId: string; facilityId: string; timezone: string },
+): Promise<RecordedCall> {
+  const recording = await CallRecording.create({
+    router: call.router,
+    recordingsDir: ctx.config.recordingsDir,
+    facilityId: call.facilityId,
+    timezone: call.timezone,
+    visitId: call.visitId,
+    ffmpegPath: ctx.config.ffmpegPath,
+    logger: ctx.logger,
+  });
+  const row = {
+    visit_id: call.visitId,
+    facility_id: call.facilityId,
+    dir: path.relative(ctx.config.recordingsDir, recording.dir),
+    status: 'recording' as const,
+    started_at: new Date().toISOString(),
+    ended_at: null,
+    bytes: 0,
+    segment_count: 0,
+    gap_count: 0,
+    manifest_sha256: null,
+    purged_at: null,
+  };
+  // A visit recorded again (call restarted after a server restart) keeps one index row.
+  await ctx.storage.db
+    .insertInto('recordings')
+    .values(row)
+    .onConflict((oc) => oc.column('visit_id').doUpdateSet({ status: 'recording', ended_at: null }))
+    .execute();
+  let finished: Promise<Manifest> | undefined;
+  return {
+    recording,
+    finish() {
+      finished ??= (async () => {
+        const manifest = await recording.stop();
+        await ctx.storage.db
+          .updateTable('recordings')
+          .set({
+            status: 'complete',
+            ended_at: manifest.endedAt,
+            bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
+            segment_count: manifest.segments.length,
+            gap_count: manifest.gaps.length,
+            manifest_sha256: await sha256File(path.join(recording.dir, MANIFEST_FILE)),
+          })
+          .where('visit_id', '=', call.visitId)
+          .execute();
+        return manifest;
+      })();
+      return finished;
+    },
+  };
+}
