@@ -39,6 +39,15 @@ else
   cp -a "$HERE/shims/." "$WORK/src/subprojects/"
   # Debian 12 ships meson 1.0.1; mediasoup asks for >= 1.1.0 but builds with 1.0.1.
   sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.0'/" "$WORK/src/meson.build"
+  # mediasoup's DTLS BIO callback answers 1 to every BIO_ctrl() it sees. Debian's OpenSSL is
+  # built with kernel TLS, so BIO_get_ktls_send() reaches that callback, "kTLS" looks enabled,
+  # no record write buffer is allocated, and the worker crashes (SIGSEGV in SSL_read) on the
+  # first ClientHello from a browser. Upstream's bundled OpenSSL has no kTLS, which hides it.
+  # Fix: hand back OpenSSL's own result for every "after" (BIO_CB_RETURN) callback.
+  DTLS_SRC="$WORK/src/src/RTC/DtlsTransport.cpp"
+  grep -q '(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1' "$DTLS_SRC" || {
+    echo "[mediasoup-worker] DTLS BIO callback patch does not apply to mediasoup $MS_VERSION: review build.sh" >&2; exit 1; }
+  sed -i 's/(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1/(operationType \& BIO_CB_RETURN) != 0 ? static_cast<long>(ret) : 1/' "$DTLS_SRC"
   meson setup --wrap-mode=nodownload --buildtype release -Db_ndebug=true \
     ${MESON_ARGS:-} "$WORK/build" "$WORK/src"
   ninja -C "$WORK/build" -j "$JOBS" mediasoup-worker
