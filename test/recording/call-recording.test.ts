@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as mediasoup from 'mediasoup';
@@ -23,6 +23,15 @@ function probe(file: string): { codecs: string[]; duration: number } {
 function firstFrameDecodes(file: string): boolean {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 10 * 1024 * 1024 });
   return r.status === 0 && r.stdout.length === 320 * 240 * 3;
+}
+
+/** ffmpeg writes nothing until it has seen a key frame; under CPU load that can take seconds. */
+async function waitForMedia(file: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((existsSync(file) ? statSync(file).size : 0) < 4096) {
+    if (Date.now() > deadline) throw new Error(`no media written to ${file} in ${timeoutMs} ms`);
+    await sleep(200);
+  }
 }
 
 function ffmpegPidWriting(file: string): number {
@@ -90,9 +99,11 @@ describe('call recording (real ffmpeg)', () => {
     await sleep(500);
     const recording = await CallRecording.create(options('visit-2'));
     await recording.addParty({ id: 'booth', role: 'inmate', name: 'Budi' }, booth);
-    await sleep(3000);
+    await waitForMedia(path.join(recording.dir, 'booth-001.webm'));
+    await sleep(1000);
     process.kill(ffmpegPidWriting(path.join(recording.dir, 'booth-001.webm')), 'SIGKILL');
-    await sleep(3500);
+    await waitForMedia(path.join(recording.dir, 'booth-002.webm'));
+    await sleep(1000);
     const manifest = await recording.stop();
     expect(manifest.segments.map((s) => [s.file, s.endReason])).toEqual([
       ['booth-001.webm', 'ffmpeg_died'],
@@ -112,14 +123,16 @@ describe('call recording (real ffmpeg)', () => {
     await sleep(500);
     const recording = await CallRecording.create(options('visit-3'));
     await recording.addParty({ id: 'family-9', role: 'family', name: 'Ani' }, first);
-    await sleep(3000);
+    await waitForMedia(path.join(recording.dir, 'family-9-001.webm'));
+    await sleep(1000);
     await first.stop();
     await sleep(1000);
     const second = await startSyntheticParty(router);
     parties.push(second);
     await sleep(300);
     await recording.partyReconnected('family-9', second);
-    await sleep(3000);
+    await waitForMedia(path.join(recording.dir, 'family-9-002.webm'));
+    await sleep(1000);
     const manifest = await recording.stop();
     expect(manifest.segments.map((s) => s.endReason)).toEqual(['reconnected', 'stopped']);
     const gap = manifest.gaps[0]!;
