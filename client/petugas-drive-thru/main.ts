@@ -1,7 +1,7 @@
-import { applyTranslations, currentLang, languageToggle, t } from '../i18n/index.ts';
+import { currentLang, t } from '../i18n/index.ts';
 import { api, genericErrorText, jsonInit, labelFor, markFields, type ApiError } from '../public-services/api.ts';
 import { $, formatDate, h } from '../public-services/dom.ts';
-import { officerErrorText, officerHeaders, withOfficer } from '../public-services/officer-session.ts';
+import { mountOfficerPage, officerErrorText, officerHeaders } from '../public-services/officer-session.ts';
 
 interface Session { id: string; date: string; startTime: string; endTime: string; capacity: number; remaining: number }
 interface Ticket {
@@ -17,7 +17,7 @@ declare const BarcodeDetector: { new (options: { formats: string[] }): BarcodeDe
 
 const root = $('#app');
 
-function page(bar: HTMLElement): void {
+function page(bar: HTMLElement, start: () => void): void {
   const lang = currentLang();
   const status = h('p', { class: 'status', role: 'status', id: 'station-status' });
   const fail = (error: ApiError) => officerErrorText(error, start) ?? (error.status === 409 ? t('officer.driveThru.conflict') : genericErrorText(error));
@@ -186,13 +186,4 @@ function page(bar: HTMLElement): void {
   void loadSessions();
 }
 
-function start(): void {
-  withOfficer(root, page);
-}
-
-$('#lang').append(languageToggle(() => {
-  applyTranslations();
-  start();
-}));
-applyTranslations();
-start();
+mountOfficerPage(root, page);

@@ -1,7 +1,7 @@
-import { applyTranslations, currentLang, languageToggle, t } from '../i18n/index.ts';
+import { currentLang, t } from '../i18n/index.ts';
 import { api, genericErrorText, jsonInit, labelFor, type ApiError } from '../public-services/api.ts';
 import { $, formatDateTime, h } from '../public-services/dom.ts';
-import { officerErrorText, officerHeaders, withOfficer } from '../public-services/officer-session.ts';
+import { mountOfficerPage, officerErrorText, officerHeaders } from '../public-services/officer-session.ts';
 
 interface Row {
   id: string; ticket: string; category: string; status: string; summary: string; createdAt: string; dueAt: string;
@@ -17,7 +17,7 @@ interface Detail {
 const root = $('#app');
 type Filter = 'open' | 'overdue' | 'all';
 
-function page(bar: HTMLElement): void {
+function page(bar: HTMLElement, start: () => void): void {
   let filter: Filter = 'open';
   const list = h('tbody');
   const detail = h('section', { class: 'card', id: 'detail', hidden: true });
@@ -115,13 +115,4 @@ function page(bar: HTMLElement): void {
   })();
 }
 
-function start(): void {
-  withOfficer(root, page);
-}
-
-$('#lang').append(languageToggle(() => {
-  applyTranslations();
-  start();
-}));
-applyTranslations();
-start();
+mountOfficerPage(root, page);

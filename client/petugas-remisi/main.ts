@@ -1,12 +1,12 @@
-import { applyTranslations, currentLang, languageToggle, t } from '../i18n/index.ts';
+import { currentLang, t } from '../i18n/index.ts';
 import { api, genericErrorText } from '../public-services/api.ts';
 import { $, formatDateTime, h } from '../public-services/dom.ts';
-import { officerErrorText, officerHeaders, withOfficer } from '../public-services/officer-session.ts';
+import { mountOfficerPage, officerErrorText, officerHeaders } from '../public-services/officer-session.ts';
 
 const COLUMNS = 'registration_number,name,remission_type,remission_year,remission_days,decree_number,expected_release_date,pb_eligible_date,cb_eligible_date';
 const root = $('#app');
 
-function page(bar: HTMLElement): void {
+function page(bar: HTMLElement, start: () => void): void {
   const summary = h('p', { id: 'summary' });
   const status = h('div', { id: 'import-status', class: 'status', role: 'status' });
   const form = h('form', { class: 'card stack', id: 'import' },
@@ -58,13 +58,4 @@ function page(bar: HTMLElement): void {
   void loadSummary();
 }
 
-function start(): void {
-  withOfficer(root, page);
-}
-
-$('#lang').append(languageToggle(() => {
-  applyTranslations();
-  start();
-}));
-applyTranslations();
-start();
+mountOfficerPage(root, page);

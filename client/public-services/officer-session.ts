@@ -1,4 +1,4 @@
-import { applyTranslations, t } from '../i18n/index.ts';
+import { applyTranslations, languageToggle, t } from '../i18n/index.ts';
 import { api, jsonInit, type ApiError, type Facility } from './api.ts';
 import { h } from './dom.ts';
 
@@ -86,4 +86,18 @@ export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void
     applyTranslations();
   };
   render();
+}
+
+/**
+ * Boots an officer page: language toggle in #lang, translations, then login or `page`, which
+ * gets `restart` to call when the session ends (back to the login form).
+ */
+export function mountOfficerPage(root: HTMLElement, page: (bar: HTMLElement, restart: () => void) => void): void {
+  const start = (): void => withOfficer(root, (bar) => page(bar, start));
+  document.querySelector('#lang')?.append(languageToggle(() => {
+    applyTranslations();
+    start();
+  }));
+  applyTranslations();
+  start();
 }

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../server/config/load.ts';
+import { loopbackServerEnv } from './loopback-env.ts';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -13,29 +14,18 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
-let nextRtcBase = 43000 + (process.pid % 20) * 200;
-
 /**
  * Runs the real server (`node --import tsx server/main.ts`) on loopback with a fresh data dir
  * and a free HTTP port; resolves once it logs the URL it listens on.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'kv-server-'));
-  const rtcMin = nextRtcBase;
-  nextRtcBase += 200;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? os.tmpdir(),
-      HTTP_HOST: '127.0.0.1',
-      PORT: '0',
-      MEDIASOUP_LISTEN_IP: '127.0.0.1',
-      MEDIASOUP_WORKERS: '1',
-      RTC_MIN_PORT: String(rtcMin),
-      RTC_MAX_PORT: String(rtcMin + 199),
-      DATA_DIR: dataDir,
-      RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+      ...loopbackServerEnv(dataDir),
       LOG_LEVEL: 'info',
       ...env,
     },

@@ -3,27 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App } from '../../server/app.ts';
+import { loopbackServerEnv } from './loopback-env.ts';
 import { loadConfig } from '../../server/config/load.ts';
 import { createLogger } from '../../server/logging/logger.ts';
 import { createOfficer } from '../../server/officers/officer-store.ts';
 import type { OfficerRole } from '../../server/storage/tables.ts';
 
-let nextRtcBase = 45000 + (process.pid % 25) * 200;
-
 /** The real app in this process on loopback, with a fresh data dir (SQLite unless DATABASE_URL). */
 export async function startTestApp(env: Record<string, string> = {}): Promise<App> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-app-'));
-  const rtcMin = nextRtcBase;
-  nextRtcBase += 200;
   const config = loadConfig({
-    HTTP_HOST: '127.0.0.1',
-    PORT: '0',
-    MEDIASOUP_LISTEN_IP: '127.0.0.1',
-    MEDIASOUP_WORKERS: '1',
-    RTC_MIN_PORT: String(rtcMin),
-    RTC_MAX_PORT: String(rtcMin + 199),
-    DATA_DIR: dataDir,
-    RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+    ...loopbackServerEnv(mkdtempSync(path.join(os.tmpdir(), 'kv-app-'))),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });

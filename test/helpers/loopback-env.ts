@@ -1,0 +1,20 @@
+import path from 'node:path';
+
+// Each vitest worker process starts from its own base so parallel files rarely share ports.
+let nextRtcBase = 43000 + (process.pid % 40) * 200;
+
+/** Environment for a test server: loopback only, any free HTTP port, its own RTC port range. */
+export function loopbackServerEnv(dataDir: string): Record<string, string> {
+  const rtcMin = nextRtcBase;
+  nextRtcBase = rtcMin + 200 > 60000 ? 43000 : rtcMin + 200;
+  return {
+    HTTP_HOST: '127.0.0.1',
+    PORT: '0',
+    MEDIASOUP_LISTEN_IP: '127.0.0.1',
+    MEDIASOUP_WORKERS: '1',
+    RTC_MIN_PORT: String(rtcMin),
+    RTC_MAX_PORT: String(rtcMin + 199),
+    DATA_DIR: dataDir,
+    RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+  };
+}
