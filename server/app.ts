@@ -20,11 +20,13 @@ import { publicServicesRoutes } from './public-services/routes.ts';
 import { CallService } from './calls/call-service.ts';
 import { MemoryLiveState } from './live-state/live-state.ts';
 import { attachCallSignalling } from './signalling/call-socket.ts';
+import { OfficerMonitoring } from './monitoring/officer-monitoring.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 import { RecordingRetention } from './recording/retention.ts';
 import { recordingRoutes } from './recording/routes.ts';
+import { supervisionRoutes } from './supervision/routes.ts';
 
 export interface App {
   readonly ctx: AppContext;
@@ -74,6 +76,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', publicServicesRoutes(ctx));
   web.use('/api', visitAdminRoutes(ctx));
   web.use('/api', recordingRoutes(ctx));
+  // The call service starts with the socket server below; requests only arrive after that.
+  web.use('/api', supervisionRoutes(ctx, () => calls));
   const missedSweep = new MissedVisitSweep(storage, logger);
   missedSweep.start();
   const retention = new RecordingRetention(ctx);
@@ -87,9 +91,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
   const server = tls ? https.createServer(tls, web) : http.createServer(web);
-  const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false });
+  // Short heartbeats: a dead link (no TCP close, e.g. a phone losing signal) is noticed in
+  // ≤10 s on both sides instead of the default 45 s, so the reconnect grace starts in time.
+  const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000 });
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
-  const callSignalling = attachCallSignalling(io, calls, logger);
+  const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

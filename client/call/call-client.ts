@@ -2,6 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
 import type { EndReason, Notification, PeerInfo, RefusalCode, ResponseData } from '../../server/signalling/messages.ts';
 import { RequestError, Signalling } from './signalling.ts';
+import { clearSupervisionNotices, showSupervisionNotice } from './supervision-notices.ts';
 
 export type CallState =
   | 'connecting' // socket not (yet) connected
@@ -370,7 +371,13 @@ export class CallClient {
         this.#on.deadline?.(new Date(n.data.deadline));
         return;
       case 'callEnded':
+        clearSupervisionNotices();
         this.#finish(n.data.reason);
+        return;
+      case 'timeWarning':
+      case 'officerWarning':
+      case 'mutedByOfficer':
+        showSupervisionNotice(n);
         return;
       case 'mediaReset':
         if (this.#joined) void this.#rebuild();

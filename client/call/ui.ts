@@ -33,6 +33,8 @@ export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, de
   el.dataset.quality = q;
   el.dataset.rttMs = detail.rttMs === null ? '' : String(detail.rttMs);
   el.dataset.lossPct = detail.lossPct === null ? '' : String(detail.lossPct);
+  // data-i18n: a language switch re-translates it at once, not at the next sample
+  text.dataset.i18n = `call.quality.${q}`;
   text.textContent = t(`call.quality.${q}`);
   el.title = detail.rttMs === null ? '' : `RTT ${detail.rttMs} ms, loss ${detail.lossPct ?? 0}%`;
 }

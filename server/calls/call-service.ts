@@ -4,6 +4,9 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { TokenError } from '../auth/tokens.ts';
 import type { AppContext } from '../context.ts';
 import type { LiveState } from '../live-state/live-state.ts';
+import { LiveRecording } from '../recording/live-recording.ts';
+import { OfficerMutes } from '../supervision/officer-mutes.ts';
+import type { types as ms } from 'mediasoup';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { EndReason, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
 import { PROTOCOL_VERSION } from '../signalling/messages.ts';
@@ -30,6 +33,22 @@ export interface Admitted {
   displayName: string;
 }
 
+/** Per live call: its recording and what officers muted. */
+export interface CallSupervision {
+  recording: LiveRecording;
+  mutes: OfficerMutes;
+}
+
+/** Who ends a call when it is not the system (audited with the reason they gave). */
+export interface EndActor {
+  actorKind: 'officer';
+  actorId: string;
+  reason: string;
+}
+
+/** Longest wait for the recording to finalise before the media closes anyway. */
+const RECORDING_FINISH_TIMEOUT_MS = 6000;
+
 /** One party's place in one call, held by its connection. */
 export interface Session {
   call: Call;
@@ -55,6 +74,9 @@ export class CallService {
   readonly #o: CallServiceOptions;
   readonly #calls = new Map<string, Call>();
   readonly #opening = new Map<string, Promise<Call>>();
+  readonly #supervision = new Map<string, CallSupervision>();
+  /** Calls whose recording is being finalised before their media closes. */
+  readonly #ending = new Set<string>();
   #closed = false;
 
   private constructor(options: CallServiceOptions) {
@@ -75,6 +97,16 @@ export class CallService {
     return this.#calls.get(visitId);
   }
 
+  /** Live calls on this node (officers' dashboard). */
+  liveCalls(): Call[] {
+    return [...this.#calls.values()].filter((c) => !c.ended && !this.#ending.has(c.visitId));
+  }
+
+  /** Recording and officer mutes of a live call. */
+  supervision(visitId: string): CallSupervision | undefined {
+    return this.#supervision.get(visitId);
+  }
+
   // ---- admission ------------------------------------------------------------------------------
 
   async admit(token: unknown, role: unknown): Promise<Admitted> {
@@ -88,7 +120,7 @@ export class CallService {
         const party: Party = { kind: 'booth', deviceId: claims.sub, boothId: claims.booth, facilityId: claims.fac };
         return { party, role: 'booth', peerId: peerIdFor(party), displayName: booth.name };
       }
-      const claims = tokens.verify('join', token);
+      const claims = await this.#verifyJoin(token);
       const visit = await getVisitWithParties(storage, claims.visit);
       const decision = familyMayJoin(visit, claims.sub, new Date());
       if (!decision.ok) throw new Refusal(decision.code === 'too_early' ? 'token_not_yet_valid' : decision.code === 'wrong_booth' ? 'token_invalid' : decision.code);
@@ -98,6 +130,20 @@ export class CallService {
     } catch (err) {
       if (err instanceof TokenError) throw new Refusal(refusalForToken(err.problem), err.message);
       throw err;
+    }
+  }
+
+  /** A join link expires at the scheduled end; an officer's extension keeps it valid until the extended end. */
+  async #verifyJoin(token: unknown) {
+    const { tokens, storage } = this.#o.ctx;
+    try {
+      return tokens.verify('join', token);
+    } catch (err) {
+      if (!(err instanceof TokenError) || err.problem !== 'expired') throw err;
+      const claims = tokens.verify('join', token, { ignoreExpiration: true });
+      const visit = await storage.db.selectFrom('visits').select(['scheduled_start', 'duration_seconds']).where('id', '=', claims.visit).executeTakeFirst();
+      if (!visit || callDeadline(visit).getTime() <= Date.now()) throw err;
+      return claims;
     }
   }
 
@@ -157,11 +203,13 @@ export class CallService {
     }
     const v = visit!;
     const call = await this.#open(v.visit);
-    if (call.ended) throw new CallError('call_ended', 'the call has ended');
+    if (call.ended || this.#ending.has(call.visitId)) throw new CallError('call_ended', 'the call has ended');
     const room = await call.room();
     const peer = Peer.create({ id: a.peerId, role: a.role, displayName, channel });
     call.cancelGrace(peer.id);
     room.join(peer);
+    const secondsLeft = call.warningSecondsLeft;
+    if (secondsLeft !== undefined) channel.notify('timeWarning', { secondsLeft });
     await this.#o.liveState.setPresence(call.visitId, {
       partyKey: peer.id,
       peerId: peer.id,
@@ -208,6 +256,7 @@ export class CallService {
         listenIp: this.#o.listenIp,
         announcedAddress: this.#o.announcedAddress,
         logger: this.#o.ctx.logger,
+        warningOffsetsSeconds: this.#o.ctx.config.supervision.warningOffsetsSeconds,
       });
       await this.#o.liveState.openCall({
         visitId: visit.id,
@@ -220,11 +269,55 @@ export class CallService {
       });
       call.on('deadline', () => void this.#onDeadline(call));
       call.on('gone', (peer) => void this.#leave(call, peer, 'disconnected'));
+      const supervision: CallSupervision = { recording: await this.#startRecording(call, visit), mutes: new OfficerMutes() };
+      this.#supervision.set(visit.id, supervision);
+      call.on('produced', (peer, producer) => this.#onProduced(supervision, peer, producer));
       this.#calls.set(visit.id, call);
       return call;
     })().finally(() => this.#opening.delete(visit.id));
     this.#opening.set(visit.id, opening);
     return opening;
+  }
+
+  /** Every call is recorded unless its visit is privileged (legal counsel). */
+  async #startRecording(call: Call, visit: VisitsTable): Promise<LiveRecording> {
+    if (visit.privileged === 1) return LiveRecording.notRecorded();
+    const onFailure = (err: Error) => this.#recordingFailed(call, err);
+    try {
+      const facility = await this.#o.ctx.storage.db.selectFrom('facilities').select(['timezone']).where('id', '=', visit.facility_id).executeTakeFirstOrThrow();
+      const room = await call.room();
+      return await LiveRecording.start(this.#o.ctx, { router: room.router, visitId: visit.id, facilityId: visit.facility_id, timezone: facility.timezone }, onFailure);
+    } catch (err) {
+      onFailure(err as Error);
+      return LiveRecording.failed();
+    }
+  }
+
+  /** Fail closed (policy): a call that cannot be recorded does not go on. */
+  #recordingFailed(call: Call, err: Error): void {
+    const failClosed = this.#o.ctx.config.recordingFailClosed;
+    this.#o.ctx.logger.error({ visitId: call.visitId, err: err.message, failClosed }, 'recording failed');
+    void this.#audit('system', 'recording', call, 'recording.failed', { error: err.message.slice(0, 300), failClosed });
+    // After the current request's ack, so a joining party sees callEnded rather than a failed join.
+    if (failClosed) setTimeout(() => void this.endCall(call.visitId, 'recording_failed'), 0);
+  }
+
+  /** A party's new producer: keep an officer's mute, and (re)start its recording once audio and video exist. */
+  #onProduced(supervision: CallSupervision, peer: Peer, producer: ms.Producer): void {
+    if (peer.hidden || (peer.role !== 'booth' && peer.role !== 'family')) return;
+    if (supervision.mutes.isMuted(peer.id, producer.kind)) {
+      // Issued before the room creates consumers of it, so the other side never gets this media.
+      void producer.pause().catch(() => {});
+      peer.channel.notify('mutedByOfficer', { kind: producer.kind, muted: true });
+    }
+    const live = peer.producers().filter((p) => !p.closed);
+    const audio = live.find((p) => p.kind === 'audio');
+    const video = live.find((p) => p.kind === 'video');
+    if (!audio || !video) return;
+    const party = peer.role === 'booth'
+      ? { id: 'booth', role: 'inmate' as const, name: peer.displayName }
+      : { id: peer.id, role: 'family' as const, name: peer.displayName };
+    void supervision.recording.partyMedia({ party, audio, video });
   }
 
   /** Deadline timer fired: the stored visit decides (an extension moves the end later). */
@@ -251,6 +344,12 @@ export class CallService {
   }
 
   async setProducerPaused(s: Session, producerId: string, paused: boolean): Promise<void> {
+    const mutes = this.#supervision.get(s.call.visitId)?.mutes;
+    const producer = s.peer.producer(producerId);
+    if (mutes && producer) {
+      if (!paused && mutes.isMuted(s.peer.id, producer.kind)) throw new CallError('muted_by_officer', `an officer muted your ${producer.kind}`);
+      mutes.recordSelf(producerId, paused);
+    }
     await (await s.call.room()).setProducerPaused(s.peer, producerId, paused);
   }
 
@@ -290,27 +389,49 @@ export class CallService {
     await this.#o.liveState.removePresence(call.visitId, peer.id);
   }
 
-  /** Ends the call: tells the parties, closes the media, records the visit's end. */
-  async endCall(visitId: string, reason: EndReason): Promise<void> {
+  /**
+   * Ends the call: finalises the recording, tells the parties, closes the media, records the
+   * visit's end. Resolves false when the call was not live here (or already ending).
+   */
+  async endCall(visitId: string, reason: EndReason, by?: EndActor): Promise<boolean> {
     const call = this.#calls.get(visitId);
-    if (!call || call.ended) return;
+    if (!call || call.ended || this.#ending.has(visitId)) return false;
+    this.#ending.add(visitId);
+    // ffmpeg only finalises its file while media still flows: stop it before the router closes.
+    await this.#finishRecording(call);
+    this.#ending.delete(visitId);
+    this.#supervision.delete(visitId);
     call.end(reason);
     this.#calls.delete(visitId);
     await this.#o.liveState.closeCall(visitId);
     const { storage } = this.#o.ctx;
     const row = await storage.db.selectFrom('visits').select(['status', 'started_at']).where('id', '=', visitId).executeTakeFirst();
-    if (!row) return;
+    if (!row) return true;
     const status = closingStatus(row);
-    if (status === 'missed' && reason !== 'time_up') return; // never went live: the visit stays open until its end
+    if (status === 'missed' && reason !== 'time_up' && !by) return true; // never went live: the visit stays open until its end
     const moved = await transitionVisit(storage, visitId, ['scheduled', 'live'], status, {
       ended_at: new Date().toISOString(),
-      end_reason: status === 'missed' ? 'no_show' : reason,
+      end_reason: status === 'missed' && !by ? 'no_show' : reason,
     });
-    if (moved) await this.#audit('system', 'call-service', call, status === 'missed' ? 'call.missed' : 'call.end', { reason });
+    if (moved || by) {
+      const action = status === 'missed' && !by ? 'call.missed' : 'call.end';
+      await this.#audit(by?.actorKind ?? 'system', by?.actorId ?? 'call-service', call, action, { reason }, by?.reason);
+    }
+    return true;
   }
 
-  async #audit(actorKind: 'system' | 'booth' | 'family', actorId: string, call: Call, action: string, details: Record<string, unknown>) {
-    await appendAudit(this.#o.ctx.storage, { actorKind, actorId, facilityId: call.facilityId, action, subjectKind: 'visit', subjectId: call.visitId, details }).catch(
+  async #finishRecording(call: Call): Promise<void> {
+    const recording = this.#supervision.get(call.visitId)?.recording;
+    if (!recording) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(r, RECORDING_FINISH_TIMEOUT_MS, 'timeout')));
+    const outcome = await Promise.race([recording.finish().then(() => 'done' as const), timeout]).catch((err: Error) => err);
+    clearTimeout(timer);
+    if (outcome !== 'done') this.#o.ctx.logger.error({ visitId: call.visitId, err: outcome instanceof Error ? outcome.message : outcome }, 'recording did not finish cleanly');
+  }
+
+  async #audit(actorKind: 'system' | 'booth' | 'family' | 'officer', actorId: string, call: Call, action: string, details: Record<string, unknown>, reason?: string) {
+    await appendAudit(this.#o.ctx.storage, { actorKind, actorId, facilityId: call.facilityId, action, subjectKind: 'visit', subjectId: call.visitId, reason, details }).catch(
       (err: Error) => this.#o.ctx.logger.error({ err: err.message, action }, 'audit append failed'),
     );
   }
@@ -319,6 +440,8 @@ export class CallService {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#opening.values()]);
+    await Promise.allSettled([...this.#calls.values()].map((call) => this.#finishRecording(call)));
+    this.#supervision.clear();
     for (const call of this.#calls.values()) {
       call.dispose();
       await this.#o.liveState.closeCall(call.visitId).catch(() => {});

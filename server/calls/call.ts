@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../logging/logger.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { EndReason } from '../signalling/messages.ts';
+import { TimeWarnings } from '../supervision/time-warnings.ts';
 import { msUntil, RECONNECT_GRACE_MS } from './call-rules.ts';
+import type { types as ms } from 'mediasoup';
 import type { Peer } from './peer.ts';
 import { Room } from './room.ts';
 
@@ -11,6 +13,8 @@ type CallEvents = {
   deadline: [];
   /** a party stayed away longer than the grace period */
   gone: [Peer];
+  /** a peer produced (in whichever room is current) */
+  produced: [Peer, ms.Producer];
 };
 
 export interface CallOptions {
@@ -22,6 +26,8 @@ export interface CallOptions {
   listenIp: string;
   announcedAddress: string;
   logger: Logger;
+  /** timeWarning offsets (seconds before the deadline); none when omitted */
+  warningOffsetsSeconds?: readonly number[];
 }
 
 /**
@@ -38,6 +44,7 @@ export class Call extends EventEmitter<CallEvents> {
   #roomReady: Promise<Room>;
   #deadline: Date;
   #deadlineTimer: NodeJS.Timeout | undefined;
+  readonly #warnings: TimeWarnings;
   #ended: EndReason | undefined;
 
   private constructor(options: CallOptions, room: Room) {
@@ -49,6 +56,9 @@ export class Call extends EventEmitter<CallEvents> {
     this.#room = room;
     this.#roomReady = Promise.resolve(room);
     this.#deadline = options.deadline;
+    this.#warnings = new TimeWarnings(options.warningOffsetsSeconds ?? [], (secondsLeft) => {
+      for (const p of this.#room.peers()) p.channel.notify('timeWarning', { secondsLeft });
+    });
     this.#watch(room);
     this.#armDeadline();
   }
@@ -75,7 +85,13 @@ export class Call extends EventEmitter<CallEvents> {
     return this.#room;
   }
 
+  /** Seconds left if a time warning for the current deadline was given (told to parties joining later). */
+  get warningSecondsLeft(): number | undefined {
+    return this.#warnings.activeSecondsLeft();
+  }
+
   #watch(room: Room): void {
+    room.on('produced', (peer, producer) => this.emit('produced', peer, producer));
     room.on('close', (unexpected, peers) => {
       if (!unexpected || this.#ended) return;
       this.#options.logger.error({ visitId: this.visitId }, 'call router closed unexpectedly, opening a new one');
@@ -100,6 +116,7 @@ export class Call extends EventEmitter<CallEvents> {
   #armDeadline(): void {
     clearTimeout(this.#deadlineTimer);
     if (this.#ended) return;
+    this.#warnings.arm(this.#deadline);
     this.#deadlineTimer = setTimeout(() => this.emit('deadline'), msUntil(this.#deadline, new Date()));
   }
 
@@ -124,6 +141,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Stops the timers and closes the media without ending the visit (this node is stopping). */
   dispose(): void {
     clearTimeout(this.#deadlineTimer);
+    this.#warnings.stop();
     for (const t of this.#grace.values()) clearTimeout(t);
     this.#grace.clear();
     this.removeAllListeners();
@@ -135,6 +153,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.#ended) return;
     this.#ended = reason;
     clearTimeout(this.#deadlineTimer);
+    this.#warnings.stop();
     for (const t of this.#grace.values()) clearTimeout(t);
     this.#grace.clear();
     for (const p of this.#room.peers()) p.channel.notify('callEnded', { reason });

@@ -13,6 +13,8 @@ type RoomEvents = {
   close: [unexpected: boolean, peers: Peer[]];
   peerJoined: [Peer];
   peerLeft: [Peer, LeaveReason];
+  /** a peer's new producer exists (before any consumer of it): recording and mutes hook here */
+  produced: [Peer, ms.Producer];
 };
 
 export interface RoomOptions {
@@ -60,6 +62,11 @@ export class Room extends EventEmitter<RoomEvents> {
 
   get routerId(): string {
     return this.#router.id;
+  }
+
+  /** For server-side consumers outside the peers (recording's PlainTransports). */
+  get router(): ms.Router {
+    return this.#router;
   }
 
   get rtpCapabilities(): ms.RtpCapabilities {
@@ -164,6 +171,7 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const p of peer.producers()) if (peer.sourceOf(p) === source) p.close();
     const producer = await this.#media(() => transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } }));
     peer.addProducer(producer);
+    this.emit('produced', peer, producer);
     if (!peer.hidden) {
       for (const other of this.peers()) if (other !== peer) void this.#consume(other, peer, producer);
     }
@@ -198,6 +206,8 @@ export class Room extends EventEmitter<RoomEvents> {
     const transport = peer.recvTransport();
     const caps = peer.rtpCapabilities;
     if (!transport || !caps || peer.closed || producer.closed) return;
+    // One consumer per producer and peer: a repeated consumeReady (an officer's focus) adds only what is missing.
+    if (peer.consumers().some((c) => c.producerId === producer.id)) return;
     if (!this.#router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
       this.#logger.warn({ peerId: peer.id, producerId: producer.id }, 'peer cannot consume producer (codecs)');
       return;

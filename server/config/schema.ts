@@ -36,6 +36,17 @@ const publicServicesSchema = z.strictObject({
   }),
 });
 
+/** Call time limits and officer actions. */
+const supervisionSchema = z.strictObject({
+  /** Seconds before the deadline at which both parties get a timeWarning; distinct, 1 s–1 h. */
+  warningOffsetsSeconds: z
+    .array(z.number().int().min(1).max(3600))
+    .max(5)
+    .refine((a) => new Set(a).size === a.length, 'offsets must be distinct'),
+  /** Largest single extension an officer may grant, in minutes. */
+  maxExtensionMinutes: z.number().int().min(1).max(120),
+});
+
 export const configSchema = z
   .object({
     http: z.strictObject({
@@ -78,6 +89,7 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
     publicServices: publicServicesSchema,
+    supervision: supervisionSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

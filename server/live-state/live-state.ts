@@ -4,7 +4,8 @@
  * are plain JSON so a Redis implementation (several nodes) can replace the in-memory one.
  */
 
-export type PartyRole = 'family' | 'booth';
+/** The Peer role; officers are hidden peers and never get a presence record. */
+export type PartyRole = 'family' | 'booth' | 'officer';
 
 export interface PresenceRecord {
   partyKey: string;

@@ -5,10 +5,12 @@ import { connectionKey } from '../calls/call-rules.ts';
 import type { Admitted, CallService, Session } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { OfficerAdmitted, OfficerMonitoring } from '../monitoring/officer-monitoring.ts';
 import {
   CALL_NAMESPACE,
   MAX_REQUEST_BYTES,
   newConsumerAck,
+  OFFICER_METHODS,
   requestEnvelope,
   requests,
   type Ack,
@@ -24,6 +26,8 @@ const ACK_TIMEOUT_MS = 5000;
 
 interface SocketData {
   admitted: Admitted;
+  /** set instead of `admitted` for an officer (handshake role 'officer'): a hidden observer */
+  officer?: OfficerAdmitted;
   takenOver?: boolean;
 }
 
@@ -46,15 +50,19 @@ function payloadSize(payload: unknown): number {
  * one live connection per token, validates and acknowledges every request, and turns the
  * media plane's notifications into socket messages.
  */
-export function attachCallSignalling(io: SocketServer, calls: CallService, logger: Logger): { close(): void } {
+export function attachCallSignalling(io: SocketServer, calls: CallService, logger: Logger, monitoring?: OfficerMonitoring): { close(): void } {
   const nsp: Namespace = io.of(CALL_NAMESPACE);
   const log = logger.child({ part: 'call-signalling' });
 
   nsp.use((socket, next) => {
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; role?: unknown };
-    calls.admit(auth.token, auth.role).then(
+    const admitting: Promise<Partial<SocketData>> =
+      auth.role === 'officer'
+        ? monitoring ? monitoring.admit(auth.token).then((officer) => ({ officer })) : Promise.reject(new Refusal('token_invalid'))
+        : calls.admit(auth.token, auth.role).then((admitted) => ({ admitted }));
+    admitting.then(
       (admitted) => {
-        (socket.data as SocketData).admitted = admitted;
+        Object.assign(socket.data as SocketData, admitted);
         next();
       },
       (err: unknown) => {
@@ -70,7 +78,9 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
   nsp.on('connection', (raw) => {
     const socket = raw as unknown as CallSocket;
     const admitted = socket.data.admitted;
-    const key = connectionKey(admitted.party);
+    const officer = socket.data.officer;
+    // Officers may watch from several tabs: each connection is its own key.
+    const key = officer ? `officer:${officer.officerId}:${socket.id}` : connectionKey(admitted.party);
     let session: Session | undefined;
     let inFlight = 0;
 
@@ -89,6 +99,8 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       },
     };
 
+    const observer = officer && monitoring ? monitoring.open(officer, channel) : undefined;
+
     // One live connection per token: the newest wins, the previous one is told why.
     const claimed = calls.liveState
       .claimConnection(key, { connectionId: socket.id, node: calls.nodeId, at: new Date().toISOString() })
@@ -103,6 +115,8 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       .catch((err: Error) => log.error({ err: err.message }, 'claimConnection failed'));
 
     async function handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
+      if (observer) return observer.handle(method, data);
+      if ((OFFICER_METHODS as readonly string[]).includes(method)) throw new CallError('forbidden', `${method} is for officers`);
       if (method === 'hello') return calls.hello(admitted);
       if (method === 'joinCall') {
         const previous = session;
@@ -192,6 +206,7 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
     });
 
     (socket as unknown as Socket).on('disconnect', () => {
+      observer?.close();
       void calls.liveState.releaseConnection(key, socket.id).catch(() => {});
       const s = session;
       session = undefined;

@@ -34,6 +34,10 @@ export const errorCode = z.enum([
   'call_ended',
   'media_error', // mediasoup refused the parameters
   'busy', // too many requests in flight
+  'forbidden', // this role may not use this method (officers never produce; parties never observe)
+  'privileged', // a privileged (legal counsel) visit is never observed
+  'not_live', // the visit has no live call (on this node) to observe
+  'muted_by_officer', // the party may not unmute what an officer muted
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -90,7 +94,8 @@ const rtpCapabilities = z.object({
   headerExtensions: z.array(looseObject).max(64).optional(),
 });
 
-export const role = z.enum(['family', 'booth']);
+/** 'officer': a hidden observer (handshake role 'officer' with an officer session token). */
+export const role = z.enum(['family', 'booth', 'officer']);
 export type Role = z.infer<typeof role>;
 export const mediaSource = z.enum(['camera', 'microphone']);
 export type MediaSource = z.infer<typeof mediaSource>;
@@ -118,7 +123,7 @@ export const visitSummary = z.object({
 });
 export type VisitSummary = z.infer<typeof visitSummary>;
 
-export const endReason = z.enum(['time_up', 'hung_up', 'ended_by_officer', 'media_failure']);
+export const endReason = z.enum(['time_up', 'hung_up', 'ended_by_officer', 'media_failure', 'recording_failed']);
 export type EndReason = z.infer<typeof endReason>;
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +194,35 @@ export const requests = {
     request: z.object({}).strict(),
     response: z.object({}),
   },
+  // Officers only (OFFICER_METHODS): silent observation of the facility's live calls.
+  /** Start watching a call: a hidden peer with one receive transport on that call's router. */
+  observeCall: {
+    request: z.object({ visitId: id }).strict(),
+    response: z.object({
+      visitId: id,
+      routerRtpCapabilities: looseObject,
+      transport: z.object({ transportId: id, iceParameters: looseObject, iceCandidates: z.array(looseObject), dtlsParameters: looseObject }),
+      deadline: isoTime,
+      parties: z.array(peerInfo),
+    }),
+  },
+  /** The observed call's receive transport exists on the page: consume the parties (video; audio only when focused). */
+  observeReady: {
+    request: z.object({ visitId: id, rtpCapabilities }).strict(),
+    response: z.object({}),
+  },
+  /** Focus one observed call (full video layers + audio) or none (null: every call on the low layer, no audio). */
+  focusCall: {
+    request: z.object({ visitId: id.nullable() }).strict(),
+    response: z.object({}),
+  },
+  unobserveCall: {
+    request: z.object({ visitId: id }).strict(),
+    response: z.object({}),
+  },
 } as const;
+
+export const OFFICER_METHODS = ['observeCall', 'observeReady', 'focusCall', 'unobserveCall'] as const satisfies readonly (keyof typeof requests)[];
 
 export type RequestMethod = keyof typeof requests;
 export const requestMethods = Object.keys(requests) as RequestMethod[];
@@ -210,6 +243,8 @@ export const notifications = {
   peerLeft: z.object({ peerId: id, reason: z.enum(['left', 'hung_up', 'disconnected', 'taken_over']) }),
   peerState: z.object({ peerId: id, state: presenceState }),
   newConsumer: z.object({
+    /** set for officers (one connection observes several calls) */
+    visitId: id.optional(),
     consumerId: id,
     producerId: id,
     peerId: id,
@@ -228,6 +263,14 @@ export const notifications = {
   mediaReset: z.object({}),
   /** Another connection with the same token took over this session; do not reconnect. */
   takenOver: z.object({}),
+  /** Officers: an observed call ended, or its media was reset (observe it again). */
+  observationEnded: z.object({ visitId: id, reason: z.enum([...endReason.options, 'media_reset']) }),
+  /** The call ends in about this many seconds (server deadline; warnings at configured offsets). */
+  timeWarning: z.object({ secondsLeft: z.number().int().nonnegative() }),
+  /** An officer's warning to both parties, shown prominently. */
+  officerWarning: z.object({ message: z.string().min(1).max(300) }),
+  /** An officer paused (muted: true) or released this party's audio or video; the party cannot undo it. */
+  mutedByOfficer: z.object({ kind: z.enum(['audio', 'video']), muted: z.boolean() }),
 } as const;
 
 export type NotificationMethod = keyof typeof notifications;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
+import { en as enText } from '../../client/i18n/en.ts';
+import { id as idText } from '../../client/i18n/id.ts';
 import { averageColour, bodyState, dominant, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
@@ -80,10 +82,31 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
     expect(quality).toBe('good');
     const notice = await family.page.$eval('[data-testid="monitored-notice"]', (el) => el.textContent ?? '');
     expect(notice).toContain('dipantau dan direkam');
-    // English toggle
+    // the countdown runs: a later reading is smaller
+    const seconds = (mmss: string) => mmss.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+    await waitUntil('time left decreases', async () => {
+      const now = await family.page.$eval('[data-testid="time-left"]', (el) => el.textContent ?? '');
+      return seconds(now) <= seconds(left) - 2;
+    }, 6_000, 250);
+    // the quality indicator carries the measurement behind it, in the page's language
+    const q = await family.page.$eval('[data-testid="quality"]', (el) => ({ ...(el as any).dataset, text: el.textContent ?? '' }) as Record<string, string>);
+    expect(Number(q.rttMs)).toBeGreaterThanOrEqual(0);
+    expect(q.text).toContain(idText['call.quality.good']);
+    // English toggle, and back
+    const text = (sel: string) => family.page.$eval(sel, (el) => el.textContent ?? '');
+    const inmate = seeded.inmate.name;
+    expect(await text('[data-testid="status-title"]')).toBe(idText['family.visitWith'].replace('{inmate}', inmate));
     await family.page.click('.lang-toggle');
-    expect(await family.page.$eval('[data-testid="monitored-notice"]', (el) => el.textContent ?? '')).toContain('monitored and recorded');
+    expect(await text('[data-testid="monitored-notice"]')).toContain('monitored and recorded');
+    expect(await text('[data-testid="status-title"]')).toBe(enText['family.visitWith'].replace('{inmate}', inmate));
+    expect(await text('[data-testid="quality"]')).toContain(`${enText['call.quality.label']}: ${enText['call.quality.good']}`);
+    expect(await text('.lang-toggle')).toBe(enText['lang.switch']);
     expect(await family.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('en');
+    await family.page.click('.lang-toggle');
+    expect(await text('[data-testid="monitored-notice"]')).toBe(idText['call.monitored']);
+    expect(await text('[data-testid="status-title"]')).toBe(idText['family.visitWith'].replace('{inmate}', inmate));
+    expect(await text('.lang-toggle')).toBe(idText['lang.switch']);
+    expect(await family.page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('id');
   });
 
   it('hanging up ends the call on both sides; the booth returns to its idle screen', async () => {

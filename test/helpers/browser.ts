@@ -102,3 +102,32 @@ export function dominant(rgb: [number, number, number] | null): 'red' | 'green' 
   const others = rgb.filter((_, j) => j !== i);
   return rgb[i]! > 120 && others.every((o) => o < rgb[i]! - 80) ? names[i]! : null;
 }
+
+/**
+ * From the next navigation on, records every `<body data-state>` the page takes in
+ * `window.__kvStates` (a short state can come and go between two polls).
+ */
+export function recordBodyStates(page: Page): Promise<unknown> {
+  return page.evaluateOnNewDocument(() => {
+    const w = globalThis as any;
+    w.__kvStates = [];
+    const watch = () => {
+      const body = w.document.body;
+      let last = '';
+      const note = () => {
+        const s = body.dataset.state ?? '';
+        if (s !== last && w.__kvStates.length < 1000) w.__kvStates.push(s);
+        last = s;
+      };
+      note();
+      new w.MutationObserver(note).observe(body, { attributes: true, attributeFilter: ['data-state'] });
+    };
+    if (w.document.body) watch();
+    else w.document.addEventListener('DOMContentLoaded', watch, { once: true });
+  });
+}
+
+/** States recorded by recordBodyStates, oldest first. */
+export function recordedStates(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...(((globalThis as any).__kvStates as string[] | undefined) ?? [])]);
+}

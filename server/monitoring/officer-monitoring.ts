@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { types as ms } from 'mediasoup';
+import { appendAudit } from '../audit/audit-log.ts';
+import { TokenError } from '../auth/tokens.ts';
+import { CallError, Refusal } from '../calls/call-error.ts';
+import { refusalForToken } from '../calls/call-rules.ts';
+import type { CallService } from '../calls/call-service.ts';
+import type { PeerChannel } from '../calls/peer.ts';
+import type { AppContext } from '../context.ts';
+import { officerFacilityIds } from '../officers/officer-store.ts';
+import { PROTOCOL_VERSION, type RequestData, type RequestMethod, type ResponseData } from '../signalling/messages.ts';
+import { Observation } from './observation.ts';
+import { MAX_OBSERVATIONS_PER_CONNECTION, observerPeerId, officerMayObserve } from './observe-rules.ts';
+
+/** An officer connection that passed the token check. */
+export interface OfficerAdmitted {
+  officerId: string;
+  facilityId: string;
+  displayName: string;
+  /** distinguishes this connection's hidden peers from the same officer's other tabs */
+  nonce: string;
+}
+
+/**
+ * Officers watching live calls over the call signalling (handshake role 'officer'): admission
+ * with an officer session token, and one OfficerSession per connection.
+ */
+export class OfficerMonitoring {
+  readonly #ctx: AppContext;
+  readonly #calls: CallService;
+
+  constructor(ctx: AppContext, calls: CallService) {
+    this.#ctx = ctx;
+    this.#calls = calls;
+  }
+
+  /** Throws a Refusal for a bad token, or an officer who was disabled or lost the facility since login. */
+  async admit(token: unknown): Promise<OfficerAdmitted> {
+    let claims;
+    try {
+      claims = this.#ctx.tokens.verify('officer', token);
+    } catch (err) {
+      if (err instanceof TokenError) throw new Refusal(refusalForToken(err.problem), err.message);
+      throw err;
+    }
+    const officer = await this.#ctx.storage.db.selectFrom('officers').select(['display_name', 'disabled']).where('id', '=', claims.sub).executeTakeFirst();
+    if (!officer || officer.disabled || !(await officerFacilityIds(this.#ctx.storage, claims.sub)).includes(claims.fac)) {
+      throw new Refusal('token_invalid', 'officer no longer active in this facility');
+    }
+    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8) };
+  }
+
+  open(officer: OfficerAdmitted, channel: PeerChannel): OfficerSession {
+    return new OfficerSession(this.#ctx, this.#calls, officer, channel);
+  }
+}
+
+/** One officer connection: its observations (one hidden peer per watched call) and its requests. */
+export class OfficerSession {
+  readonly #ctx: AppContext;
+  readonly #calls: CallService;
+  readonly #officer: OfficerAdmitted;
+  readonly #channel: PeerChannel;
+  readonly #observations = new Map<string, Observation>();
+  #closed = false;
+
+  constructor(ctx: AppContext, calls: CallService, officer: OfficerAdmitted, channel: PeerChannel) {
+    this.#ctx = ctx;
+    this.#calls = calls;
+    this.#officer = officer;
+    this.#channel = channel;
+  }
+
+  get peerId(): string {
+    return observerPeerId(this.#officer.officerId, this.#officer.nonce);
+  }
+
+  async handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
+    switch (method) {
+      case 'hello':
+        return {
+          protocol: PROTOCOL_VERSION,
+          role: 'officer',
+          peerId: this.peerId,
+          displayName: this.#officer.displayName,
+          visit: null,
+          serverTime: new Date().toISOString(),
+        } satisfies ResponseData<'hello'>;
+      case 'observeCall':
+        return this.#observe((data as RequestData<'observeCall'>).visitId);
+      case 'observeReady': {
+        const d = data as RequestData<'observeReady'>;
+        await this.#observation(d.visitId).ready(d.rtpCapabilities as ms.RtpCapabilities);
+        return {};
+      }
+      case 'focusCall':
+        await this.#focus((data as RequestData<'focusCall'>).visitId);
+        return {};
+      case 'unobserveCall':
+        this.#observations.get((data as RequestData<'unobserveCall'>).visitId)?.stop();
+        return {};
+      case 'connectTransport': {
+        const d = data as RequestData<'connectTransport'>;
+        const o = this.#owningTransport(d.transportId);
+        await o.room.connectTransport(o.peer, d.transportId, d.dtlsParameters as ms.DtlsParameters);
+        return {};
+      }
+      case 'restartIce': {
+        const d = data as RequestData<'restartIce'>;
+        const o = this.#owningTransport(d.transportId);
+        return { iceParameters: await o.room.restartIce(o.peer, d.transportId) };
+      }
+      case 'setConsumerLayers': {
+        const d = data as RequestData<'setConsumerLayers'>;
+        const o = [...this.#observations.values()].find((x) => x.peer.consumer(d.consumerId));
+        if (!o) throw new CallError('not_found', `unknown consumer ${d.consumerId}`);
+        await o.room.setConsumerLayers(o.peer, d.consumerId, d.spatialLayer, d.temporalLayer);
+        return {};
+      }
+      default:
+        // joinCall, createTransport, produce, setProducerPaused, consumeReady, hangUp: parties only.
+        throw new CallError('forbidden', `officers observe only; ${String(method)} is not allowed`);
+    }
+  }
+
+  async #observe(visitId: string): Promise<ResponseData<'observeCall'>> {
+    if (this.#closed) throw new CallError('call_ended', 'connection closing');
+    const visit = await this.#ctx.storage.db.selectFrom('visits').select(['facility_id', 'privileged']).where('id', '=', visitId).executeTakeFirst();
+    const call = this.#calls.call(visitId);
+    const decision = officerMayObserve(this.#officer, visit, !!call && !call.ended);
+    if (!decision.ok) {
+      const messages = { visit_not_found: 'no such visit in this facility', privileged: 'privileged visits are not monitored', not_live: 'the visit has no live call' };
+      throw new CallError(decision.code, messages[decision.code]);
+    }
+    // Observing again (the page rebuilt its side) replaces the previous observation.
+    this.#observations.get(visitId)?.stop();
+    if (this.#observations.size >= MAX_OBSERVATIONS_PER_CONNECTION) throw new CallError('busy', `at most ${MAX_OBSERVATIONS_PER_CONNECTION} calls at once`);
+    const { observation, transport } = await Observation.start({
+      call: call!,
+      peerId: this.peerId,
+      displayName: this.#officer.displayName,
+      channel: this.#channel,
+      onEnded: (o) => {
+        if (this.#observations.get(o.visitId) === o) this.#observations.delete(o.visitId);
+      },
+    });
+    if (this.#closed) {
+      observation.stop();
+      throw new CallError('call_ended', 'connection closing');
+    }
+    this.#observations.set(visitId, observation);
+    // Audited before any media flows (observeReady): no audit entry, no watching.
+    try {
+      await this.#audit('call.observe', visitId, { peerId: this.peerId });
+    } catch (err) {
+      observation.stop();
+      throw err;
+    }
+    return {
+      visitId,
+      routerRtpCapabilities: observation.room.rtpCapabilities as unknown as Record<string, unknown>,
+      transport: {
+        transportId: transport.id,
+        iceParameters: transport.iceParameters as unknown as Record<string, unknown>,
+        iceCandidates: transport.iceCandidates as unknown as Record<string, unknown>[],
+        dtlsParameters: transport.dtlsParameters as unknown as Record<string, unknown>,
+      },
+      deadline: call!.deadline.toISOString(),
+      parties: observation.room.visiblePeers().map((p) => p.info),
+    };
+  }
+
+  async #focus(visitId: string | null): Promise<void> {
+    if (visitId !== null) this.#observation(visitId);
+    // Unfocus first, so at most one call's audio reaches the officer at any time.
+    for (const o of this.#observations.values()) if (o.visitId !== visitId) await o.setFocused(false);
+    const focused = visitId === null ? undefined : this.#observations.get(visitId);
+    if (!focused || focused.focused) return;
+    await focused.setFocused(true);
+    await this.#audit('call.listen', visitId!, { peerId: this.peerId });
+  }
+
+  #observation(visitId: string): Observation {
+    const o = this.#observations.get(visitId);
+    if (!o) throw new CallError('not_found', 'observe the call first');
+    return o;
+  }
+
+  #owningTransport(transportId: string): Observation {
+    const o = [...this.#observations.values()].find((x) => x.peer.transport(transportId));
+    if (!o) throw new CallError('not_found', `unknown transport ${transportId}`);
+    return o;
+  }
+
+  async #audit(action: string, visitId: string, details: Record<string, unknown>): Promise<void> {
+    await appendAudit(this.#ctx.storage, {
+      actorKind: 'officer',
+      actorId: this.#officer.officerId,
+      facilityId: this.#officer.facilityId,
+      action,
+      subjectKind: 'visit',
+      subjectId: visitId,
+      details,
+    });
+  }
+
+  /** The connection went away: leave every watched call silently. */
+  close(): void {
+    this.#closed = true;
+    for (const o of [...this.#observations.values()]) o.stop();
+    this.#observations.clear();
+  }
+}

@@ -1,0 +1,67 @@
+import type { Call } from '../calls/call.ts';
+import type { CallService } from '../calls/call-service.ts';
+import type { Peer } from '../calls/peer.ts';
+import type { LiveRecordingState } from '../recording/live-recording.ts';
+import type { Storage } from '../storage/database.ts';
+import { getVisitWithParties } from '../visits/visit-store.ts';
+import type { OfficerMutes } from './officer-mutes.ts';
+
+export interface PartyView {
+  peerId: string;
+  role: string;
+  displayName: string;
+  state: 'connected' | 'reconnecting';
+  /** not sending: paused (by the party or an officer) or not produced yet */
+  audioMuted: boolean;
+  videoMuted: boolean;
+  /** what an officer holds muted (the party cannot lift it) */
+  officerMuted: { audio: boolean; video: boolean };
+}
+
+export interface CallView {
+  visitId: string;
+  boothName: string;
+  inmate: { name: string; registrationNumber: string };
+  visitors: Array<{ id: string; name: string }>;
+  startedAt: string | null;
+  deadline: string;
+  privileged: boolean;
+  recording: LiveRecordingState;
+  parties: PartyView[];
+}
+
+function muted(peer: Peer, kind: 'audio' | 'video', mutes: OfficerMutes | undefined): boolean {
+  if (mutes?.isMuted(peer.id, kind)) return true;
+  const producer = peer.producers().find((p) => p.kind === kind && !p.closed);
+  return !producer || producer.paused;
+}
+
+export function partyView(peer: Peer, mutes: OfficerMutes | undefined): PartyView {
+  return {
+    peerId: peer.id,
+    role: peer.role,
+    displayName: peer.displayName,
+    state: peer.state,
+    audioMuted: muted(peer, 'audio', mutes),
+    videoMuted: muted(peer, 'video', mutes),
+    officerMuted: { audio: mutes?.isMuted(peer.id, 'audio') ?? false, video: mutes?.isMuted(peer.id, 'video') ?? false },
+  };
+}
+
+/** What the officers' dashboard shows about one live call (hidden peers are not parties). */
+export async function callView(storage: Storage, calls: CallService, call: Call): Promise<CallView | undefined> {
+  const v = await getVisitWithParties(storage, call.visitId);
+  if (!v) return undefined;
+  const supervision = calls.supervision(call.visitId);
+  return {
+    visitId: call.visitId,
+    boothName: v.booth.name,
+    inmate: { name: v.inmate.name, registrationNumber: v.inmate.registrationNumber },
+    visitors: v.visitors.map((x) => ({ id: x.id, name: x.name })),
+    startedAt: v.visit.started_at,
+    deadline: call.deadline.toISOString(),
+    privileged: v.visit.privileged === 1,
+    recording: supervision?.recording.state ?? 'failed',
+    parties: call.currentRoom.visiblePeers().map((p) => partyView(p, supervision?.mutes)),
+  };
+}
