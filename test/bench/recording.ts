@@ -1,8 +1,8 @@
 /**
  * Recording benchmark: CPU seconds (mediasoup worker + recording ffmpeg processes, from
  * /proc/<pid>/stat utime+stime) and disk bytes per recorded call minute, for 1, 4 and 8
- * simultaneous synthetic calls of two parties each (ffmpeg-generated VP8 + Opus over loopback;
- * the generators' own CPU is not counted).
+ * simultaneous synthetic calls of two parties each (ffmpeg streaming a pre-encoded VP8 + Opus clip
+ * over loopback; the generators' own CPU is not counted).
  *   npm run bench:recording        (BENCH_SECONDS=20 per scenario, BENCH_CALLS=1,4,8)
  */
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import { createLogger } from '../../server/logging/logger.ts';
 import { CallRecording } from '../../server/recording/call-recording.ts';
-import { startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
+import { encodeSyntheticClip, startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
 
 const SECONDS = Math.min(120, Math.max(5, Number(process.env.BENCH_SECONDS ?? 20)));
 const SCENARIOS = (process.env.BENCH_CALLS ?? '1,4,8').split(',').map(Number).filter((n) => n >= 1 && n <= 16);
@@ -66,6 +66,8 @@ async function producedBytes(parties: SyntheticParty[]): Promise<number> {
 
 async function scenario(calls: number): Promise<Row> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'kv-bench-rec-'));
+  // Parties stream a pre-encoded clip (-c copy) so the generators do not compete for the CPU.
+  const clip = encodeSyntheticClip(root);
   const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 43000, rtcMaxPort: 43999 });
   const parties: SyntheticParty[] = [];
   const recordings: CallRecording[] = [];
@@ -77,8 +79,8 @@ async function scenario(calls: number): Promise<Row> {
           { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
         ],
       });
-      const booth = await startSyntheticParty(router, { toneHz: 440 });
-      const family = await startSyntheticParty(router, { toneHz: 880 });
+      const booth = await startSyntheticParty(router, { clip });
+      const family = await startSyntheticParty(router, { clip });
       parties.push(booth, family);
       const recording = await CallRecording.create({ router, recordingsDir: root, facilityId: 'bench', timezone: 'Asia/Jakarta', visitId: `call-${i}`, ffmpegPath: 'ffmpeg', logger });
       recordings.push(recording);
