@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // CI reads the JSON summary to print "N passed, N failed".
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-results.json' }]] : ['default'],
+    // CI sums the JSON summaries (one per project run) to print "N passed, N failed".
+    reporters: process.env.CI ? ['default', ['json', { outputFile: process.env.VITEST_JSON_OUT ?? '.vitest-results/all.json' }]] : ['default'],
     projects: [
       {
         test: {
