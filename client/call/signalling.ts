@@ -33,7 +33,7 @@ export class Signalling {
   readonly #socket: Socket;
   #everConnected = false;
 
-  constructor(token: string, role: 'family' | 'booth', handlers: SignallingHandlers) {
+  constructor(token: string, role: 'family' | 'booth' | 'officer', handlers: SignallingHandlers) {
     this.#socket = io(CALL_NAMESPACE, {
       auth: { token, role },
       transports: ['websocket', 'polling'],

@@ -5,27 +5,9 @@ import { h } from '../public-services/dom.ts';
 import { officerHeaders } from '../public-services/officer-session.ts';
 import { Observer } from './observer.ts';
 
-/** GET /api/calls (server/supervision) — the contract the dashboard is built against. */
-export interface PartyInfo {
-  peerId: string;
-  role: string;
-  displayName: string;
-  state: 'connected' | 'reconnecting';
-  audioMuted: boolean;
-  videoMuted: boolean;
-  officerMuted?: { audio: boolean; video: boolean };
-}
-export interface LiveCallInfo {
-  visitId: string;
-  boothName: string;
-  inmate: { name: string; registrationNumber: string };
-  visitors: Array<{ id: string; name: string }>;
-  startedAt: string | null;
-  deadline: string;
-  privileged: boolean;
-  recording: 'recording' | 'not_recorded' | 'failed';
-  parties: PartyInfo[];
-}
+import type { CallView as LiveCallInfo, PartyView as PartyInfo } from '../../server/supervision/call-view-contract.ts';
+
+export type { LiveCallInfo, PartyInfo };
 
 const REFRESH_MS = 3000;
 /** Refusals that will not change on a retry (the others: try again on the next refresh). */

@@ -1,25 +1,8 @@
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
-import { io, type Socket } from 'socket.io-client';
-import {
-  ackSchema,
-  CALL_NAMESPACE,
-  notificationEnvelope,
-  notifications,
-  refusalCode,
-  requests,
-  type Ack,
-  type Notification,
-  type RequestData,
-  type RequestMethod,
-  type ResponseData,
-} from '../../server/signalling/messages.ts';
+import type { Notification, RequestData, RequestMethod, ResponseData } from '../../server/signalling/messages.ts';
+import { RequestError, Signalling } from '../call/signalling.ts';
 
-export class ObserveError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
 
 interface Watched {
   transport: msc.Transport;
@@ -42,7 +25,7 @@ export interface ObserverEvents {
  * one mediasoup-client Device, one receive transport per watched call, never a send transport.
  */
 export class Observer {
-  readonly #socket: Socket;
+  readonly #signalling: Signalling;
   readonly #on: ObserverEvents;
   readonly #watched = new Map<string, Watched>();
   readonly #pending = new Map<string, Promise<void>>();
@@ -51,33 +34,23 @@ export class Observer {
 
   constructor(token: string, on: ObserverEvents) {
     this.#on = on;
-    this.#socket = io(CALL_NAMESPACE, { auth: { token, role: 'officer' }, transports: ['websocket', 'polling'], reconnectionDelay: 500, reconnectionDelayMax: 3000 });
-    this.#socket.on('connect_error', (err: Error & { data?: { code?: unknown } }) => {
-      const parsed = refusalCode.safeParse(err.data?.code ?? err.message);
-      if (parsed.success) {
-        this.#socket.disconnect();
-        on.refused(parsed.data);
-      }
-    });
-    // The server forgets a connection's observations when it drops; the grid observes again.
-    this.#socket.on('disconnect', () => {
-      for (const visitId of [...this.#watched.keys()]) this.#drop(visitId, 'disconnected');
-    });
-    this.#socket.on('notification', (raw: unknown, ack?: (r: unknown) => void) => {
-      const envelope = notificationEnvelope.safeParse(raw);
-      const method = envelope.success ? (envelope.data.method as keyof typeof notifications) : undefined;
-      const data = method && Object.hasOwn(notifications, method) ? notifications[method].safeParse(envelope.data!.data) : undefined;
-      if (!method || !data?.success) {
-        ack?.({ ok: false });
-        return;
-      }
-      const result = this.#onNotification({ method, data: data.data } as Notification);
-      if (ack) void Promise.resolve(result).then((ok) => ack({ ok: ok !== false }), () => ack({ ok: false }));
+    this.#signalling = new Signalling(token, 'officer', {
+      connected: () => {},
+      refused: (code) => on.refused(code),
+      // The server forgets a connection's observations when it drops; the grid observes again.
+      disconnected: () => {
+        for (const visitId of [...this.#watched.keys()]) this.#drop(visitId, 'disconnected');
+      },
+      notification: (n) => {
+        const result = this.#onNotification(n);
+        if (result instanceof Promise) return result;
+        return result === false ? Promise.resolve(false) : undefined;
+      },
     });
   }
 
   get connected(): boolean {
-    return this.#socket.connected;
+    return this.#signalling.connected;
   }
 
   watching(visitId: string): boolean {
@@ -92,13 +65,8 @@ export class Observer {
     return this.#watched.get(visitId)?.streams.get(peerId);
   }
 
-  async #request<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
-    const reply: unknown = await this.#socket.timeout(10_000).emitWithAck('request', { method, data });
-    const parsed = ackSchema(requests[method].response).safeParse(reply);
-    if (!parsed.success) throw new ObserveError('invalid_reply', `${method}: malformed reply`);
-    const ack = parsed.data as Ack<ResponseData<M>>;
-    if (!ack.ok) throw new ObserveError(ack.error.code, ack.error.message);
-    return ack.data;
+  #request<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
+    return this.#signalling.request(method, data);
   }
 
   /** Starts watching a call (low video layer, no audio until focused). Idempotent while running. */
@@ -112,7 +80,7 @@ export class Observer {
   }
 
   async #observe(visitId: string): Promise<void> {
-    if (!this.#socket.connected) throw new ObserveError('offline', 'not connected');
+    if (!this.#signalling.connected) throw new RequestError('offline', 'not connected');
     const o = await this.#request('observeCall', { visitId });
     if (!this.#device) {
       const device = new Device();
@@ -218,6 +186,6 @@ export class Observer {
 
   close(): void {
     for (const visitId of [...this.#watched.keys()]) this.#drop(visitId, 'closed');
-    this.#socket.close();
+    this.#signalling.close();
   }
 }

@@ -3,8 +3,10 @@ import type { AppContext } from '../context.ts';
 import type { ManifestParty } from './manifest.ts';
 import { startRecordedCall, type RecordedCall } from './recording-service.ts';
 
+import type { LiveRecordingState } from '../supervision/call-view-contract.ts';
+
 /** What the officers' dashboard shows about a live call's recording. */
-export type LiveRecordingState = 'recording' | 'not_recorded' | 'failed';
+export type { LiveRecordingState };
 
 export interface PartyMedia {
   party: ManifestParty;

@@ -1,34 +1,12 @@
 import type { Call } from '../calls/call.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { Peer } from '../calls/peer.ts';
-import type { LiveRecordingState } from '../recording/live-recording.ts';
 import type { Storage } from '../storage/database.ts';
 import { getVisitWithParties } from '../visits/visit-store.ts';
+import type { CallView, PartyView } from './call-view-contract.ts';
 import type { OfficerMutes } from './officer-mutes.ts';
 
-export interface PartyView {
-  peerId: string;
-  role: string;
-  displayName: string;
-  state: 'connected' | 'reconnecting';
-  /** not sending: paused (by the party or an officer) or not produced yet */
-  audioMuted: boolean;
-  videoMuted: boolean;
-  /** what an officer holds muted (the party cannot lift it) */
-  officerMuted: { audio: boolean; video: boolean };
-}
-
-export interface CallView {
-  visitId: string;
-  boothName: string;
-  inmate: { name: string; registrationNumber: string };
-  visitors: Array<{ id: string; name: string }>;
-  startedAt: string | null;
-  deadline: string;
-  privileged: boolean;
-  recording: LiveRecordingState;
-  parties: PartyView[];
-}
+export type { CallView, PartyView } from './call-view-contract.ts';
 
 function muted(peer: Peer, kind: 'audio' | 'video', mutes: OfficerMutes | undefined): boolean {
   if (mutes?.isMuted(peer.id, kind)) return true;
