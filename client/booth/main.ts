@@ -1,6 +1,6 @@
 import { CallClient, type CallState } from '../call/call-client.ts';
 import { attachVideo, formatRemaining, openCameraAndMicrophone } from '../call/media.ts';
-import { exposeForTests, renderQuality, renderRemotes } from '../call/ui.ts';
+import { exposeForTests, renderMonitoredNotice, renderQuality, renderRemotes } from '../call/ui.ts';
 import { applyTranslations, languageToggle, t } from '../i18n/index.ts';
 import type { RefusalCode, VisitSummary } from '../../server/signalling/messages.ts';
 
@@ -95,6 +95,7 @@ async function refreshSchedule(): Promise<void> {
     const hello = await client.refreshHello();
     model.clockOffsetMs = new Date(hello.serverTime).getTime() - Date.now();
     model.visit = hello.visit ?? undefined;
+    renderMonitoredNotice(model.visit?.monitored ?? true);
     render();
   } catch {
     // next poll

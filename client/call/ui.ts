@@ -46,3 +46,15 @@ export function exposeForTests(client: CallClient): void {
     counters: () => ({ rebuilds: client.rebuilds, iceRestarts: client.iceRestarts, state: client.state }),
   };
 }
+
+/**
+ * The standing notice on every call page: monitored and recorded, except a privileged (legal
+ * counsel) visit, which is neither; the page must not claim otherwise.
+ */
+export function renderMonitoredNotice(monitored: boolean): void {
+  const notice = document.querySelector<HTMLElement>('[data-testid="monitored-notice"]');
+  if (!notice) return;
+  notice.dataset.i18n = monitored ? 'call.monitored' : 'call.privileged';
+  notice.dataset.monitored = String(monitored);
+  notice.textContent = t(monitored ? 'call.monitored' : 'call.privileged');
+}

@@ -1,6 +1,6 @@
 import { CallClient, type CallState } from '../call/call-client.ts';
 import { attachVideo, formatRemaining, MediaAccessError, openCameraAndMicrophone, type MediaProblem } from '../call/media.ts';
-import { exposeForTests, renderQuality, renderRemotes } from '../call/ui.ts';
+import { exposeForTests, renderMonitoredNotice, renderQuality, renderRemotes } from '../call/ui.ts';
 import { applyTranslations, languageToggle, t, type MessageKey } from '../i18n/index.ts';
 import type { RefusalCode, VisitSummary } from '../../server/signalling/messages.ts';
 
@@ -157,6 +157,7 @@ async function start(): Promise<void> {
     return; // refused: the state handler shows why
   }
   model.visit = hello.visit ?? undefined;
+  renderMonitoredNotice(model.visit?.monitored ?? true);
   model.clockOffsetMs = new Date(hello.serverTime).getTime() - Date.now();
   if (model.visit) model.deadline = new Date(model.visit.endsAt);
   render();

@@ -46,6 +46,7 @@ export const en: Record<MessageKey, string> = {
   'call.quality.fair': 'fair',
   'call.quality.poor': 'weak',
   'call.monitored': 'This call is monitored and recorded by officers.',
+  'call.privileged': 'Legal counsel visit: this call is neither monitored nor recorded.',
   'call.hangUp': 'End visit',
   'call.hangUp.confirm': 'End the visit now?',
   'call.remoteReconnecting': 'The other side lost its connection, waiting…',

@@ -44,6 +44,7 @@ export const id = {
   'call.quality.fair': 'cukup',
   'call.quality.poor': 'lemah',
   'call.monitored': 'Panggilan ini dipantau dan direkam oleh petugas.',
+  'call.privileged': 'Kunjungan kuasa hukum: panggilan ini tidak dipantau dan tidak direkam.',
   'call.hangUp': 'Akhiri kunjungan',
   'call.hangUp.confirm': 'Akhiri kunjungan sekarang?',
   'call.remoteReconnecting': 'Koneksi pihak lain terputus, menunggu…',
