@@ -45,7 +45,11 @@ export interface App {
 /** Starts storage, the mediasoup worker pool and the HTTP + socket.io server. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onBackgroundError: (err) => logger.warn({ err: err.message }, 'idle database connection lost; the pool reconnects'),
+  });
   logger.info({ kind: storage.kind, location: storage.location }, 'storage ready');
 
   let pool: WorkerPool;

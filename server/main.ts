@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from './config/load.ts';
 import { createLogger } from './logging/logger.ts';
 import { startApp } from './app.ts';
 
-const SHUTDOWN_GRACE_MS = 4000;
+// Above the time a live call needs to finalise its recording (CallService caps it at 6 s).
+const SHUTDOWN_GRACE_MS = 9000;
 
 async function main(): Promise<void> {
   let config;

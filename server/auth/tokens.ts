@@ -11,6 +11,8 @@ const officerClaims = z.object({
   sub: z.string().min(1),
   role: z.enum(['officer', 'supervisor', 'admin']),
   fac: z.string().min(1),
+  /** expiry, seconds since the epoch (set by signOfficer) */
+  exp: z.number().int().optional(),
 });
 /** Family join link: one visitor of one visit, valid from 10 min before the start to the end. */
 const joinClaims = z.object({
@@ -75,7 +77,7 @@ export class TokenService {
     });
   }
 
-  signOfficer(claims: Omit<OfficerClaims, 'kind'>): { token: string; expiresAt: Date } {
+  signOfficer(claims: Omit<OfficerClaims, 'kind' | 'exp'>): { token: string; expiresAt: Date } {
     const exp = Math.floor(Date.now() / 1000) + OFFICER_TOKEN_SECONDS;
     return { token: this.#sign({ ...claims, kind: 'officer' }, 'officer', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
   }

@@ -31,7 +31,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json({ error: { code, message: err.message } });
       return;
     }
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled request error');
+    // Paths may carry a credential (recording playback links): log the route, not the token.
+    const path = req.path.replace(/\/stream\/[^/]+/, '/stream/<token>');
+    logger.error({ err, method: req.method, path }, 'unhandled request error');
     if (!res.headersSent) res.status(500).json({ error: { code: 'internal', message: 'internal server error' } });
   };
 }

@@ -7,7 +7,7 @@ import { refusalForToken } from '../calls/call-rules.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { AppContext } from '../context.ts';
-import { officerFacilityIds } from '../officers/officer-store.ts';
+import { isOfficerActiveIn } from '../officers/officer-store.ts';
 import { PROTOCOL_VERSION, type RequestData, type RequestMethod, type ResponseData } from '../signalling/messages.ts';
 import { Observation } from './observation.ts';
 import { MAX_OBSERVATIONS_PER_CONNECTION, observerPeerId, officerMayObserve } from './observe-rules.ts';
@@ -19,6 +19,8 @@ export interface OfficerAdmitted {
   displayName: string;
   /** distinguishes this connection's hidden peers from the same officer's other tabs */
   nonce: string;
+  /** the session token's expiry (ms): the connection may not start watching or listening after it */
+  expiresAt: number;
 }
 
 /**
@@ -43,11 +45,12 @@ export class OfficerMonitoring {
       if (err instanceof TokenError) throw new Refusal(refusalForToken(err.problem), err.message);
       throw err;
     }
-    const officer = await this.#ctx.storage.db.selectFrom('officers').select(['display_name', 'disabled']).where('id', '=', claims.sub).executeTakeFirst();
-    if (!officer || officer.disabled || !(await officerFacilityIds(this.#ctx.storage, claims.sub)).includes(claims.fac)) {
+    const officer = await this.#ctx.storage.db.selectFrom('officers').select(['display_name']).where('id', '=', claims.sub).executeTakeFirst();
+    if (!officer || !(await isOfficerActiveIn(this.#ctx.storage, claims.sub, claims.fac))) {
       throw new Refusal('token_invalid', 'officer no longer active in this facility');
     }
-    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8) };
+    const expiresAt = (claims.exp ?? 0) * 1000;
+    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8), expiresAt };
   }
 
   open(officer: OfficerAdmitted, channel: PeerChannel): OfficerSession {
@@ -123,8 +126,20 @@ export class OfficerSession {
     }
   }
 
+  /**
+   * Admission was at the handshake; a dashboard can stay open for hours. Before each new view
+   * or listen, the session must still be valid and the officer still active in the facility.
+   */
+  async #assertStillAllowed(): Promise<void> {
+    if (Date.now() >= this.#officer.expiresAt) throw new CallError('forbidden', 'officer session expired: sign in again');
+    if (!(await isOfficerActiveIn(this.#ctx.storage, this.#officer.officerId, this.#officer.facilityId))) {
+      throw new CallError('forbidden', 'officer no longer active in this facility');
+    }
+  }
+
   async #observe(visitId: string): Promise<ResponseData<'observeCall'>> {
     if (this.#closed) throw new CallError('call_ended', 'connection closing');
+    await this.#assertStillAllowed();
     const visit = await this.#ctx.storage.db.selectFrom('visits').select(['facility_id', 'privileged']).where('id', '=', visitId).executeTakeFirst();
     const call = this.#calls.call(visitId);
     const decision = officerMayObserve(this.#officer, visit, !!call && !call.ended);
@@ -171,7 +186,10 @@ export class OfficerSession {
   }
 
   async #focus(visitId: string | null): Promise<void> {
-    if (visitId !== null) this.#observation(visitId);
+    if (visitId !== null) {
+      this.#observation(visitId);
+      await this.#assertStillAllowed();
+    }
     // Unfocus first, so at most one call's audio reaches the officer at any time.
     for (const o of this.#observations.values()) if (o.visitId !== visitId) await o.setFocused(false);
     const focused = visitId === null ? undefined : this.#observations.get(visitId);

@@ -38,3 +38,9 @@ export async function officerFacilityIds(storage: Storage, officerId: string): P
   const rows = await storage.db.selectFrom('officer_facilities').select('facility_id').where('officer_id', '=', officerId).execute();
   return rows.map((r) => r.facility_id);
 }
+
+/** Still allowed to act in the facility: exists, not disabled, still assigned to it. */
+export async function isOfficerActiveIn(storage: Storage, officerId: string, facilityId: string): Promise<boolean> {
+  const officer = await storage.db.selectFrom('officers').select('disabled').where('id', '=', officerId).executeTakeFirst();
+  return !!officer && !officer.disabled && (await officerFacilityIds(storage, officerId)).includes(facilityId);
+}

@@ -18,8 +18,11 @@ const loginBody = z.strictObject({
 /** POST /api/auth/login, POST /api/auth/refresh, GET /api/auth/me */
 export function officerAuthRoutes(ctx: AppContext): Router {
   const router = Router();
-  // 10 failed attempts per username+address per 15 minutes.
+  // 10 failed attempts per username+address, and 30 attempts of any kind per address, per 15
+  // minutes. Points are taken before the (deliberately slow) password check, so parallel
+  // requests cannot all slip past the limit; a successful login gives its point back.
   const failures = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
+  const perAddress = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
 
   async function facilitiesOf(officerId: string) {
     const ids = await officerFacilityIds(ctx.storage, officerId);
@@ -29,18 +32,19 @@ export function officerAuthRoutes(ctx: AppContext): Router {
 
   router.post('/auth/login', async (req, res) => {
     const body = parseInput(loginBody, req.body);
-    const limiterKey = `${body.username.toLowerCase()}|${req.ip}`;
-    const state = await failures.get(limiterKey);
-    if (state && state.consumedPoints >= 10) {
-      res.set('Retry-After', String(Math.ceil(state.msBeforeNext / 1000)));
+    const address = req.ip ?? 'unknown';
+    const limiterKey = `${body.username.toLowerCase()}|${address}`;
+    try {
+      await perAddress.consume(address);
+      await failures.consume(limiterKey);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      res.set('Retry-After', String(Math.ceil(err.msBeforeNext / 1000)));
       throw new HttpError(429, 'too_many_attempts', 'too many failed logins, try again later');
     }
     const officer = await findOfficerByUsername(ctx.storage, body.username);
     const ok = await verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password);
     if (!officer || !ok || officer.disabled) {
-      await failures.penalty(limiterKey).catch((e: unknown) => {
-        if (!(e instanceof RateLimiterRes)) throw e;
-      });
       await appendAudit(ctx.storage, { actorKind: 'public', actorId: req.ip ?? 'unknown', action: 'officer.login_failed', details: { username: body.username } });
       throw new HttpError(401, 'bad_credentials', 'wrong username or password');
     }
@@ -52,6 +56,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
       });
     }
     await failures.delete(limiterKey);
+    await perAddress.reward(address, 1);
     const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: officer.role, fac: facility.id });
     await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.id, facilityId: facility.id, action: 'officer.login' });
     res.json({

@@ -23,7 +23,13 @@ export class RecordingRetention {
 
   /** One pass; resolves to the number of recordings purged. */
   runOnce(now = new Date()): Promise<number> {
-    this.#running ??= this.#purge(now).finally(() => (this.#running = undefined));
+    this.#running ??= this.#purge(now)
+      .catch((err: unknown) => {
+        // A database hiccup must not end the process; the next pass tries again.
+        this.#ctx.logger.error({ err: (err as Error).message }, 'recording retention pass failed');
+        return 0;
+      })
+      .finally(() => (this.#running = undefined));
     return this.#running;
   }
 

@@ -33,7 +33,12 @@ function redact(url: string): string {
  * Opens the durable store (embedded SQLite file by default, PostgreSQL when a URL is given)
  * and brings its schema to the latest migration.
  */
-export async function openStorage(options: { databaseUrl: string | null; dataDir: string }): Promise<Storage> {
+export async function openStorage(options: {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Told about connection-level errors that happen outside any query (e.g. PostgreSQL restarted). */
+  onBackgroundError?: (err: Error) => void;
+}): Promise<Storage> {
   let db: Kysely<Tables>;
   let kind: StorageKind;
   let location: string;
@@ -41,6 +46,9 @@ export async function openStorage(options: { databaseUrl: string | null; dataDir
     kind = 'postgres';
     location = redact(options.databaseUrl);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle client whose server connection dies emits 'error' on the pool; unheard, Node
+    // would throw it and take every live call down. The pool replaces the client by itself.
+    pool.on('error', (err) => options.onBackgroundError?.(err));
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = 'sqlite';

@@ -4,9 +4,13 @@ import type { Storage } from '../storage/database.ts';
 import { transitionVisit, visitEndsAt } from './visit-store.ts';
 
 const BATCH = 200;
+// Past a visit's end, its call has been ended by the server; allow for clock skew and slow shutdowns.
+const INTERRUPTED_AFTER_MS = 2 * 60_000;
 
 /**
- * Marks scheduled visits whose window ended without the call ever going live as `missed`.
+ * Marks scheduled visits whose window ended without the call ever going live as `missed`, and
+ * closes `live` visits left behind by a node that stopped mid-call (the server ends every call
+ * at its deadline, so a visit still live well past it has no call anywhere).
  * Safe on several nodes at once: the guarded transition lets exactly one of them win.
  */
 export class MissedVisitSweep {
@@ -37,6 +41,7 @@ export class MissedVisitSweep {
     if (this.#running) return;
     try {
       await this.runOnce();
+      await this.closeInterrupted();
     } catch (err) {
       this.logger.error({ err }, 'missed-visit sweep failed');
     }
@@ -70,5 +75,28 @@ export class MissedVisitSweep {
     return run.finally(() => {
       if (this.#running === run) this.#running = undefined;
     });
+  }
+
+  /** Live visits whose end passed more than INTERRUPTED_AFTER_MS ago become `ended` (interrupted). */
+  async closeInterrupted(now = new Date()): Promise<number> {
+    const stale = await this.storage.db
+      .selectFrom('visits')
+      .select(['id', 'facility_id', 'scheduled_start', 'duration_seconds'])
+      .where('status', '=', 'live')
+      .orderBy('scheduled_start')
+      .limit(BATCH)
+      .execute();
+    let closed = 0;
+    for (const visit of stale) {
+      const endsAt = visitEndsAt(visit);
+      if (endsAt.getTime() + INTERRUPTED_AFTER_MS > now.getTime()) continue;
+      if (!(await transitionVisit(this.storage, visit.id, ['live'], 'ended', { ended_at: endsAt.toISOString(), end_reason: 'interrupted' }))) continue;
+      closed++;
+      await appendAudit(this.storage, {
+        actorKind: 'system', actorId: 'visit-sweep', facilityId: visit.facility_id, action: 'visit.interrupted', subjectKind: 'visit', subjectId: visit.id,
+      });
+    }
+    if (closed > 0) this.logger.warn({ closed }, 'live visits left by a stopped node closed as interrupted');
+    return closed;
   }
 }

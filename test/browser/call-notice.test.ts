@@ -28,7 +28,7 @@ describe('the call pages say whether the call is monitored and recorded (real Ch
     await browser.page.goto(`${app.url}/family/?t=${visit.joinTokens[0]}`);
     return waitUntil('notice rendered from the visit', () =>
       browser.page.$eval(NOTICE, (el) => {
-        const monitored = (el as HTMLElement).dataset.monitored;
+        const monitored = el.getAttribute('data-monitored');
         return monitored ? { monitored, text: el.textContent ?? '' } : null;
       }),
     );

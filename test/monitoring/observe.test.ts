@@ -202,4 +202,20 @@ describe('officers observe live calls as hidden peers', () => {
     booth.close();
     family.close();
   });
+
+  it('an officer disabled or removed from the facility after connecting can start no new observation', async () => {
+    const seeded = await seedVisit(app);
+    const { booth, family } = await liveCall(app, seeded);
+    const { client, officer } = await observer(app, [seeded.facilityId]);
+    await app.storage.db.updateTable('officers').set({ disabled: 1 }).where('id', '=', officer.id).execute();
+    expect(code(await client.request('observeCall', { visitId: seeded.visitId }))).toBe('forbidden');
+    await app.storage.db.updateTable('officers').set({ disabled: 0 }).where('id', '=', officer.id).execute();
+    await app.storage.db.deleteFrom('officer_facilities').where('officer_id', '=', officer.id).execute();
+    expect(code(await client.request('observeCall', { visitId: seeded.visitId }))).toBe('forbidden');
+    const audits = await app.storage.db.selectFrom('audit_log').select('action').where('actor_id', '=', officer.id).where('action', '=', 'call.observe').execute();
+    expect(audits).toEqual([]);
+    client.close();
+    booth.close();
+    family.close();
+  });
 });

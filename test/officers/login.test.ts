@@ -71,3 +71,30 @@ describe('officer login', () => {
     expect((await verifyAuditChain(app.storage)).ok).toBe(true);
   });
 });
+
+describe('officer login limits under parallel guessing', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('lets at most 10 guesses per username through even when they arrive at once', async () => {
+    const facility = await createFacility(app);
+    const { username } = await loginOfficer(app, [facility.id]);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(app, '/api/auth/login', { username, password: 'tebakan-salah' })));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  });
+
+  it('caps guesses from one address across usernames', async () => {
+    let limited = 0;
+    for (let i = 0; i < 25; i++) {
+      const res = await post(app, '/api/auth/login', { username: `tidak-ada-${i}`, password: 'salah' });
+      if (res.status === 429) limited++;
+    }
+    // 20 of the address's 30 points went to the parallel test above: 10 left, then 429.
+    expect(limited).toBe(15);
+  });
+});

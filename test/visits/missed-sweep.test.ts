@@ -69,6 +69,20 @@ describe.each(storageKinds)('missed-visit sweep on %s', (kind) => {
     expect((await verifyAuditChain(storage)).ok).toBe(true);
   });
 
+  it('closes live visits left behind by a stopped node, but not calls still within their time', async () => {
+    const orphan = await visit(-2400, 600, 'live');
+    const justEnded = await visit(-630, 600, 'live');
+    const ongoing = await visit(-60, 600, 'live');
+    const sweep = new MissedVisitSweep(storage, logger);
+    expect(await sweep.closeInterrupted()).toBeGreaterThanOrEqual(1);
+    expect(await row(orphan)).toMatchObject({ status: 'ended', end_reason: 'interrupted' });
+    expect((await row(justEnded)).status).toBe('live');
+    expect((await row(ongoing)).status).toBe('live');
+    expect(await sweep.closeInterrupted()).toBe(0);
+    const entries = await storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'visit.interrupted').where('subject_id', '=', orphan).execute();
+    expect(entries).toHaveLength(1);
+  });
+
   it('runs on its interval once started and stops cleanly', async () => {
     const sweep = new MissedVisitSweep(storage, logger, 50);
     sweep.start();
