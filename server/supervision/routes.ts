@@ -8,6 +8,7 @@ import type { CallService } from '../calls/call-service.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
+import { extendVisit, ScheduleConflict } from '../visits/schedule.ts';
 import { callView } from './call-view.ts';
 
 const visitParam = z.strictObject({ visitId: z.uuid() });
@@ -91,14 +92,16 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
   router.post('/calls/:visitId/extend', officer, async (req, res) => {
     const call = liveCall(req);
     const body = parseInput(extendBody(ctx.config.supervision.maxExtensionMinutes), req.body);
-    const moved = await ctx.storage.db
-      .updateTable('visits')
-      .set((eb) => ({ duration_seconds: eb('duration_seconds', '+', body.minutes * 60) }))
-      .where('id', '=', call.visitId)
-      .where('status', 'in', ['scheduled', 'live'])
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) throw new HttpError(409, 'visit_closed', 'the visit is no longer open');
-    const row = await ctx.storage.db.selectFrom('visits').select(['scheduled_start', 'duration_seconds']).where('id', '=', call.visitId).executeTakeFirstOrThrow();
+    let row;
+    try {
+      row = await extendVisit(ctx.storage, call.visitId, body.minutes * 60);
+    } catch (err) {
+      if (err instanceof ScheduleConflict) {
+        throw new HttpError(409, 'schedule_conflict', `the ${err.resource} has another visit in the added time`);
+      }
+      throw err;
+    }
+    if (!row) throw new HttpError(409, 'visit_closed', 'the visit is no longer open');
     const deadline = callDeadline(row);
     await calls().setDeadline(call.visitId, deadline);
     await audit(req, call, 'call.extend', { minutes: body.minutes, deadline: deadline.toISOString() }, body.reason);

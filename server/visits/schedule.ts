@@ -50,20 +50,48 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     created_at: new Date().toISOString(),
   };
   return storage.db.transaction().execute(async (trx) => {
-    if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${input.facilityId}))`.execute(trx);
-    const nearby = await trx
-      .selectFrom('visits')
-      .selectAll()
-      .where('status', 'in', OCCUPYING)
-      .where((eb) => eb.or([eb('booth_id', '=', input.boothId), eb('inmate_id', '=', input.inmateId)]))
-      .where('scheduled_start', '<', end.toISOString())
-      .where('scheduled_start', '>', new Date(start.getTime() - LOOKBACK_MS).toISOString())
-      .execute();
-    const clash = nearby.find((v) => visitEndsAt(v) > start);
-    if (clash) throw new ScheduleConflict(clash.booth_id === input.boothId ? 'booth' : 'inmate', clash.id);
+    await lockFacilitySchedule(storage, trx, input.facilityId);
+    await assertNoClash(trx, { boothId: input.boothId, inmateId: input.inmateId, start, end });
     await trx.insertInto('visits').values(row).execute();
     await trx.insertInto('visit_visitors').values(input.visitorIds.map((visitor_id) => ({ visit_id: row.id, visitor_id }))).execute();
     return row;
+  });
+}
+
+type Db = Storage['db'];
+
+/** Serialises schedule changes of one facility across nodes (PostgreSQL); SQLite has one writer. */
+async function lockFacilitySchedule(storage: Storage, trx: Db, facilityId: string): Promise<void> {
+  if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${facilityId}))`.execute(trx);
+}
+
+/** Throws ScheduleConflict if the booth or the inmate has another visit overlapping [start, end). */
+async function assertNoClash(trx: Db, w: { boothId: string; inmateId: string; start: Date; end: Date; exceptVisitId?: string }): Promise<void> {
+  let query = trx
+    .selectFrom('visits')
+    .selectAll()
+    .where('status', 'in', OCCUPYING)
+    .where((eb) => eb.or([eb('booth_id', '=', w.boothId), eb('inmate_id', '=', w.inmateId)]))
+    .where('scheduled_start', '<', w.end.toISOString())
+    .where('scheduled_start', '>', new Date(w.start.getTime() - LOOKBACK_MS).toISOString());
+  if (w.exceptVisitId) query = query.where('id', '!=', w.exceptVisitId);
+  const clash = (await query.execute()).find((v) => visitEndsAt(v) > w.start);
+  if (clash) throw new ScheduleConflict(clash.booth_id === w.boothId ? 'booth' : 'inmate', clash.id);
+}
+
+/**
+ * Lengthens an open visit by `seconds`, unless its booth or inmate has another visit in the
+ * added time. Returns the updated row, or undefined if the visit is no longer open.
+ */
+export async function extendVisit(storage: Storage, visitId: string, seconds: number): Promise<VisitsTable | undefined> {
+  return storage.db.transaction().execute(async (trx) => {
+    const visit = await trx.selectFrom('visits').selectAll().where('id', '=', visitId).where('status', 'in', OCCUPYING).executeTakeFirst();
+    if (!visit) return undefined;
+    await lockFacilitySchedule(storage, trx, visit.facility_id);
+    const end = visitEndsAt(visit);
+    await assertNoClash(trx, { boothId: visit.booth_id, inmateId: visit.inmate_id, start: end, end: new Date(end.getTime() + seconds * 1000), exceptVisitId: visit.id });
+    await trx.updateTable('visits').set({ duration_seconds: visit.duration_seconds + seconds }).where('id', '=', visit.id).execute();
+    return { ...visit, duration_seconds: visit.duration_seconds + seconds };
   });
 }
 

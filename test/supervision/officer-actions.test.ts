@@ -138,6 +138,17 @@ describe('officer supervision API (real app, socket.io peers)', () => {
     const entry = (await auditOf(app, seeded.visitId)).find((e) => e.action === 'call.extend');
     expect(entry).toMatchObject({ actor_id: officer.officer.id, reason: 'keluarga datang dari jauh' });
     expect(JSON.parse(entry!.details)).toEqual({ minutes: 5, deadline: r.body.deadline });
+
+    // The next family's visit in the same booth starts 2 minutes after the new end: no 5 more.
+    await seedVisit(app, {
+      booth: { id: seeded.boothId, facilityId: seeded.facilityId, deviceId: seeded.deviceId },
+      start: new Date(new Date(r.body.deadline).getTime() + 2 * 60_000),
+      durationSeconds: 900,
+    });
+    const clash = await api(app, 'POST', path, officer.auth, { minutes: 5, reason: 'masih ingin bicara' });
+    expect(clash.status).toBe(409);
+    expect(clash.body).toMatchObject({ error: { code: 'schedule_conflict' } });
+    expect(app.calls.call(seeded.visitId)!.deadline.getTime()).toBe(before + 5 * 60_000);
   });
 
   it('ends the call for everyone with ended_by_officer and audits the reason', async () => {
