@@ -194,8 +194,9 @@ export class OfficerSession {
     for (const o of this.#observations.values()) if (o.visitId !== visitId) await o.setFocused(false);
     const focused = visitId === null ? undefined : this.#observations.get(visitId);
     if (!focused || focused.focused) return;
-    await focused.setFocused(true);
+    // Audited before any audio flows: if the entry cannot be written, nobody listens.
     await this.#audit('call.listen', visitId!, { peerId: this.peerId });
+    await focused.setFocused(true);
   }
 
   #observation(visitId: string): Observation {
