@@ -267,11 +267,14 @@ export class CallService {
         startedAt: visit.started_at,
         openedAt: new Date().toISOString(),
       });
-      call.on('deadline', () => void this.#onDeadline(call));
-      call.on('gone', (peer) => void this.#leave(call, peer, 'disconnected'));
+      call.on('deadline', () => this.#detach(call, 'deadline handling', this.#onDeadline(call)));
+      call.on('gone', (peer) => this.#detach(call, 'removing a party gone too long', this.#leave(call, peer, 'disconnected')));
+      call.on('mediaFailed', () => this.#detach(call, 'ending a call without media', this.endCall(call.visitId, 'media_failure')));
       const supervision: CallSupervision = { recording: await this.#startRecording(call, visit), mutes: new OfficerMutes() };
       this.#supervision.set(visit.id, supervision);
       call.on('produced', (peer, producer) => this.#onProduced(supervision, peer, producer));
+      // Parties re-produce in the new room after mediaReset; their next segments are recorded there.
+      call.on('roomReplaced', (room) => supervision.recording.useRouter(room.router));
       this.#calls.set(visit.id, call);
       return call;
     })().finally(() => this.#opening.delete(visit.id));
@@ -299,7 +302,7 @@ export class CallService {
     this.#o.ctx.logger.error({ visitId: call.visitId, err: err.message, failClosed }, 'recording failed');
     void this.#audit('system', 'recording', call, 'recording.failed', { error: err.message.slice(0, 300), failClosed });
     // After the current request's ack, so a joining party sees callEnded rather than a failed join.
-    if (failClosed) setTimeout(() => void this.endCall(call.visitId, 'recording_failed'), 0);
+    if (failClosed) setTimeout(() => this.#detach(call, 'ending a call whose recording failed', this.endCall(call.visitId, 'recording_failed')), 0);
   }
 
   /** A party's new producer: keep an officer's mute, and (re)start its recording once audio and video exist. */
@@ -403,12 +406,23 @@ export class CallService {
     this.#supervision.delete(visitId);
     call.end(reason);
     this.#calls.delete(visitId);
-    await this.#o.liveState.closeCall(visitId);
+    try {
+      await this.#o.liveState.closeCall(visitId);
+      await this.#recordEnd(call, reason, by);
+    } catch (err) {
+      // The call has ended for everyone; only its bookkeeping is incomplete.
+      this.#o.ctx.logger.error({ visitId, reason, err: (err as Error).message }, 'recording the end of the call failed');
+    }
+    return true;
+  }
+
+  async #recordEnd(call: Call, reason: EndReason, by?: EndActor): Promise<void> {
     const { storage } = this.#o.ctx;
+    const visitId = call.visitId;
     const row = await storage.db.selectFrom('visits').select(['status', 'started_at']).where('id', '=', visitId).executeTakeFirst();
-    if (!row) return true;
+    if (!row) return;
     const status = closingStatus(row);
-    if (status === 'missed' && reason !== 'time_up' && !by) return true; // never went live: the visit stays open until its end
+    if (status === 'missed' && reason !== 'time_up' && !by) return; // never went live: the visit stays open until its end
     const moved = await transitionVisit(storage, visitId, ['scheduled', 'live'], status, {
       ended_at: new Date().toISOString(),
       end_reason: status === 'missed' && !by ? 'no_show' : reason,
@@ -417,7 +431,11 @@ export class CallService {
       const action = status === 'missed' && !by ? 'call.missed' : 'call.end';
       await this.#audit(by?.actorKind ?? 'system', by?.actorId ?? 'call-service', call, action, { reason }, by?.reason);
     }
-    return true;
+  }
+
+  /** Work started from a timer or event: nobody awaits it, so a rejection is logged here (Node would exit). */
+  #detach(call: Call, what: string, work: Promise<unknown>): void {
+    work.catch((err: unknown) => this.#o.ctx.logger.error({ visitId: call.visitId, err: (err as Error).message }, `${what} failed`));
   }
 
   async #finishRecording(call: Call): Promise<void> {

@@ -15,7 +15,14 @@ type CallEvents = {
   gone: [Peer];
   /** a peer produced (in whichever room is current) */
   produced: [Peer, ms.Producer];
+  /** the router died and a new room replaced it (parties were told mediaReset) */
+  roomReplaced: [Room];
+  /** the router died and no new room could be opened: the call cannot go on */
+  mediaFailed: [Error];
 };
+
+// The pool replaces a dead worker asynchronously: when the only worker died, wait for it.
+const ROOM_RETRY_DELAYS_MS = [0, 100, 250, 500, 1000, 2000, 4000];
 
 export interface CallOptions {
   visitId: string;
@@ -95,16 +102,42 @@ export class Call extends EventEmitter<CallEvents> {
     room.on('close', (unexpected, peers) => {
       if (!unexpected || this.#ended) return;
       this.#options.logger.error({ visitId: this.visitId }, 'call router closed unexpectedly, opening a new one');
-      this.#roomReady = Room.create({ ...this.#options, worker: this.#options.pool.leastLoaded() }).then((fresh) => {
-        this.#room = fresh;
-        this.#watch(fresh);
-        return fresh;
-      });
-      void this.#roomReady.then(
-        () => peers.forEach((p) => p.channel.notify('mediaReset', {})),
-        () => peers.forEach((p) => p.channel.notify('callEnded', { reason: 'media_failure' })),
-      );
+      this.#roomReady = this.#replaceRoom();
+      void this.#roomReady
+        .then(
+          (fresh) => {
+            this.#room = fresh;
+            this.#watch(fresh);
+            this.emit('roomReplaced', fresh);
+            peers.forEach((p) => p.channel.notify('mediaReset', {}));
+          },
+          (err: Error) => {
+            if (this.#ended) return;
+            this.#options.logger.error({ visitId: this.visitId, err: err.message }, 'no new router for the call, ending it');
+            peers.forEach((p) => p.channel.notify('callEnded', { reason: 'media_failure' }));
+            this.emit('mediaFailed', err);
+          },
+        )
+        .catch((err: Error) => this.#options.logger.error({ visitId: this.visitId, err: err.message }, 'room replacement handling failed'));
     });
+  }
+
+  async #replaceRoom(): Promise<Room> {
+    let lastError: Error | undefined;
+    for (const delay of ROOM_RETRY_DELAYS_MS) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (this.#ended) throw new Error('call ended');
+      try {
+        const fresh = await Room.create({ ...this.#options, worker: this.#options.pool.leastLoaded() });
+        if (!this.#ended) return fresh;
+        fresh.close();
+        throw new Error('call ended');
+      } catch (err) {
+        if (this.#ended) throw err;
+        lastError = err as Error;
+      }
+    }
+    throw lastError ?? new Error('no room');
   }
 
   setDeadline(deadline: Date): void {

@@ -173,7 +173,10 @@ export class Room extends EventEmitter<RoomEvents> {
     peer.addProducer(producer);
     this.emit('produced', peer, producer);
     if (!peer.hidden) {
-      for (const other of this.peers()) if (other !== peer) void this.#consume(other, peer, producer);
+      for (const other of this.peers()) {
+        if (other === peer) continue;
+        this.#consume(other, peer, producer).catch((err: Error) => this.#logger.error({ peerId: other.id, producerId: producer.id, err: err.message }, 'consume failed'));
+      }
     }
     return producer;
   }

@@ -14,6 +14,8 @@ export interface CallRecordingOptions {
   visitId: string;
   ffmpegPath: string;
   logger: Logger;
+  /** A party's recording failed after it had started (a later segment, or gave up). */
+  onFailure?: (err: Error) => void;
 }
 
 /**
@@ -23,12 +25,14 @@ export interface CallRecordingOptions {
 export class CallRecording {
   readonly dir: string;
   readonly #options: CallRecordingOptions;
+  #router: ms.Router;
   readonly #startedAt = new Date();
   readonly #parties = new Map<string, { info: ManifestParty; recorder: PartyRecorder }>();
   #manifest: Promise<Manifest> | undefined;
 
   private constructor(options: CallRecordingOptions, dir: string) {
     this.#options = options;
+    this.#router = options.router;
     this.dir = dir;
   }
 
@@ -44,11 +48,12 @@ export class CallRecording {
     const existing = this.#parties.get(party.id);
     if (existing) return existing.recorder.reconnected(producers);
     const recorder = await PartyRecorder.create({
-      router: this.#options.router,
+      router: this.#router,
       party: assertSafeId(party.id, 'party id'),
       dir: this.dir,
       ffmpegPath: this.#options.ffmpegPath,
       logger: this.#options.logger.child({ visitId: this.#options.visitId }),
+      onFailure: this.#options.onFailure,
       producers,
     });
     this.#parties.set(party.id, { info: party, recorder });
@@ -57,6 +62,15 @@ export class CallRecording {
   /** The party's media changed (reconnect): a new segment, and the gap goes in the manifest. */
   async partyReconnected(partyId: string, producers: PartyProducers): Promise<void> {
     await this.#parties.get(partyId)?.recorder.reconnected(producers);
+  }
+
+  /**
+   * The call's router was replaced (its worker died). Each party's next segment, started when
+   * it re-produces in the new room, is created there; the gap goes in the manifest.
+   */
+  useRouter(router: ms.Router): void {
+    this.#router = router;
+    for (const p of this.#parties.values()) p.recorder.useRouter(router);
   }
 
   /** Stops every party and writes the manifest. Idempotent. */

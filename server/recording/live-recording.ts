@@ -48,7 +48,13 @@ export class LiveRecording {
     call: { router: ms.Router; visitId: string; facilityId: string; timezone: string },
     onFailure: (err: Error) => void,
   ): Promise<LiveRecording> {
-    return new LiveRecording('recording', await startRecordedCall(ctx, call), onFailure);
+    let live: LiveRecording | undefined;
+    // A segment that fails after the party's first one (inside PartyRecorder) fails the call's recording too.
+    const recorded = await startRecordedCall(ctx, call, (err) => {
+      if (live) live.#fail(err);
+    });
+    live = new LiveRecording('recording', recorded, onFailure);
+    return live;
   }
 
   get state(): LiveRecordingState {
@@ -70,6 +76,11 @@ export class LiveRecording {
     });
   }
 
+  /** The call's room was replaced (worker died): parties' next segments go to the new router. */
+  useRouter(router: ms.Router): void {
+    this.#recorded?.recording.useRouter(router);
+  }
+
   /** Stops every party (while media still flows) and completes manifest and index. Idempotent. */
   finish(): Promise<void> {
     this.#finished ??= this.#queue.then(async () => {
@@ -80,11 +91,13 @@ export class LiveRecording {
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {
-    this.#queue = this.#queue.then(step).catch((err: unknown) => {
-      if (this.#state === 'failed') return;
-      this.#state = 'failed';
-      this.#onFailure(err instanceof Error ? err : new Error(String(err)));
-    });
+    this.#queue = this.#queue.then(step).catch((err: unknown) => this.#fail(err instanceof Error ? err : new Error(String(err))));
     return this.#queue;
+  }
+
+  #fail(err: Error): void {
+    if (this.#state === 'failed') return;
+    this.#state = 'failed';
+    this.#onFailure(err);
   }
 }

@@ -20,7 +20,8 @@ export interface Manifest {
   startedAt: string;
   endedAt: string;
   parties: ManifestParty[];
-  segments: Array<SegmentRecord & { bytes: number; sha256: string }>;
+  /** sha256 null and missing true: ffmpeg stopped before it created the file. */
+  segments: Array<SegmentRecord & { bytes: number; sha256: string | null; missing?: true }>;
   gaps: GapRecord[];
 }
 
@@ -30,13 +31,17 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Hashes every segment file and writes manifest.json atomically (temp file + rename). */
+/** Hashes every segment file (a missing one is listed as such) and writes manifest.json atomically (temp file + rename). */
 export async function writeManifest(dir: string, base: Omit<Manifest, 'segments' | 'version'>, segments: SegmentRecord[]): Promise<Manifest> {
   const hashed = await Promise.all(
     segments.map(async (s) => {
       const file = path.join(dir, s.file);
-      const [info, sha256] = await Promise.all([stat(file), sha256File(file)]);
-      return { ...s, bytes: info.size, sha256 };
+      const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (!info) return { ...s, bytes: 0, sha256: null, missing: true as const };
+      return { ...s, bytes: info.size, sha256: await sha256File(file) };
     }),
   );
   const manifest: Manifest = { version: 1, ...base, segments: hashed };

@@ -29,6 +29,8 @@ export interface PartyRecorderOptions {
   dir: string;
   ffmpegPath: string;
   logger: Logger;
+  /** A later segment could not be started (or closed): the party is no longer recorded. */
+  onFailure?: (err: Error) => void;
 }
 
 interface Current {
@@ -44,6 +46,7 @@ const MAX_RESTARTS = 20;
  */
 export class PartyRecorder {
   readonly #options: PartyRecorderOptions;
+  #router: ms.Router;
   #producers: PartyProducers;
   #current: Current | undefined;
   #restarts = 0;
@@ -55,6 +58,7 @@ export class PartyRecorder {
 
   private constructor(options: PartyRecorderOptions, producers: PartyProducers) {
     this.#options = options;
+    this.#router = options.router;
     this.#producers = producers;
   }
 
@@ -69,11 +73,16 @@ export class PartyRecorder {
     return this.#options.party;
   }
 
+  /** The call moved to a new router (worker died): the next segment is created there. */
+  useRouter(router: ms.Router): void {
+    this.#router = router;
+  }
+
   async #startSegment(): Promise<void> {
     const number = this.segments.length + 1;
     const file = `${this.party}-${String(number).padStart(3, '0')}.webm`;
     const segment = await Segment.create({
-      router: this.#options.router,
+      router: this.#router,
       producers: this.#producers,
       file: path.join(this.#options.dir, file),
       ffmpegPath: this.#options.ffmpegPath,
@@ -97,6 +106,7 @@ export class PartyRecorder {
   #enqueue(step: () => Promise<void>): Promise<void> {
     this.#queue = this.#queue.then(step).catch((err: unknown) => {
       this.#options.logger.error({ party: this.party, err: (err as Error).message }, 'recording segment change failed');
+      this.#options.onFailure?.(err instanceof Error ? err : new Error(String(err)));
     });
     return this.#queue;
   }
@@ -119,7 +129,8 @@ export class PartyRecorder {
     this.#current = undefined;
     await this.#finish(old, reason);
     if (this.#restarts++ >= MAX_RESTARTS) {
-      this.#options.logger.error({ party: this.party }, 'recording gave up after too many restarts');
+      this.#options.logger.error({ party: this.party, restarts: MAX_RESTARTS }, 'recording gave up after too many restarts');
+      this.#options.onFailure?.(new Error(`recording of ${this.party} gave up after ${MAX_RESTARTS} restarts`));
       return;
     }
     await this.#startSegment();

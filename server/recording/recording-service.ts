@@ -14,6 +14,7 @@ export interface RecordedCall {
 export async function startRecordedCall(
   ctx: Pick<AppContext, 'config' | 'storage' | 'logger'>,
   call: { router: ms.Router; visitId: string; facilityId: string; timezone: string },
+  onFailure?: (err: Error) => void,
 ): Promise<RecordedCall> {
   const recording = await CallRecording.create({
     router: call.router,
@@ -23,6 +24,7 @@ export async function startRecordedCall(
     visitId: call.visitId,
     ffmpegPath: ctx.config.ffmpegPath,
     logger: ctx.logger,
+    onFailure,
   });
   const row = {
     visit_id: call.visitId,
@@ -48,20 +50,32 @@ export async function startRecordedCall(
     recording,
     finish() {
       finished ??= (async () => {
-        const manifest = await recording.stop();
-        await ctx.storage.db
-          .updateTable('recordings')
-          .set({
-            status: 'complete',
-            ended_at: manifest.endedAt,
-            bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
-            segment_count: manifest.segments.length,
-            gap_count: manifest.gaps.length,
-            manifest_sha256: await sha256File(path.join(recording.dir, MANIFEST_FILE)),
-          })
-          .where('visit_id', '=', call.visitId)
-          .execute();
-        return manifest;
+        try {
+          const manifest = await recording.stop();
+          await ctx.storage.db
+            .updateTable('recordings')
+            .set({
+              status: 'complete',
+              ended_at: manifest.endedAt,
+              bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
+              segment_count: manifest.segments.length,
+              gap_count: manifest.gaps.length,
+              manifest_sha256: await sha256File(path.join(recording.dir, MANIFEST_FILE)),
+            })
+            .where('visit_id', '=', call.visitId)
+            .execute();
+          return manifest;
+        } catch (err) {
+          // A row left 'recording' would block playback and retention forever.
+          ctx.logger.error({ visitId: call.visitId, err: (err as Error).message }, 'recording could not be completed, marking it failed');
+          await ctx.storage.db
+            .updateTable('recordings')
+            .set({ status: 'failed', ended_at: new Date().toISOString() })
+            .where('visit_id', '=', call.visitId)
+            .execute()
+            .catch((e: Error) => ctx.logger.error({ visitId: call.visitId, err: e.message }, 'could not mark recording failed'));
+          throw err;
+        }
       })();
       return finished;
     },

@@ -75,7 +75,8 @@ export function recordingRoutes(ctx: AppContext): Router {
     const row = await recordingOf(claims.fac, visitId);
     if (row.status !== 'complete') throw new HttpError(409, 'recording_not_available', `recording is ${row.status}`);
     const manifest = await manifestOf(row.dir);
-    if (!manifest.segments.some((s) => s.file === file)) throw new HttpError(404, 'not_found', 'no such segment in this recording');
+    // A segment whose file was never written (listed as missing) cannot be played either.
+    if (!manifest.segments.some((s) => s.file === file && !s.missing)) throw new HttpError(404, 'not_found', 'no such segment in this recording');
     const { token, expiresAt } = ctx.tokens.signPlayback({ sub: claims.sub, fac: claims.fac, visit: visitId, file });
     await appendAudit(ctx.storage, {
       actorKind: 'officer', actorId: claims.sub, facilityId: claims.fac, action: 'recording.play', subjectKind: 'visit', subjectId: visitId, details: { file },

@@ -39,6 +39,7 @@ export class Segment {
     if (tracks.length === 0) throw new Error('nothing to record: party has no audio or video producer');
     const transports: ms.PlainTransport[] = [];
     const consumers: ms.Consumer[] = [];
+    let ffmpeg: FfmpegProcess | undefined;
     try {
       const media: SdpMedia[] = [];
       for (const producer of tracks) {
@@ -55,13 +56,15 @@ export class Segment {
         consumers.push(consumer);
         media.push({ kind: producer.kind, port, rtpParameters: consumer.rtpParameters });
       }
-      const ffmpeg = await FfmpegProcess.start({ ffmpegPath: options.ffmpegPath, sdp: recordingSdp(media), file: options.file, firstPort: media[0]!.port });
+      ffmpeg = await FfmpegProcess.start({ ffmpegPath: options.ffmpegPath, sdp: recordingSdp(media), file: options.file, firstPort: media[0]!.port });
       const segment = new Segment(transports, consumers, ffmpeg, options.file, options.ffmpegPath);
       for (const c of consumers) await c.resume();
       await segment.#requestKeyFrame();
       segment.#keyFrameTimer = setTimeout(() => void segment.#requestKeyFrame(), SECOND_KEY_FRAME_MS);
       return segment;
     } catch (err) {
+      // e.g. resume() failed because the producer closed meanwhile: ffmpeg would wait for input forever.
+      await ffmpeg?.stop();
       for (const t of transports) t.close();
       throw err;
     }

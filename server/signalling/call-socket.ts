@@ -121,6 +121,12 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       if (method === 'joinCall') {
         const previous = session;
         const { session: next, response } = await calls.join(admitted, channel, (data as RequestData<'joinCall'>).visitId);
+        if (!socket.connected) {
+          // The 'disconnect' handler already ran and saw no session: treat the new peer as it would have.
+          if (socket.data.takenOver) await calls.takenOver(next);
+          else calls.disconnected(next);
+          throw new CallError('not_joined', 'connection closed while joining');
+        }
         session = next;
         if (previous && previous.peer !== next.peer) previous.peer.close();
         return response;
@@ -195,6 +201,7 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
             ack(fail('internal', 'internal error'));
           },
         )
+        .catch((err: Error) => log.error({ method: m, err: err.message }, 'request ack failed'))
         .finally(() => inFlight--);
     });
 
@@ -211,7 +218,7 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       const s = session;
       session = undefined;
       if (!s) return;
-      if (socket.data.takenOver) void calls.takenOver(s);
+      if (socket.data.takenOver) calls.takenOver(s).catch((err: Error) => log.error({ visitId: s.call.visitId, peerId: s.peer.id, err: err.message }, 'taken-over cleanup failed'));
       else calls.disconnected(s);
     });
   });

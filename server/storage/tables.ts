@@ -222,7 +222,7 @@ export interface DriveThruItemsTable {
   decided_at: string | null;
 }
 
-export type RecordingStatus = 'recording' | 'complete' | 'purged';
+export type RecordingStatus = 'recording' | 'complete' | 'purged' | 'failed';
 
 /** Index of call recordings; the files and manifest.json live under recordingsDir/dir. */
 export interface RecordingsTable {
