@@ -2,15 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
-import { TestCallClient } from './socket-client.ts';
-
-const audioParameters = (ssrc: number) => ({
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}`, reducedSize: true },
-});
+import { errorCodeOf, fakeAudioRtp, TestCallClient } from './socket-client.ts';
 
 /** Booth and family both in the call; the booth sends (fake) audio the family consumes. */
 async function liveCall(app: App, seeded: SeededVisit) {
@@ -19,7 +11,7 @@ async function liveCall(app: App, seeded: SeededVisit) {
   const family = await TestCallClient.open(app, { token: seeded.joinTokens[0], role: 'family' });
   const familyJoin = await family.ok('joinCall', {});
   const send = await booth.ok('createTransport', { direction: 'send' });
-  const producer = await booth.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: audioParameters(1234), source: 'microphone' });
+  const producer = await booth.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(1234), source: 'microphone' });
   const recv = await family.ok('createTransport', { direction: 'recv' });
   await family.ok('consumeReady', { rtpCapabilities: familyJoin.routerRtpCapabilities as any });
   const consumer = await family.waitFor('newConsumer', (d) => d.producerId === producer.producerId);
@@ -100,7 +92,7 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
   it('answers malformed, unknown and oversized requests with error acks and keeps the call running', async () => {
     const seeded = await seedVisit(app);
     const { booth, family, familyJoin } = await liveCall(app, seeded);
-    const code = (r: unknown) => (r as { ok: boolean; error?: { code: string } }).error?.code ?? 'ok';
+    const code = errorCodeOf;
     expect(code(await family.raw('just a string'))).toBe('invalid_request');
     expect(code(await family.raw(42))).toBe('invalid_request');
     expect(code(await family.raw(null))).toBe('invalid_request');
@@ -142,7 +134,7 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
     const booth2 = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
     await booth2.ok('joinCall', { visitId: seeded.visitId });
     const send2 = await booth2.ok('createTransport', { direction: 'send' });
-    const p2 = await booth2.ok('produce', { transportId: send2.transportId, kind: 'audio', rtpParameters: audioParameters(5678), source: 'microphone' });
+    const p2 = await booth2.ok('produce', { transportId: send2.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(5678), source: 'microphone' });
     await family.waitFor('newConsumer', (d) => d.producerId === p2.producerId);
     expect((await family.ok('hello', {})).visit?.status).toBe('live');
     expect(familyJoin.visitId).toBe(seeded.visitId);

@@ -75,3 +75,33 @@ export class TestCallClient {
     this.socket.close();
   }
 }
+
+/** RTP parameters a browser would send for Opus (no media flows: signalling-level tests). */
+export const fakeAudioRtp = (ssrc: number) => ({
+  mid: '0',
+  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: `c${ssrc}`, reducedSize: true },
+});
+
+/** VP8 camera parameters; `simulcast` gives two layers like a browser camera at 320x240. */
+export const fakeVideoRtp = (ssrc: number, options: { simulcast?: boolean } = {}) =>
+  options.simulcast
+    ? {
+        mid: '1',
+        codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [{ type: 'nack' }] }],
+        headerExtensions: [],
+        encodings: [{ ssrc, scalabilityMode: 'L1T3' }, { ssrc: ssrc + 1, scalabilityMode: 'L1T3' }],
+        rtcp: { cname: `v${ssrc}`, reducedSize: true },
+      }
+    : {
+        mid: '1',
+        codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [] }],
+        headerExtensions: [],
+        encodings: [{ ssrc }],
+        rtcp: { cname: `c${ssrc}`, reducedSize: true },
+      };
+
+/** The error code of a raw ack, or 'ok'. */
+export const errorCodeOf = (r: unknown) => (r as { ok: boolean; error?: { code: string } }).error?.code ?? 'ok';

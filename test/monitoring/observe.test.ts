@@ -1,25 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
-import { TestCallClient } from '../calls/socket-client.ts';
+import { errorCodeOf, fakeAudioRtp, fakeVideoRtp, TestCallClient } from '../calls/socket-client.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
-const audioParameters = (ssrc: number) => ({
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}`, reducedSize: true },
-});
-/** Two simulcast layers, like a browser camera at 320x240. */
-const videoParameters = (ssrc: number) => ({
-  mid: '1',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [{ type: 'nack' }] }],
-  headerExtensions: [],
-  encodings: [{ ssrc, scalabilityMode: 'L1T3' }, { ssrc: ssrc + 1, scalabilityMode: 'L1T3' }],
-  rtcp: { cname: `v${ssrc}`, reducedSize: true },
-});
-const code = (r: unknown) => (r as { ok: boolean; error?: { code: string } }).error?.code ?? 'ok';
+const code = errorCodeOf;
 
 /** Booth and one family member in the call, each producing audio + video (no RTP flows: signalling only). */
 async function liveCall(app: App, seeded: SeededVisit) {
@@ -31,8 +16,8 @@ async function liveCall(app: App, seeded: SeededVisit) {
   let ssrc = 1000 + Math.floor(Math.random() * 1e6);
   for (const party of [booth, family]) {
     const send = await party.ok('createTransport', { direction: 'send' });
-    producers.push((await party.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: audioParameters(ssrc++), source: 'microphone' })).producerId);
-    producers.push((await party.ok('produce', { transportId: send.transportId, kind: 'video', rtpParameters: videoParameters((ssrc += 2)), source: 'camera' })).producerId);
+    producers.push((await party.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(ssrc++), source: 'microphone' })).producerId);
+    producers.push((await party.ok('produce', { transportId: send.transportId, kind: 'video', rtpParameters: fakeVideoRtp((ssrc += 2), { simulcast: true }), source: 'camera' })).producerId);
   }
   return { booth, family, familyJoin, producers };
 }
@@ -121,7 +106,7 @@ describe('officers observe live calls as hidden peers', () => {
     expect(hidden.consumers().map((c) => c.kind)).toEqual(['video', 'video']);
 
     // officers never produce, never join as a party
-    const send = { transportId: obs.transport.transportId, kind: 'audio' as const, rtpParameters: audioParameters(99), source: 'microphone' as const };
+    const send = { transportId: obs.transport.transportId, kind: 'audio' as const, rtpParameters: fakeAudioRtp(99), source: 'microphone' as const };
     expect(code(await officerClient.request('produce', send))).toBe('forbidden');
     expect(code(await officerClient.request('createTransport', { direction: 'send' }))).toBe('forbidden');
     expect(code(await officerClient.request('joinCall', { visitId: seeded.visitId }))).toBe('forbidden');

@@ -1,23 +1,8 @@
 import type { App } from '../../server/app.ts';
-import { TestCallClient } from '../calls/socket-client.ts';
+import { fakeAudioRtp, fakeVideoRtp, TestCallClient } from '../calls/socket-client.ts';
 import type { SeededVisit } from '../helpers/seed-visit.ts';
 
 let nextSsrc = 20_000;
-
-const audio = (ssrc: number) => ({
-  mid: '0',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}`, reducedSize: true },
-});
-const video = (ssrc: number) => ({
-  mid: '1',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}`, reducedSize: true },
-});
 
 export interface SimulatedParty {
   client: TestCallClient;
@@ -31,8 +16,8 @@ export async function joinAndProduce(app: App, auth: Record<string, unknown>, vi
   const client = await TestCallClient.open(app, auth);
   const joined = await client.ok('joinCall', visitId ? { visitId } : {});
   const send = await client.ok('createTransport', { direction: 'send' });
-  const a = await client.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: audio(nextSsrc++), source: 'microphone' });
-  const v = await client.ok('produce', { transportId: send.transportId, kind: 'video', rtpParameters: video(nextSsrc++), source: 'camera' });
+  const a = await client.ok('produce', { transportId: send.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(nextSsrc++), source: 'microphone' });
+  const v = await client.ok('produce', { transportId: send.transportId, kind: 'video', rtpParameters: fakeVideoRtp(nextSsrc++), source: 'camera' });
   await client.ok('createTransport', { direction: 'recv' });
   await client.ok('consumeReady', { rtpCapabilities: joined.routerRtpCapabilities as never });
   return { client, peerId: joined.peerId, audioProducerId: a.producerId, videoProducerId: v.producerId };
