@@ -3,6 +3,7 @@ import type { types as msc } from 'mediasoup-client';
 import type { EndReason, Notification, PeerInfo, RefusalCode, ResponseData } from '../../server/signalling/messages.ts';
 import { RequestError, Signalling } from './signalling.ts';
 import { clearSupervisionNotices, showSupervisionNotice } from './supervision-notices.ts';
+import { QualityMeter, type Quality, type QualityDetail } from './connection-quality.ts';
 
 export type CallState =
   | 'connecting' // socket not (yet) connected
@@ -16,7 +17,7 @@ export type CallState =
   | 'ended' // the call ended (see endReason)
   | 'taken-over'; // the same link was opened elsewhere: final
 
-export type Quality = 'unknown' | 'good' | 'fair' | 'poor';
+export type { Quality } from './connection-quality.ts';
 
 export interface RemoteTile {
   peer: PeerInfo;
@@ -27,7 +28,7 @@ export interface CallClientEvents {
   state(state: CallState): void;
   remotes(tiles: RemoteTile[]): void;
   deadline(deadline: Date): void;
-  quality(q: Quality, detail: { rttMs: number | null; lossPct: number | null }): void;
+  quality(q: Quality, detail: QualityDetail): void;
 }
 
 /** A drop longer than this is shown as "call lost" (reconnection keeps trying). */
@@ -74,7 +75,7 @@ export class CallClient {
   #lostTimer: number | undefined;
   #iceTimers = new Map<string, number>();
   #qualityTimer: number | undefined;
-  #lastLoss = { lost: 0, received: 0 };
+  readonly #qualityMeter = new QualityMeter();
   #rebuilding: Promise<void> | undefined;
   #retryTimer: number | undefined;
   endReason: EndReason | undefined;
@@ -234,6 +235,7 @@ export class CallClient {
     });
     this.#send = send;
     this.#recv = recv;
+    this.#qualityMeter.reset();
     this.#publishRemotes();
     this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
 
@@ -450,30 +452,19 @@ export class CallClient {
       this.#on.quality?.('poor', { rttMs: null, lossPct: null });
       return;
     }
-    let rtt: number | null = null;
-    let lost = 0;
-    let received = 0;
+    let rttMs: number | null = null;
+    let packetsLost = 0;
+    let packetsReceived = 0;
     const stats = await recv.getStats().catch(() => undefined);
     stats?.forEach((s: Record<string, unknown>) => {
-      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime * 1000;
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rttMs = s.currentRoundTripTime * 1000;
       if (s.type === 'inbound-rtp') {
-        lost += Number(s.packetsLost ?? 0);
-        received += Number(s.packetsReceived ?? 0);
+        packetsLost += Number(s.packetsLost ?? 0);
+        packetsReceived += Number(s.packetsReceived ?? 0);
       }
     });
-    const dLost = Math.max(0, lost - this.#lastLoss.lost);
-    const dRecv = Math.max(0, received - this.#lastLoss.received);
-    this.#lastLoss = { lost, received };
-    const lossPct = dLost + dRecv > 0 ? (100 * dLost) / (dLost + dRecv) : null;
-    const r = rtt as number | null;
-    let q: Quality = 'unknown';
-    if (r !== null || lossPct !== null) {
-      const rr = r ?? 0;
-      const ll = lossPct ?? 0;
-      q = rr < 200 && ll < 2 ? 'good' : rr < 500 && ll < 8 ? 'fair' : 'poor';
-      if (dRecv === 0 && this.#consumers.size > 0) q = 'poor';
-    }
-    this.#on.quality?.(q, { rttMs: r === null ? null : Math.round(r), lossPct: lossPct === null ? null : Math.round(lossPct * 10) / 10 });
+    const { quality, detail } = this.#qualityMeter.add({ rttMs, packetsLost, packetsReceived }, this.#consumers.size > 0);
+    this.#on.quality?.(quality, detail);
   }
 
   /** Receive-side counters (tests and the benchmark read them). */

@@ -1,5 +1,6 @@
 import { t } from '../i18n/index.ts';
-import type { CallClient, Quality, RemoteTile } from './call-client.ts';
+import type { CallClient, RemoteTile } from './call-client.ts';
+import type { Quality, QualityDetail } from './connection-quality.ts';
 import { attachVideo } from './media.ts';
 
 /** Keeps one tile (<video> + name) per remote party in `container`. */
@@ -29,7 +30,7 @@ export function renderRemotes(container: HTMLElement, tiles: RemoteTile[]): void
   }
 }
 
-export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, detail: { rttMs: number | null; lossPct: number | null }): void {
+export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, detail: QualityDetail): void {
   el.dataset.quality = q;
   el.dataset.rttMs = detail.rttMs === null ? '' : String(detail.rttMs);
   el.dataset.lossPct = detail.lossPct === null ? '' : String(detail.lossPct);
