@@ -1,5 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
+import { currentOfficerRole } from '../officers/officer-store.ts';
 import type { OfficerRole } from '../storage/tables.ts';
 import { TokenError, type OfficerClaims, type TokenService } from './tokens.ts';
 
@@ -15,15 +17,20 @@ function bearer(req: Request): string | undefined {
 }
 
 /**
- * Accepts only a valid officer token (Authorization: Bearer …) whose role is allowed;
- * the claims land in req.officer. The token's facility is the only one the request may touch.
+ * Accepts only a valid officer token (Authorization: Bearer …) of an officer who is, right now,
+ * enabled and assigned to the token's facility; the role stored now, not the one in the token,
+ * must be allowed. A disabled officer or a lowered role takes effect at the next request, not
+ * when the token expires. The claims land in req.officer; the token's facility is the only one
+ * the request may touch.
  */
-export function requireOfficer(tokens: TokenService, roles: OfficerRole[] = ['officer', 'supervisor', 'admin']): RequestHandler {
-  return (req, _res, next) => {
+export function requireOfficer(ctx: Pick<AppContext, 'tokens' | 'storage'>, roles: OfficerRole[] = ['officer', 'supervisor', 'admin']): RequestHandler {
+  return async (req, _res, next) => {
     try {
-      const claims = tokens.verify('officer', bearer(req));
-      if (!roles.includes(claims.role)) throw new HttpError(403, 'forbidden', `role ${claims.role} may not do this`);
-      req.officer = claims;
+      const claims = ctx.tokens.verify('officer', bearer(req));
+      const role = await currentOfficerRole(ctx.storage, claims.sub, claims.fac);
+      if (!role) throw new HttpError(401, 'token_revoked', 'officer login required');
+      if (!roles.includes(role)) throw new HttpError(403, 'forbidden', `role ${role} may not do this`);
+      req.officer = { ...claims, role };
       next();
     } catch (err) {
       if (err instanceof TokenError) next(new HttpError(401, `token_${err.problem}`, 'officer login required'));

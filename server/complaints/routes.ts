@@ -80,7 +80,7 @@ export function complaintRoutes(ctx: AppContext): Router {
     });
   });
 
-  const officers = requireOfficer(ctx.tokens);
+  const officers = requireOfficer(ctx);
 
   async function complaintInFacility(req: Request) {
     const id = complaintIdParam.safeParse(req.params.id);

@@ -157,8 +157,8 @@ export function driveThruRoutes(ctx: AppContext): Router {
   });
 
   // ---- officer station ----
-  const officers = requireOfficer(ctx.tokens);
-  const planners = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+  const officers = requireOfficer(ctx);
+  const planners = requireOfficer(ctx, ['supervisor', 'admin']);
 
   router.post('/officer/drive-thru/sessions', planners, async (req, res) => {
     const officer = officerOf(req);

@@ -20,8 +20,8 @@ const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
  */
 export function boothRoutes(ctx: AppContext): Router {
   const router = Router();
-  const anyOfficer = requireOfficer(ctx.tokens);
-  const manager = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+  const anyOfficer = requireOfficer(ctx);
+  const manager = requireOfficer(ctx, ['supervisor', 'admin']);
 
   async function boothOf(req: Request) {
     const { id } = parseInput(idParam, req.params, 'path');

@@ -41,6 +41,17 @@ export async function officerFacilityIds(storage: Storage, officerId: string): P
 
 /** Still allowed to act in the facility: exists, not disabled, still assigned to it. */
 export async function isOfficerActiveIn(storage: Storage, officerId: string, facilityId: string): Promise<boolean> {
-  const officer = await storage.db.selectFrom('officers').select('disabled').where('id', '=', officerId).executeTakeFirst();
-  return !!officer && !officer.disabled && (await officerFacilityIds(storage, officerId)).includes(facilityId);
+  return (await currentOfficerRole(storage, officerId, facilityId)) !== undefined;
+}
+
+/** The officer's role now, if they are enabled and assigned to the facility; otherwise undefined. */
+export async function currentOfficerRole(storage: Storage, officerId: string, facilityId: string): Promise<OfficerRole | undefined> {
+  const row = await storage.db
+    .selectFrom('officers')
+    .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')
+    .select(['officers.role', 'officers.disabled'])
+    .where('officers.id', '=', officerId)
+    .where('officer_facilities.facility_id', '=', facilityId)
+    .executeTakeFirst();
+  return row && !row.disabled ? row.role : undefined;
 }

@@ -68,7 +68,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     });
   });
 
-  router.post('/auth/refresh', requireOfficer(ctx.tokens), async (req, res) => {
+  router.post('/auth/refresh', requireOfficer(ctx), async (req, res) => {
     const claims = officerOf(req);
     const officer = await ctx.storage.db.selectFrom('officers').selectAll().where('id', '=', claims.sub).executeTakeFirst();
     const facilities = officer ? await officerFacilityIds(ctx.storage, officer.id) : [];
@@ -77,7 +77,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     res.json({ token, expiresAt: expiresAt.toISOString() });
   });
 
-  router.get('/auth/me', requireOfficer(ctx.tokens), async (req, res) => {
+  router.get('/auth/me', requireOfficer(ctx), async (req, res) => {
     const claims = officerOf(req);
     const officer = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role']).where('id', '=', claims.sub).executeTakeFirstOrThrow();
     const facility = await ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name', 'timezone']).where('id', '=', claims.fac).executeTakeFirstOrThrow();

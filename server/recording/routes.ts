@@ -23,7 +23,7 @@ const playbackBody = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_-]{1,8
  */
 export function recordingRoutes(ctx: AppContext): Router {
   const router = Router();
-  const officer = requireOfficer(ctx.tokens);
+  const officer = requireOfficer(ctx);
 
   async function recordingOf(facilityId: string, visitId: string) {
     const row = await ctx.storage.db.selectFrom('recordings').selectAll().where('visit_id', '=', visitId).executeTakeFirst();

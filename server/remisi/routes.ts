@@ -40,9 +40,9 @@ export function remisiRoutes(ctx: AppContext): Router {
     res.json(record);
   });
 
-  const importers = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+  const importers = requireOfficer(ctx, ['supervisor', 'admin']);
 
-  router.get('/officer/remisi', requireOfficer(ctx.tokens), async (req, res) => {
+  router.get('/officer/remisi', requireOfficer(ctx), async (req, res) => {
     const { fac } = officerOf(req);
     const row = await ctx.storage.db
       .selectFrom('remisi_records')

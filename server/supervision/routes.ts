@@ -30,7 +30,7 @@ const extendBody = (maxMinutes: number) => z.strictObject({ minutes: z.number().
  */
 export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Router {
   const router = Router();
-  const officer = requireOfficer(ctx.tokens, ['officer', 'supervisor', 'admin']);
+  const officer = requireOfficer(ctx, ['officer', 'supervisor', 'admin']);
 
   function liveCall(req: Request): Call {
     const { visitId } = parseInput(visitParam, req.params, 'path');

@@ -38,8 +38,8 @@ const visitorBody = z.strictObject({
  */
 export function inmateRoutes(ctx: AppContext): Router {
   const router = Router();
-  const anyOfficer = requireOfficer(ctx.tokens);
-  const manager = requireOfficer(ctx.tokens, ['supervisor', 'admin']);
+  const anyOfficer = requireOfficer(ctx);
+  const manager = requireOfficer(ctx, ['supervisor', 'admin']);
 
   async function inmateOf(req: Request) {
     const { id } = parseInput(idParam, req.params, 'path');

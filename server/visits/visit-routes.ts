@@ -73,7 +73,7 @@ function fieldError(field: string, message: string): HttpError {
  */
 export function visitRoutes(ctx: AppContext): Router {
   const router = Router();
-  const anyOfficer = requireOfficer(ctx.tokens);
+  const anyOfficer = requireOfficer(ctx);
 
   async function visitOf(req: Request) {
     const { id } = parseInput(idParam, req.params, 'path');
