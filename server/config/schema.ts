@@ -31,6 +31,8 @@ const publicServicesSchema = z.strictObject({
     remisiLookupPerRegistration: rateLimit,
     complaintSubmitPerClient: rateLimit,
     driveThruBookingPerClient: rateLimit,
+    /** Bookings refused as not_registered, per registration number (bounds NIK guessing). */
+    driveThruUnregisteredPerRegistration: rateLimit,
     /** Status checks with a tracking code (complaints and drive-thru tickets). */
     trackingPerClient: rateLimit,
   }),

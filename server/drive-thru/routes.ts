@@ -9,7 +9,7 @@ import { parseInput } from '../http/validate.ts';
 import { trackingCodeMatches } from '../public-services/codes.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { ticketCode } from '../public-services/fields.ts';
-import { clientKey, createRateLimit } from '../public-services/rate-limits.ts';
+import { clientKey, createFailureLimit, createRateLimit } from '../public-services/rate-limits.ts';
 import type { DriveThruTicketStatus } from '../storage/tables.ts';
 import { bookTicket, findRegisteredPair, findTicket, nextFreeSession, sessionView, ticketItems } from './drive-thru-store.ts';
 import { facilityNow, sessionOpen } from './facility-clock.ts';
@@ -30,6 +30,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
   const limits = ctx.config.publicServices.rateLimits;
   const bookingLimit = createRateLimit('drive-thru-booking', limits.driveThruBookingPerClient);
   const trackLimit = createRateLimit('drive-thru-track', limits.trackingPerClient);
+  const unregisteredLimit = createFailureLimit('drive-thru-unregistered', limits.driveThruUnregisteredPerRegistration);
 
   async function facility(id: string) {
     const row = await ctx.storage.db.selectFrom('facilities').select(['id', 'name', 'timezone']).where('id', '=', id).executeTakeFirst();
@@ -79,8 +80,19 @@ export function driveThruRoutes(ctx: AppContext): Router {
     if (!session) throw new HttpError(400, 'validation_failed', 'invalid request body', { sessionId: ['unknown session'] });
     const fac = await facility(session.facility_id);
     if (!sessionOpen(session, fac.timezone)) throw new HttpError(409, 'session_closed', 'this session is over');
+    const registrationKey = `${fac.id}:${body.registrationNumber}`;
+    await unregisteredLimit.check(res, registrationKey);
     const pair = await findRegisteredPair(ctx.storage, fac.id, body.registrationNumber, body.visitorNik);
-    if (!pair) throw new HttpError(422, 'not_registered', NOT_REGISTERED);
+    if (!pair) {
+      await unregisteredLimit.fail(registrationKey);
+      await appendAudit(ctx.storage, {
+        actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book_refused',
+        subjectKind: 'registration_number', subjectId: body.registrationNumber,
+        // As for remisi lookups: the NIK stays out of the trail, its last 4 digits are enough to follow up.
+        details: { reason: 'not_registered', nikLast4: body.visitorNik.slice(-4) },
+      });
+      throw new HttpError(422, 'not_registered', NOT_REGISTERED);
+    }
 
     const outcome = await bookTicket(ctx.storage, { session, inmateId: pair.inmate_id, visitorId: pair.visitor_id, items: body.items });
     if (outcome.kind === 'already_booked') throw new HttpError(409, 'already_booked', 'this NIK already has a ticket in this session');
@@ -230,8 +242,11 @@ export function driveThruRoutes(ctx: AppContext): Router {
     };
   }
 
+  // The station sees the visitor's full NIK (to compare with the KTP at the window): audited.
   router.get('/officer/drive-thru/tickets/:ticket', officers, async (req, res) => {
-    res.json(await officerTicketView(await ticketInFacility(req)));
+    const ticket = await ticketInFacility(req);
+    await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officerOf(req).sub, facilityId: ticket.facility_id, action: 'drive_thru.view', subjectKind: 'drive_thru_ticket', subjectId: ticket.id });
+    res.json(await officerTicketView(ticket));
   });
 
   /** Guarded status change: only from `from`, so two stations cannot act on one ticket at once. */

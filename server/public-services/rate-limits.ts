@@ -35,6 +35,36 @@ export function createRateLimit(name: string, settings: RateLimitSettings): Rate
   };
 }
 
+/**
+ * A budget of *failed* attempts per key: check() refuses with 429 once the failures are spent,
+ * fail() spends one. For checks whose failure is itself the secret (is this NIK registered for
+ * this inmate?), so that guessing is bounded per target, while honest attempts cost nothing.
+ */
+export interface FailureLimit {
+  check(res: Response, key: string): Promise<void>;
+  fail(key: string): Promise<void>;
+}
+
+export function createFailureLimit(name: string, settings: RateLimitSettings): FailureLimit {
+  const limiter: RateLimiterAbstract = new RateLimiterMemory({
+    keyPrefix: name,
+    points: settings.points,
+    duration: settings.durationSeconds,
+  });
+  return {
+    async check(res, key) {
+      const state = await limiter.get(key);
+      if (state && state.consumedPoints >= settings.points) {
+        res.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
+        throw new HttpError(429, 'rate_limited', 'too many requests, try again later');
+      }
+    },
+    async fail(key) {
+      await limiter.penalty(key, 1);
+    },
+  };
+}
+
 /** The client address (express resolves X-Forwarded-For only from trusted proxies). */
 export function clientKey(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -80,6 +80,9 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
     const unknownInmate = await book({ ...base, registrationNumber: 'X-1/1999', items: ITEMS });
     expect(stranger.status).toBe(422);
     expect(await stranger.json()).toEqual(await unknownInmate.json());
+    const refusals = await app.storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'drive_thru.book_refused').execute();
+    expect(refusals.map((r) => r.subject_id).sort()).toEqual(['B.III-12/2024', 'X-1/1999']);
+    expect(refusals.map((r) => r.details).join()).not.toContain(family.niks[1]!.slice(0, 12));
     const cases: Array<[Record<string, unknown>, string[]]> = [
       [{ ...base, visitorNik: '123', items: ITEMS }, ['visitorNik']],
       [{ ...base, items: [] }, ['items']],
@@ -135,7 +138,7 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
     expect((await station('deliver')).status).toBe(200);
     const followed = await (await fetch(`${app.url}/api/drive-thru/tickets/${booked.ticket}`, { headers: { 'x-tracking-code': booked.trackingCode } })).json();
     expect(followed).toMatchObject({ status: 'delivered', items: [{ decision: 'accepted' }, { decision: 'rejected', reason: 'Warna tidak sesuai aturan' }] });
-    for (const action of ['drive_thru.serve', 'drive_thru.inspect', 'drive_thru.deliver']) expect(await auditActions(app, action)).toHaveLength(1);
+    for (const action of ['drive_thru.serve', 'drive_thru.inspect', 'drive_thru.deliver', 'drive_thru.view']) expect(await auditActions(app, action)).toHaveLength(1);
 
     const other = await loginOfficer(app, [(await createFacility(app)).id]);
     expect((await fetch(`${app.url}/api/officer/drive-thru/tickets/${booked.ticket}`, { headers: other.auth })).status).toBe(404);
@@ -169,6 +172,33 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
     const res = await fetch(`${app.url}/api/drive-thru/tickets/${booked.ticket}`, { headers: { 'x-tracking-code': booked.trackingCode } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'delivered' });
+  });
+});
+
+describe('drive-thru NIK guessing', () => {
+  it('bounds refused pairs per registration number, whatever the client; the family still books before that', async () => {
+    const app = await startPublicServicesApp({}, { rateLimits: { ...GENEROUS_LIMITS, driveThruUnregisteredPerRegistration: { points: 3, durationSeconds: 600 } } });
+    try {
+      const facilityId = (await createFacility(app)).id;
+      const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
+      const family = await seedInmate(app, facilityId, 'A.I-7/2025', [makeNik()]);
+      const other = await seedInmate(app, facilityId, 'A.I-8/2025', [makeNik()]);
+      const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '10:00', capacity: 10 }, supervisor.auth)).json()) as Session;
+      const book = (registrationNumber: string, visitorNik: string, from: string) =>
+        postJson(app, '/api/drive-thru/tickets', { sessionId: session.id, registrationNumber, visitorNik, items: ITEMS }, { 'x-forwarded-for': from });
+      expect((await book('A.I-7/2025', family.niks[0]!, '10.0.0.1')).status).toBe(201);
+      const guesses = [];
+      for (let i = 0; i < 5; i++) guesses.push((await book('A.I-7/2025', makeNik(), `10.0.1.${i}`)).status);
+      expect(guesses).toEqual([422, 422, 422, 429, 429]);
+      // once spent, even a right pair is refused for that registration number: the answer gives nothing away
+      const dup = await book('A.I-7/2025', family.niks[0]!, '10.0.0.1');
+      expect(dup.status).toBe(429);
+      expect(dup.headers.get('retry-after')).toBeTruthy();
+      // another inmate's family is not affected
+      expect((await book('A.I-8/2025', other.niks[0]!, '10.0.0.2')).status).toBe(201);
+    } finally {
+      await app.close();
+    }
   });
 });
 

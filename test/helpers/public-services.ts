@@ -12,6 +12,7 @@ export const GENEROUS_LIMITS = {
   remisiLookupPerRegistration: { points: 100_000, durationSeconds: 60 },
   complaintSubmitPerClient: { points: 100_000, durationSeconds: 60 },
   driveThruBookingPerClient: { points: 100_000, durationSeconds: 60 },
+  driveThruUnregisteredPerRegistration: { points: 100_000, durationSeconds: 60 },
   trackingPerClient: { points: 100_000, durationSeconds: 60 },
 };
 
