@@ -27,9 +27,9 @@ function hashRow(row: Row): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-async function lockChain(trx: Kysely<Tables>, storage: Storage): Promise<void> {
+async function lockChain(trx: Kysely<Tables>, kind: Storage['kind']): Promise<void> {
   // SQLite serialises writers on its single connection; PostgreSQL needs an explicit lock.
-  if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
+  if (kind === 'postgres') await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
 }
 
 /**
@@ -37,26 +37,33 @@ async function lockChain(trx: Kysely<Tables>, storage: Storage): Promise<void> {
  * so editing or deleting a row breaks verification from that row on.
  */
 export async function appendAudit(storage: Storage, entry: AuditEntryInput): Promise<AuditLogTable> {
-  return storage.db.transaction().execute(async (trx) => {
-    await lockChain(trx, storage);
-    const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const row: Row = {
-      seq: (last?.seq ?? 0) + 1,
-      at: new Date().toISOString(),
-      actor_kind: entry.actorKind,
-      actor_id: entry.actorId,
-      facility_id: entry.facilityId ?? null,
-      action: entry.action,
-      subject_kind: entry.subjectKind ?? null,
-      subject_id: entry.subjectId ?? null,
-      reason: entry.reason ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-      prev_hash: last?.hash ?? GENESIS_HASH,
-    };
-    const full = { ...row, hash: hashRow(row) };
-    await trx.insertInto('audit_log').values(full).execute();
-    return full;
-  });
+  return storage.db.transaction().execute((trx) => appendAuditIn(trx, storage.kind, entry));
+}
+
+/**
+ * Appends inside the caller's transaction, so an action and its audit entry are stored together
+ * or not at all. Make it the transaction's last statement: on PostgreSQL it holds the chain lock
+ * until commit, and taking it last keeps lock order the same everywhere (no deadlocks).
+ */
+export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], entry: AuditEntryInput): Promise<AuditLogTable> {
+  await lockChain(trx, kind);
+  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row: Row = {
+    seq: Number(last?.seq ?? 0) + 1,
+    at: new Date().toISOString(),
+    actor_kind: entry.actorKind,
+    actor_id: entry.actorId,
+    facility_id: entry.facilityId ?? null,
+    action: entry.action,
+    subject_kind: entry.subjectKind ?? null,
+    subject_id: entry.subjectId ?? null,
+    reason: entry.reason ?? null,
+    details: JSON.stringify(entry.details ?? {}),
+    prev_hash: last?.hash ?? GENESIS_HASH,
+  };
+  const full = { ...row, hash: hashRow(row) };
+  await trx.insertInto('audit_log').values(full).execute();
+  return full;
 }
 
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: number; problem: string };

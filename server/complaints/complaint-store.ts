@@ -3,6 +3,7 @@ import { hashTrackingCode, newTicket, newTrackingCode } from '../public-services
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import type { Storage } from '../storage/database.ts';
 import type { ComplaintStatus, ComplaintsTable } from '../storage/tables.ts';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 export interface NewComplaint {
   facilityId: string;
@@ -16,7 +17,11 @@ export interface NewComplaint {
 }
 
 /** Stores a complaint with its first history entry (and image) atomically; retries the rare ticket collision. */
-export async function createComplaint(storage: Storage, input: NewComplaint): Promise<{ id: string; ticket: string; trackingCode: string }> {
+export async function createComplaint(
+  storage: Storage,
+  input: NewComplaint,
+  audit: (created: { id: string; ticket: string }) => AuditEntryInput,
+): Promise<{ id: string; ticket: string; trackingCode: string }> {
   const trackingCode = newTrackingCode();
   for (let attempt = 1; ; attempt++) {
     const now = new Date().toISOString();
@@ -53,6 +58,7 @@ export async function createComplaint(storage: Storage, input: NewComplaint): Pr
             })
             .execute();
         }
+        await appendAuditIn(trx, storage.kind, audit({ id: row.id, ticket: row.ticket }));
       });
       return { id: row.id, ticket: row.ticket, trackingCode };
     } catch (err) {
@@ -93,6 +99,7 @@ export async function transitionComplaint(
   to: ComplaintStatus,
   officerId: string,
   publicResponse: string | null,
+  audit: (from: ComplaintStatus) => AuditEntryInput,
 ): Promise<ComplaintStatus | undefined> {
   const from = (Object.keys(ALLOWED_TRANSITIONS) as ComplaintStatus[]).filter((s) => ALLOWED_TRANSITIONS[s].includes(to));
   return storage.db.transaction().execute(async (trx) => {
@@ -112,6 +119,7 @@ export async function transitionComplaint(
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return undefined;
     await trx.insertInto('complaint_events').values({ id: randomUUID(), complaint_id: complaintId, status: to, public_response: publicResponse, officer_id: officerId, at: now }).execute();
+    await appendAuditIn(trx, storage.kind, audit(current.status));
     return current.status;
   });
 }

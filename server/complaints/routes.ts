@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, appendAuditIn } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -52,12 +52,11 @@ export function complaintRoutes(ctx: AppContext): Router {
       attachment = { mediaType, data: req.file.buffer };
     }
     const dueAt = addWorkingDays(new Date(), settings.responseWorkingDays, facility.timezone, holidays);
-    const created = await createComplaint(ctx.storage, { ...body, dueAt, attachment });
-    await appendAudit(ctx.storage, {
+    const created = await createComplaint(ctx.storage, { ...body, dueAt, attachment }, ({ id, ticket }) => ({
       actorKind: 'public', actorId: client, facilityId: facility.id, action: 'complaint.submit',
-      subjectKind: 'complaint', subjectId: created.id,
-      details: { ticket: created.ticket, category: body.category, anonymous: body.anonymous, attachment: !!attachment },
-    });
+      subjectKind: 'complaint', subjectId: id,
+      details: { ticket, category: body.category, anonymous: body.anonymous, attachment: !!attachment },
+    }));
     res.status(201).json({ ticket: created.ticket, trackingCode: created.trackingCode, dueAt: dueAt.toISOString() });
   });
 
@@ -181,10 +180,12 @@ export function complaintRoutes(ctx: AppContext): Router {
       .executeTakeFirst();
     if (!assignee) throw new HttpError(400, 'validation_failed', 'invalid request body', { officerId: ['not an active officer of this facility'] });
     if (c.status === 'resolved' || c.status === 'rejected') throw new HttpError(409, 'complaint_closed', 'the complaint is closed');
-    await ctx.storage.db.updateTable('complaints').set({ assigned_to: assignee.id, updated_at: new Date().toISOString() }).where('id', '=', c.id).execute();
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: c.facility_id, action: 'complaint.assign',
-      subjectKind: 'complaint', subjectId: c.id, details: { from: c.assigned_to, to: assignee.id },
+    await ctx.storage.db.transaction().execute(async (trx) => {
+      await trx.updateTable('complaints').set({ assigned_to: assignee.id, updated_at: new Date().toISOString() }).where('id', '=', c.id).execute();
+      await appendAuditIn(trx, ctx.storage.kind, {
+        actorKind: 'officer', actorId: officer.sub, facilityId: c.facility_id, action: 'complaint.assign',
+        subjectKind: 'complaint', subjectId: c.id, details: { from: c.assigned_to, to: assignee.id },
+      });
     });
     res.json({ id: c.id, assignee: { id: assignee.id, displayName: assignee.display_name } });
   });
@@ -193,12 +194,11 @@ export function complaintRoutes(ctx: AppContext): Router {
     const c = await complaintInFacility(req);
     const officer = officerOf(req);
     const body = parseInput(complaintTransitionBody, req.body);
-    const from = await transitionComplaint(ctx.storage, c.id, body.to, officer.sub, body.response ?? null);
-    if (!from) throw new HttpError(409, 'invalid_transition', `cannot move a complaint from ${c.status} to ${body.to}`);
-    await appendAudit(ctx.storage, {
+    const from = await transitionComplaint(ctx.storage, c.id, body.to, officer.sub, body.response ?? null, (left) => ({
       actorKind: 'officer', actorId: officer.sub, facilityId: c.facility_id, action: 'complaint.transition',
-      subjectKind: 'complaint', subjectId: c.id, reason: body.response ?? null, details: { from, to: body.to },
-    });
+      subjectKind: 'complaint', subjectId: c.id, reason: body.response ?? null, details: { from: left, to: body.to },
+    }));
+    if (!from) throw new HttpError(409, 'invalid_transition', `cannot move a complaint from ${c.status} to ${body.to}`);
     res.json({ id: c.id, status: body.to });
   });
 

@@ -4,6 +4,7 @@ import { hashTrackingCode, newTicket, newTrackingCode } from '../public-services
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import type { Storage } from '../storage/database.ts';
 import type { DriveThruSessionsTable } from '../storage/tables.ts';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 export function sessionView(s: DriveThruSessionsTable) {
   return {
@@ -61,7 +62,11 @@ export type BookingOutcome =
  * (PostgreSQL re-checks the condition after waiting for a concurrent writer's row lock), so a
  * session never issues more tickets than its capacity; the new counter is the queue number.
  */
-export async function bookTicket(storage: Storage, booking: Booking): Promise<BookingOutcome> {
+export async function bookTicket(
+  storage: Storage,
+  booking: Booking,
+  audit: (booked: Extract<BookingOutcome, { kind: 'booked' }>) => AuditEntryInput,
+): Promise<BookingOutcome> {
   const trackingCode = newTrackingCode();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -96,7 +101,9 @@ export async function bookTicket(storage: Storage, booking: Booking): Promise<Bo
             id: randomUUID(), ticket_id: ticket.id, position, ...item, decision: 'pending' as const, reason: null, decided_by: null, decided_at: null,
           })))
           .execute();
-        return { kind: 'booked', ticketId: ticket.id, ticket: ticket.ticket, trackingCode, queueNumber: ticket.queue_number, session: taken };
+        const booked = { kind: 'booked' as const, ticketId: ticket.id, ticket: ticket.ticket, trackingCode, queueNumber: ticket.queue_number, session: taken };
+        await appendAuditIn(trx, storage.kind, audit(booked));
+        return booked;
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

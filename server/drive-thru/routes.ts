@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, appendAuditIn } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -94,7 +94,11 @@ export function driveThruRoutes(ctx: AppContext): Router {
       throw new HttpError(422, 'not_registered', NOT_REGISTERED);
     }
 
-    const outcome = await bookTicket(ctx.storage, { session, inmateId: pair.inmate_id, visitorId: pair.visitor_id, items: body.items });
+    const outcome = await bookTicket(ctx.storage, { session, inmateId: pair.inmate_id, visitorId: pair.visitor_id, items: body.items }, (booked) => ({
+      actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book',
+      subjectKind: 'drive_thru_ticket', subjectId: booked.ticketId,
+      details: { ticket: booked.ticket, sessionId: session.id, queueNumber: booked.queueNumber, items: body.items.length },
+    }));
     if (outcome.kind === 'already_booked') throw new HttpError(409, 'already_booked', 'this NIK already has a ticket in this session');
     if (outcome.kind === 'full') {
       const next = await nextFreeSession(ctx.storage, session, facilityNow(fac.timezone).date);
@@ -104,11 +108,6 @@ export function driveThruRoutes(ctx: AppContext): Router {
       });
       return;
     }
-    await appendAudit(ctx.storage, {
-      actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book',
-      subjectKind: 'drive_thru_ticket', subjectId: outcome.ticketId,
-      details: { ticket: outcome.ticket, sessionId: session.id, queueNumber: outcome.queueNumber, items: body.items.length },
-    });
     res.status(201).json({
       ticket: outcome.ticket,
       trackingCode: outcome.trackingCode,
@@ -180,15 +179,17 @@ export function driveThruRoutes(ctx: AppContext): Router {
       capacity: body.capacity, booked: 0, created_by: officer.sub, created_at: new Date().toISOString(),
     };
     try {
-      await ctx.storage.db.insertInto('drive_thru_sessions').values(row).execute();
+      await ctx.storage.db.transaction().execute(async (trx) => {
+        await trx.insertInto('drive_thru_sessions').values(row).execute();
+        await appendAuditIn(trx, ctx.storage.kind, {
+          actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'drive_thru.session_create',
+          subjectKind: 'drive_thru_session', subjectId: row.id, details: body,
+        });
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new HttpError(409, 'session_exists', 'a session already starts at that time');
       throw err;
     }
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'drive_thru.session_create',
-      subjectKind: 'drive_thru_session', subjectId: row.id, details: body,
-    });
     res.status(201).json(sessionView(row));
   });
 
@@ -249,22 +250,26 @@ export function driveThruRoutes(ctx: AppContext): Router {
     res.json(await officerTicketView(ticket));
   });
 
-  /** Guarded status change: only from `from`, so two stations cannot act on one ticket at once. */
-  async function moveTicket(ticketId: string, from: DriveThruTicketStatus, to: DriveThruTicketStatus): Promise<void> {
-    const r = await ctx.storage.db
-      .updateTable('drive_thru_tickets')
-      .set({ status: to, updated_at: new Date().toISOString() })
-      .where('id', '=', ticketId)
-      .where('status', '=', from)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'invalid_transition', `the ticket is not ${from}`);
+  /**
+   * Guarded status change: only from `from`, so two stations cannot act on one ticket at once.
+   * The change and its audit entry are stored together.
+   */
+  async function moveTicket(req: Request, ticket: { id: string; facility_id: string }, from: DriveThruTicketStatus, to: DriveThruTicketStatus, action: string): Promise<void> {
+    await ctx.storage.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('drive_thru_tickets')
+        .set({ status: to, updated_at: new Date().toISOString() })
+        .where('id', '=', ticket.id)
+        .where('status', '=', from)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'invalid_transition', `the ticket is not ${from}`);
+      await appendAuditIn(trx, ctx.storage.kind, { actorKind: 'officer', actorId: officerOf(req).sub, facilityId: ticket.facility_id, action, subjectKind: 'drive_thru_ticket', subjectId: ticket.id });
+    });
   }
 
   router.post('/officer/drive-thru/tickets/:ticket/serve', officers, async (req, res) => {
     const ticket = await ticketInFacility(req);
-    const officer = officerOf(req);
-    await moveTicket(ticket.id, 'booked', 'serving');
-    await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.serve', subjectKind: 'drive_thru_ticket', subjectId: ticket.id });
+    await moveTicket(req, ticket, 'booked', 'serving', 'drive_thru.serve');
     res.json(await officerTicketView({ ...ticket, status: 'serving' }));
   });
 
@@ -296,20 +301,18 @@ export function driveThruRoutes(ctx: AppContext): Router {
           .where('ticket_id', '=', ticket.id)
           .execute();
       }
-    });
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.inspect',
-      subjectKind: 'drive_thru_ticket', subjectId: ticket.id,
-      details: { outcome: to, decisions: body.items.map((d) => ({ itemId: d.itemId, decision: d.decision, reason: d.reason ?? null })) },
+      await appendAuditIn(trx, ctx.storage.kind, {
+        actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.inspect',
+        subjectKind: 'drive_thru_ticket', subjectId: ticket.id,
+        details: { outcome: to, decisions: body.items.map((d) => ({ itemId: d.itemId, decision: d.decision, reason: d.reason ?? null })) },
+      });
     });
     res.json(await officerTicketView({ ...ticket, status: to }));
   });
 
   router.post('/officer/drive-thru/tickets/:ticket/deliver', officers, async (req, res) => {
     const ticket = await ticketInFacility(req);
-    const officer = officerOf(req);
-    await moveTicket(ticket.id, 'inspected', 'delivered');
-    await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.deliver', subjectKind: 'drive_thru_ticket', subjectId: ticket.id });
+    await moveTicket(req, ticket, 'inspected', 'delivered', 'drive_thru.deliver');
     res.json(await officerTicketView({ ...ticket, status: 'delivered' }));
   });
 

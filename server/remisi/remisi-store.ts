@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Storage } from '../storage/database.ts';
 import type { RemisiKind } from '../storage/tables.ts';
 import type { ImportedRemisi } from './csv-import.ts';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 const CHUNK = 200;
 
@@ -16,7 +17,12 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
  * Replaces the facility's records for every registration number in the file, in one
  * transaction: either the whole file is stored or nothing is.
  */
-export async function replaceRemisiRecords(storage: Storage, facilityId: string, records: ImportedRemisi[]): Promise<{ importId: string }> {
+export async function replaceRemisiRecords(
+  storage: Storage,
+  facilityId: string,
+  records: ImportedRemisi[],
+  audit: (importId: string) => AuditEntryInput,
+): Promise<{ importId: string }> {
   const importId = randomUUID();
   const importedAt = new Date().toISOString();
   await storage.db.transaction().execute(async (trx) => {
@@ -43,6 +49,7 @@ export async function replaceRemisiRecords(storage: Storage, facilityId: string,
       );
       for (const ep of chunks(entries)) await trx.insertInto('remisi_entries').values(ep).execute();
     }
+    await appendAuditIn(trx, storage.kind, audit(importId));
   });
   return { importId };
 }

@@ -65,14 +65,14 @@ export function remisiRoutes(ctx: AppContext): Router {
       });
       throw new HttpError(400, 'invalid_rows', 'the file has invalid rows; nothing was imported', parsed.errors);
     }
-    const { importId } = await replaceRemisiRecords(ctx.storage, officer.fac, parsed.records);
+    const file = req.file.originalname;
     const unmatched = await unknownRegistrations(ctx.storage, officer.fac, parsed.records.map((r) => r.registrationNumber));
     const entries = parsed.records.reduce((n, r) => n + r.entries.length, 0);
-    await appendAudit(ctx.storage, {
+    const { importId } = await replaceRemisiRecords(ctx.storage, officer.fac, parsed.records, (id) => ({
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'remisi.import',
-      subjectKind: 'remisi_import', subjectId: importId,
-      details: { file: req.file.originalname, records: parsed.records.length, entries, unmatched: unmatched.length },
-    });
+      subjectKind: 'remisi_import', subjectId: id,
+      details: { file, records: parsed.records.length, entries, unmatched: unmatched.length },
+    }));
     res.status(201).json({ importId, records: parsed.records.length, entries, unmatchedRegistrationNumbers: unmatched });
   });
 

@@ -59,7 +59,7 @@ async function seed(app: App) {
   await replaceRemisiRecords(app.storage, facility.id, families.map((f) => ({
     registrationNumber: f.registrationNumber, name: 'WBP', expectedReleaseDate: '2027-08-17', pbEligibleDate: null, cbEligibleDate: null,
     entries: [{ kind: 'umum' as const, year: 2024, days: 30, decreeNumber: 'PAS-1' }],
-  })));
+  })), (importId) => ({ actorKind: 'system', actorId: 'bench-seed', facilityId: facility.id, action: 'remisi.import', subjectKind: 'remisi_import', subjectId: importId }));
   return { facility, families };
 }
 

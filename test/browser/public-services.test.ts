@@ -38,7 +38,7 @@ describe('public-services pages in real Chromium (Bahasa Indonesia by default)',
     await replaceRemisiRecords(app.storage, facility.id, [{
       registrationNumber: 'B.I-501/2024', name: 'Andi Saputra', expectedReleaseDate: '2027-08-17', pbEligibleDate: null, cbEligibleDate: '2026-01-05',
       entries: [{ kind: 'umum', year: 2024, days: 30, decreeNumber: 'PAS-1' }, { kind: 'khusus', year: 2025, days: 15, decreeNumber: 'PAS-2' }],
-    }]);
+    }], (importId) => ({ actorKind: 'system', actorId: 'test-seed', facilityId: facility.id, action: 'remisi.import', subjectKind: 'remisi_import', subjectId: importId }));
     const { page } = browser;
     await page.goto(`${app.url}/remisi/`);
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('id');
