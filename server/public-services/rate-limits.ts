@@ -16,12 +16,12 @@ export interface RateLimit {
  * The only place that picks the limiter backend. In memory for now (one node);
  * a RateLimiterRedis with the same options slots in here when live state moves to Redis.
  */
+function limiterBackend(name: string, settings: RateLimitSettings): RateLimiterAbstract {
+  return new RateLimiterMemory({ keyPrefix: name, points: settings.points, duration: settings.durationSeconds });
+}
+
 export function createRateLimit(name: string, settings: RateLimitSettings): RateLimit {
-  const limiter: RateLimiterAbstract = new RateLimiterMemory({
-    keyPrefix: name,
-    points: settings.points,
-    duration: settings.durationSeconds,
-  });
+  const limiter = limiterBackend(name, settings);
   return {
     async consume(res, key) {
       try {
@@ -46,11 +46,7 @@ export interface FailureLimit {
 }
 
 export function createFailureLimit(name: string, settings: RateLimitSettings): FailureLimit {
-  const limiter: RateLimiterAbstract = new RateLimiterMemory({
-    keyPrefix: name,
-    points: settings.points,
-    duration: settings.durationSeconds,
-  });
+  const limiter = limiterBackend(name, settings);
   return {
     async check(res, key) {
       const state = await limiter.get(key);
