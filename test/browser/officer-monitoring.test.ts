@@ -130,6 +130,51 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     expect(await remoteTiles(family)).toBe(1);
   });
 
+  it('muting the family from the focus view: the booth stops receiving that media, the family is told; unmuting restores it; all audited', async () => {
+    const page = officerPage.page;
+    const familyPeer = (await app.calls.call(seeded.visitId)!.room()).peers().find((p) => p.role === 'family')!;
+    const button = (kind: 'audio' | 'video') => `[data-testid="mute-${kind}"][data-peer-id="${familyPeer.id}"]`;
+    const boothReceives = () => booth.page.evaluate(() => (globalThis as any).kvCall.mediaStats() as Promise<{ videoPacketsReceived: number; audioPacketsReceived: number }>);
+    /** Packets the booth receives over one second, read twice to let in-flight packets land. */
+    const flowing = async (kind: 'video' | 'audio') => {
+      const key = kind === 'video' ? 'videoPacketsReceived' : 'audioPacketsReceived';
+      const a = (await boothReceives())[key];
+      await new Promise((r) => setTimeout(r, 1_000));
+      return (await boothReceives())[key] - a;
+    };
+    const clickAndSettle = async (kind: 'audio' | 'video', muted: boolean) => {
+      await page.click(button(kind));
+      await waitUntil(`${kind} button shows ${muted ? 'muted' : 'unmuted'}`, async () => (await page.$eval(button(kind), (el) => (el as any).dataset.muted)) === String(muted));
+    };
+
+    expect(await flowing('video')).toBeGreaterThan(10);
+    await clickAndSettle('video', true);
+    await waitUntil('booth receives no family video', async () => (await flowing('video')) === 0, 10_000, 100);
+    expect(await flowing('audio')).toBeGreaterThan(10); // audio still flows
+    const told = await waitUntil('family told', async () => {
+      const el = await family.page.$('[data-testid="officer-mute-video"][data-muted="true"]');
+      return el ? ((await el.evaluate((x) => x.textContent)) ?? '') : null;
+    });
+    expect(told).toContain('petugas');
+
+    await clickAndSettle('audio', true);
+    await waitUntil('booth receives no family audio', async () => (await flowing('audio')) === 0, 10_000, 100);
+
+    await clickAndSettle('video', false);
+    await clickAndSettle('audio', false);
+    await waitUntil('family video back at the booth', async () => (await flowing('video')) > 10, 15_000, 100);
+    await waitUntil('family audio back at the booth', async () => (await flowing('audio')) > 10, 15_000, 100);
+    await waitUntil('booth sees the family again', async () => dominant(await averageColour(booth.page, '[data-testid="remote-video"]')) === 'red', 15_000);
+
+    const mutes = await app.storage.db.selectFrom('audit_log').selectAll().where('subject_id', '=', seeded.visitId).where('action', 'in', ['call.mute', 'call.unmute']).orderBy('seq').execute();
+    expect(mutes.map((a) => [a.action, a.actor_id, JSON.parse(a.details).kind])).toEqual([
+      ['call.mute', officer.officer.id, 'video'],
+      ['call.mute', officer.officer.id, 'audio'],
+      ['call.unmute', officer.officer.id, 'video'],
+      ['call.unmute', officer.officer.id, 'audio'],
+    ]);
+  });
+
   it('the English toggle switches the dashboard', async () => {
     const page = officerPage.page;
     await page.click('[data-testid="focus-back"]');
