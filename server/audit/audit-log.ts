@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../storage/database.ts';
+import { withinTransaction } from '../storage/transaction.ts';
 import type { AuditLogTable, Tables } from '../storage/tables.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -64,6 +65,19 @@ export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], 
   const full = { ...row, hash: hashRow(row) };
   await trx.insertInto('audit_log').values(full).execute();
   return full;
+}
+
+/**
+ * Does `work` and appends its audit entry in one transaction: both are stored, or neither.
+ * `entry` may return undefined when the work turned out to change nothing.
+ */
+export async function audited<T>(storage: Storage, work: (tx: Storage) => Promise<T>, entry: (result: T) => AuditEntryInput | undefined): Promise<T> {
+  return withinTransaction(storage, async (tx) => {
+    const result = await work(tx);
+    const e = entry(result);
+    if (e) await appendAuditIn(tx.db, storage.kind, e);
+    return result;
+  });
 }
 
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: number; problem: string };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import { hashTrackingCode, newTicket, newTrackingCode } from '../public-services/codes.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import type { Storage } from '../storage/database.ts';
 import type { ComplaintStatus, ComplaintsTable } from '../storage/tables.ts';
-import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 export interface NewComplaint {
   facilityId: string;

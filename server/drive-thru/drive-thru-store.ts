@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import { hashTrackingCode, newTicket, newTrackingCode } from '../public-services/codes.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import type { Storage } from '../storage/database.ts';
 import type { DriveThruSessionsTable } from '../storage/tables.ts';
-import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 export function sessionView(s: DriveThruSessionsTable) {
   return {

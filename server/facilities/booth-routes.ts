@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { appendAudit } from '../audit/audit-log.ts';
+import { audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -40,10 +40,9 @@ export function boothRoutes(ctx: AppContext): Router {
     const { name } = parseInput(boothBody, req.body);
     const existing = await listBooths(ctx.storage, officer.fac);
     if (existing.some((b) => b.name.toLowerCase() === name.toLowerCase())) throw new HttpError(409, 'booth_name_taken', 'a booth with this name exists');
-    const booth = await createBooth(ctx.storage, officer.fac, name);
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth.created', subjectKind: 'booth', subjectId: booth.id, details: { name },
-    });
+    const booth = await audited(ctx.storage, (tx) => createBooth(tx, officer.fac, name), (created) => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth.created', subjectKind: 'booth', subjectId: created.id, details: { name },
+    }));
     res.status(201).json({ booth: boothView(booth) });
   });
 
@@ -57,12 +56,11 @@ export function boothRoutes(ctx: AppContext): Router {
     const booth = await boothOf(req);
     const officer = officerOf(req);
     const { label } = parseInput(deviceBody, req.body);
-    const device = await enrolBoothDevice(ctx.storage, booth.id, label, officer.sub);
-    const token = ctx.tokens.signBooth(device.id, booth.id, booth.facility_id);
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth_device.enrolled', subjectKind: 'booth_device', subjectId: device.id,
+    const device = await audited(ctx.storage, (tx) => enrolBoothDevice(tx, booth.id, label, officer.sub), (enrolled) => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth_device.enrolled', subjectKind: 'booth_device', subjectId: enrolled.id,
       details: { boothId: booth.id, label },
-    });
+    }));
+    const token = ctx.tokens.signBooth(device.id, booth.id, booth.facility_id);
     res.set('Cache-Control', 'no-store');
     res.status(201).json({ deviceId: device.id, token, boothUrl: boothUrl(ctx.publicUrl(), token), device: boothDeviceView(device) });
   });
@@ -73,11 +71,11 @@ export function boothRoutes(ctx: AppContext): Router {
     const device = await findBoothDevice(ctx.storage, id);
     if (!device) throw new HttpError(404, 'not_found', 'booth device not found');
     assertSameFacility(req, device.facility_id);
-    if (!(await revokeBoothDevice(ctx.storage, id))) throw new HttpError(409, 'already_revoked', 'this device is already revoked');
-    await appendAudit(ctx.storage, {
+    const revoked = await audited(ctx.storage, (tx) => revokeBoothDevice(tx, id), (done) => done ? {
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth_device.revoked', subjectKind: 'booth_device', subjectId: id,
       details: { boothId: device.booth_id, label: device.label },
-    });
+    } : undefined);
+    if (!revoked) throw new HttpError(409, 'already_revoked', 'this device is already revoked');
     const { facility_id: _facility, ...row } = (await findBoothDevice(ctx.storage, id))!;
     res.json({ device: boothDeviceView(row) });
   });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { appendAudit } from '../audit/audit-log.ts';
+import { audited } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -67,13 +67,12 @@ export function officerAccountRoutes(ctx: AppContext): Router {
       });
     }
     if (await findOfficerByUsername(ctx.storage, body.username)) throw new HttpError(409, 'username_taken', 'this username is taken');
-    const officer = await createOfficer(ctx.storage, { ...body, facilityIds }).catch((err: unknown) => {
+    const officer = await audited(ctx.storage, (tx) => createOfficer(tx, { ...body, facilityIds }), (created) => ({
+      actorKind: 'officer', actorId: actor.sub, facilityId: actor.fac, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
+      details: { username: created.username, role: created.role, facilityIds },
+    })).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'username_taken', 'this username is taken');
       throw err;
-    });
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: actor.sub, facilityId: actor.fac, action: 'officer.created', subjectKind: 'officer', subjectId: officer.id,
-      details: { username: officer.username, role: officer.role, facilityIds },
     });
     res.status(201).json({
       officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: officer.role, facilityIds, createdAt: officer.created_at },
@@ -97,8 +96,7 @@ export function officerAccountRoutes(ctx: AppContext): Router {
       ...(body.role !== undefined ? { role: body.role } : {}),
       ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
     };
-    await ctx.storage.db.updateTable('officers').set(changes).where('id', '=', id).execute();
-    await appendAudit(ctx.storage, {
+    await audited(ctx.storage, (tx) => tx.db.updateTable('officers').set(changes).where('id', '=', id).execute(), () => ({
       actorKind: 'officer', actorId: actor.sub, facilityId: actor.fac, action: 'officer.updated', subjectKind: 'officer', subjectId: id,
       reason: body.reason,
       details: {
@@ -106,7 +104,7 @@ export function officerAccountRoutes(ctx: AppContext): Router {
         ...(body.role !== undefined ? { role: { from: target.role, to: body.role } } : {}),
         ...(body.password !== undefined ? { passwordReset: true } : {}),
       },
-    });
+    }));
     const updated = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role', 'disabled']).where('id', '=', id).executeTakeFirstOrThrow();
     res.json({ officer: { id: updated.id, username: updated.username, displayName: updated.display_name, role: updated.role, disabled: updated.disabled === 1 } });
   });

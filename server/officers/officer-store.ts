@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/database.ts';
+import { withinTransaction } from '../storage/transaction.ts';
 import type { OfficerRole, OfficersTable } from '../storage/tables.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -21,7 +22,7 @@ export async function createOfficer(storage: Storage, input: NewOfficer): Promis
     disabled: 0,
     created_at: new Date().toISOString(),
   };
-  await storage.db.transaction().execute(async (trx) => {
+  await withinTransaction(storage, async ({ db: trx }) => {
     await trx.insertInto('officers').values(row).execute();
     if (input.facilityIds.length > 0) {
       await trx.insertInto('officer_facilities').values(input.facilityIds.map((facility_id) => ({ officer_id: row.id, facility_id }))).execute();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
 import type { RemisiKind } from '../storage/tables.ts';
 import type { ImportedRemisi } from './csv-import.ts';
-import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 
 const CHUNK = 200;
 

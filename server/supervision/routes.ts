@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, type AuditEntryInput } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { Call } from '../calls/call.ts';
 import { callDeadline } from '../calls/call-rules.ts';
@@ -39,17 +39,12 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
     return call;
   }
 
+  function auditEntry(req: Request, call: Call, action: string, details: Record<string, unknown>, why?: string): AuditEntryInput {
+    return { actorKind: 'officer', actorId: officerOf(req).sub, facilityId: call.facilityId, action, subjectKind: 'visit', subjectId: call.visitId, reason: why ?? null, details };
+  }
+
   async function audit(req: Request, call: Call, action: string, details: Record<string, unknown>, why?: string): Promise<void> {
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer',
-      actorId: officerOf(req).sub,
-      facilityId: call.facilityId,
-      action,
-      subjectKind: 'visit',
-      subjectId: call.visitId,
-      reason: why ?? null,
-      details,
-    });
+    await appendAudit(ctx.storage, auditEntry(req, call, action, details, why));
   }
 
   router.get('/calls', officer, async (req, res) => {
@@ -61,8 +56,9 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
   router.post('/calls/:visitId/warn', officer, async (req, res) => {
     const call = liveCall(req);
     const { message } = parseInput(warnBody, req.body);
-    for (const p of call.currentRoom.peers()) p.channel.notify('officerWarning', { message });
+    // Audited before it takes effect: no supervisory action without its entry.
     await audit(req, call, 'call.warn', { message });
+    for (const p of call.currentRoom.peers()) p.channel.notify('officerWarning', { message });
     ctx.logger.info({ visitId: call.visitId, officer: officerOf(req).sub }, 'officer warned a call');
     res.json({ ok: true });
   });
@@ -73,10 +69,10 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
     const peer = call.currentRoom.peer(body.peerId);
     const mutes = calls().supervision(call.visitId)?.mutes;
     if (!peer || peer.hidden || !mutes) throw new HttpError(404, 'not_found', 'no such party in this call');
+    await audit(req, call, body.muted ? 'call.mute' : 'call.unmute', { peerId: peer.id, kind: body.kind }, body.reason);
     mutes.set(peer.id, body.kind, body.muted);
     await mutes.apply(peer.producers(), peer.id, body.kind);
     peer.channel.notify('mutedByOfficer', { kind: body.kind, muted: body.muted });
-    await audit(req, call, body.muted ? 'call.mute' : 'call.unmute', { peerId: peer.id, kind: body.kind }, body.reason);
     ctx.logger.info({ visitId: call.visitId, peerId: peer.id, kind: body.kind, muted: body.muted }, 'officer mute');
     res.json({ ok: true });
   });
@@ -94,7 +90,9 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
     const body = parseInput(extendBody(ctx.config.supervision.maxExtensionMinutes), req.body);
     let row;
     try {
-      row = await extendVisit(ctx.storage, call.visitId, body.minutes * 60);
+      // The longer visit and its audit entry are stored together.
+      row = await extendVisit(ctx.storage, call.visitId, body.minutes * 60, (extended) =>
+        auditEntry(req, call, 'call.extend', { minutes: body.minutes, deadline: callDeadline(extended).toISOString() }, body.reason));
     } catch (err) {
       if (err instanceof ScheduleConflict) {
         throw new HttpError(409, 'schedule_conflict', `the ${err.resource} has another visit in the added time`);
@@ -104,7 +102,6 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
     if (!row) throw new HttpError(409, 'visit_closed', 'the visit is no longer open');
     const deadline = callDeadline(row);
     await calls().setDeadline(call.visitId, deadline);
-    await audit(req, call, 'call.extend', { minutes: body.minutes, deadline: deadline.toISOString() }, body.reason);
     ctx.logger.info({ visitId: call.visitId, minutes: body.minutes, deadline }, 'officer extended a call');
     res.json({ deadline: deadline.toISOString() });
   });

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { appendAudit } from '../audit/audit-log.ts';
+import { audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -58,13 +58,12 @@ export function inmateRoutes(ctx: AppContext): Router {
   router.post('/inmates', manager, async (req, res) => {
     const officer = officerOf(req);
     const body = parseInput(inmateBody, req.body);
-    const inmate = await createInmate(ctx.storage, officer.fac, body).catch((err: unknown) => {
+    const inmate = await audited(ctx.storage, (tx) => createInmate(tx, officer.fac, body), (created) => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'inmate.created', subjectKind: 'inmate', subjectId: created.id,
+      details: { registrationNumber: created.registration_number },
+    })).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'registration_number_taken', 'an inmate with this registration number exists in this facility');
       throw err;
-    });
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'inmate.created', subjectKind: 'inmate', subjectId: inmate.id,
-      details: { registrationNumber: inmate.registration_number },
     });
     res.status(201).json({ inmate: inmateView(inmate) });
   });
@@ -82,14 +81,13 @@ export function inmateRoutes(ctx: AppContext): Router {
     const inmate = await inmateOf(req);
     const officer = officerOf(req);
     const body = parseInput(visitorBody, req.body);
-    const visitor = await createVisitor(ctx.storage, inmate.id, body).catch((err: unknown) => {
+    // The NIK stays out of the append-only audit log: it could never be erased from there.
+    const visitor = await audited(ctx.storage, (tx) => createVisitor(tx, inmate.id, body), (created) => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.registered', subjectKind: 'visitor', subjectId: created.id,
+      details: { inmateId: inmate.id, relationship: created.relationship },
+    })).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'visitor_exists', 'this NIK is already registered for this inmate');
       throw err;
-    });
-    // The NIK stays out of the append-only audit log: it could never be erased from there.
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.registered', subjectKind: 'visitor', subjectId: visitor.id,
-      details: { inmateId: inmate.id, relationship: visitor.relationship },
     });
     res.status(201).json({ visitor: visitorView(visitor) });
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
+import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitStatus, VisitsTable } from '../storage/tables.ts';
 import { visitEndsAt, type VisitWithParties } from './visit-store.ts';
 
@@ -49,7 +51,7 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     created_by: input.createdBy,
     created_at: new Date().toISOString(),
   };
-  return storage.db.transaction().execute(async (trx) => {
+  return withinTransaction(storage, async ({ db: trx }) => {
     await lockFacilitySchedule(storage, trx, input.facilityId);
     await assertNoClash(trx, { boothId: input.boothId, inmateId: input.inmateId, start, end });
     await trx.insertInto('visits').values(row).execute();
@@ -83,7 +85,12 @@ async function assertNoClash(trx: Db, w: { boothId: string; inmateId: string; st
  * Lengthens an open visit by `seconds`, unless its booth or inmate has another visit in the
  * added time. Returns the updated row, or undefined if the visit is no longer open.
  */
-export async function extendVisit(storage: Storage, visitId: string, seconds: number): Promise<VisitsTable | undefined> {
+export async function extendVisit(
+  storage: Storage,
+  visitId: string,
+  seconds: number,
+  audit: (extended: VisitsTable) => AuditEntryInput,
+): Promise<VisitsTable | undefined> {
   return storage.db.transaction().execute(async (trx) => {
     const visit = await trx.selectFrom('visits').selectAll().where('id', '=', visitId).where('status', 'in', OCCUPYING).executeTakeFirst();
     if (!visit) return undefined;
@@ -91,7 +98,9 @@ export async function extendVisit(storage: Storage, visitId: string, seconds: nu
     const end = visitEndsAt(visit);
     await assertNoClash(trx, { boothId: visit.booth_id, inmateId: visit.inmate_id, start: end, end: new Date(end.getTime() + seconds * 1000), exceptVisitId: visit.id });
     await trx.updateTable('visits').set({ duration_seconds: visit.duration_seconds + seconds }).where('id', '=', visit.id).execute();
-    return { ...visit, duration_seconds: visit.duration_seconds + seconds };
+    const extended = { ...visit, duration_seconds: visit.duration_seconds + seconds };
+    await appendAuditIn(trx, storage.kind, audit(extended));
+    return extended;
   });
 }
 

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import { JOIN_EARLY_SECONDS } from '../auth/tokens.ts';
 import type { AppContext } from '../context.ts';
@@ -110,7 +110,7 @@ export function visitRoutes(ctx: AppContext): Router {
     const durationSeconds = body.durationSeconds ?? body.durationMinutes! * 60;
     let visit;
     try {
-      visit = await createVisit(ctx.storage, {
+      const input = {
         facilityId: officer.fac,
         inmateId: inmate.id,
         boothId: booth.id,
@@ -119,7 +119,11 @@ export function visitRoutes(ctx: AppContext): Router {
         durationSeconds,
         privileged: body.privileged,
         createdBy: officer.sub,
-      });
+      };
+      visit = await audited(ctx.storage, (tx) => createVisit(tx, input), (created) => ({
+        actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.created', subjectKind: 'visit', subjectId: created.id,
+        details: { inmateId: inmate.id, boothId: booth.id, visitorIds: body.visitorIds, scheduledStart: created.scheduled_start, durationSeconds, privileged: body.privileged },
+      }));
     } catch (err) {
       if (err instanceof ScheduleConflict) {
         throw new HttpError(409, err.resource === 'booth' ? 'booth_busy' : 'inmate_busy', `the ${err.resource} already has a visit in that time`, {
@@ -128,10 +132,6 @@ export function visitRoutes(ctx: AppContext): Router {
       }
       throw err;
     }
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.created', subjectKind: 'visit', subjectId: visit.id,
-      details: { inmateId: inmate.id, boothId: booth.id, visitorIds: body.visitorIds, scheduledStart: visit.scheduled_start, durationSeconds, privileged: body.privileged },
-    });
     res.status(201).json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
   });
 
@@ -153,11 +153,12 @@ export function visitRoutes(ctx: AppContext): Router {
     const officer = officerOf(req);
     const { visit } = await visitOf(req);
     const { reason } = parseInput(cancelBody, req.body);
-    const cancelled = await transitionVisit(ctx.storage, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled' });
+    const cancelled = await audited(
+      ctx.storage,
+      (tx) => transitionVisit(tx, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled' }),
+      (done) => done ? { actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.cancelled', subjectKind: 'visit', subjectId: visit.id, reason } : undefined,
+    );
     if (!cancelled) throw new HttpError(409, 'visit_not_scheduled', `only a scheduled visit can be cancelled (this one is ${visit.status})`);
-    await appendAudit(ctx.storage, {
-      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.cancelled', subjectKind: 'visit', subjectId: visit.id, reason,
-    });
     res.json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
   });
 

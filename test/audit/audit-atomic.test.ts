@@ -76,4 +76,17 @@ describe.each(storageKinds)('an action and its audit entry are stored together, 
     await repairAudit(app);
     expect((await postJson(app, `/api/officer/complaints/${complaint.id}/transition`, { to: 'in_progress' }, officer.auth)).status).toBe(200);
   });
+
+  it('an officer action whose audit entry cannot be written does not happen: a booth device stays enrolled until its revocation is audited', async () => {
+    const booth = (await (await postJson(app, '/api/booths', { name: 'Bilik Uji' }, supervisor.auth)).json()) as { booth: { id: string } };
+    const device = (await (await postJson(app, `/api/booths/${booth.booth.id}/devices`, { label: 'PC uji' }, supervisor.auth)).json()) as { deviceId: string };
+    await breakAuditFor(app, 'booth_device.revoked');
+    expect((await postJson(app, `/api/booth-devices/${device.deviceId}/revoke`, {}, supervisor.auth)).status).toBe(500);
+    const row = await app.storage.db.selectFrom('booth_devices').select('revoked_at').where('id', '=', device.deviceId).executeTakeFirstOrThrow();
+    expect(row.revoked_at).toBeNull();
+    await repairAudit(app);
+    expect((await postJson(app, `/api/booth-devices/${device.deviceId}/revoke`, {}, supervisor.auth)).status).toBe(200);
+    const entries = await app.storage.db.selectFrom('audit_log').select('action').where('subject_id', '=', device.deviceId).execute();
+    expect(entries.map((e) => e.action).sort()).toEqual(['booth_device.enrolled', 'booth_device.revoked']);
+  });
 });
