@@ -199,6 +199,7 @@ export const en: Record<MessageKey, string> = {
   'officer.password': 'Password',
   'officer.facility': 'Facility',
   'officer.login': 'Sign in',
+  'officer.facility.switch': 'Switch facility',
   'officer.logout': 'Sign out',
   'officer.login.failed': 'Wrong username or password.',
   'officer.login.chooseFacility': 'Choose the facility for this session, then sign in again.',

@@ -197,6 +197,7 @@ export const id = {
   'officer.password': 'Kata sandi',
   'officer.facility': 'UPT',
   'officer.login': 'Masuk',
+  'officer.facility.switch': 'Pindah UPT',
   'officer.logout': 'Keluar',
   'officer.login.failed': 'Nama pengguna atau kata sandi salah.',
   'officer.login.chooseFacility': 'Pilih UPT untuk sesi ini, lalu masuk lagi.',

@@ -3,7 +3,27 @@ import { api, jsonInit, type ApiError, type Facility } from './api.ts';
 import { h } from './dom.ts';
 
 const TOKEN_KEY = 'kv.officer.token';
-const WHO_KEY = 'kv.officer.who';
+const SESSION_KEY = 'kv.officer.session';
+
+/** Who is signed in, where, and which other facilities they may switch to. */
+interface OfficerSession {
+  displayName: string;
+  facility: Facility;
+  facilities: Facility[];
+}
+
+function session(): OfficerSession | undefined {
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveSession(token: string, value: OfficerSession): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+}
 
 export function officerHeaders(): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -12,7 +32,7 @@ export function officerHeaders(): Record<string, string> {
 
 export function signOut(): void {
   sessionStorage.removeItem(TOKEN_KEY);
-  sessionStorage.removeItem(WHO_KEY);
+  sessionStorage.removeItem(SESSION_KEY);
 }
 
 /** Officer-page errors: 401 ends the session and shows the login again. */
@@ -26,7 +46,28 @@ export function officerErrorText(error: ApiError, onSignedOut: () => void): stri
   return undefined;
 }
 
-interface LoginResponse { token: string; officer: { displayName: string }; facility: { name: string } }
+interface LoginResponse { token: string; officer: { displayName: string }; facility: Facility; facilities: Facility[] }
+
+/**
+ * For an officer assigned to several facilities: a picker that moves the session to another
+ * one (a new token scoped to it) and reloads the page, so every view starts over there.
+ */
+function facilitySwitcher(current: OfficerSession, onSignedOut: () => void, message: HTMLElement): HTMLElement | undefined {
+  if (current.facilities.length < 2) return undefined;
+  const select = h('select', { name: 'facility', 'data-testid': 'facility-switch', 'aria-label': t('officer.facility.switch') });
+  select.replaceChildren(...current.facilities.map((f) => new Option(f.name, f.id, false, f.id === current.facility.id)));
+  select.addEventListener('change', async () => {
+    const result = await api<{ token: string; facility: Facility; facilities: Facility[] }>('/api/auth/switch-facility', jsonInit('POST', { facilityId: select.value }, officerHeaders()));
+    if (!result.ok) {
+      select.value = current.facility.id;
+      message.textContent = officerErrorText(result.error, onSignedOut) ?? t('services.error.generic', { code: result.error.code });
+      return;
+    }
+    saveSession(result.data.token, { displayName: current.displayName, facility: result.data.facility, facilities: result.data.facilities });
+    location.reload();
+  });
+  return select;
+}
 
 /**
  * Shows the sign-in form in `root` until an officer is signed in (token in sessionStorage,
@@ -34,14 +75,17 @@ interface LoginResponse { token: string; officer: { displayName: string }; facil
  */
 export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void): void {
   const render = () => {
-    const who = sessionStorage.getItem(WHO_KEY);
-    if (sessionStorage.getItem(TOKEN_KEY) && who) {
+    const current = session();
+    if (sessionStorage.getItem(TOKEN_KEY) && current) {
       const logout = h('button', { type: 'button', class: 'secondary', 'data-i18n': 'officer.logout' });
-      logout.addEventListener('click', () => {
+      const signedOut = () => {
         signOut();
         render();
-      });
-      const bar = h('div', { class: 'officer-bar' }, h('span', { text: who }), logout);
+      };
+      logout.addEventListener('click', signedOut);
+      const status = h('span', { class: 'status', role: 'status' });
+      const who = h('span', { 'data-testid': 'signed-in-as', text: t('officer.signedInAs', { name: current.displayName, facility: current.facility.name }) });
+      const bar = h('div', { class: 'officer-bar' }, who, ...[facilitySwitcher(current, signedOut, status)].filter((x) => x !== undefined), status, logout);
       root.replaceChildren();
       ready(bar);
       applyTranslations();
@@ -66,8 +110,7 @@ export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void
       if (!facilitySelect.hidden && facilitySelect.value) body.facilityId = facilitySelect.value;
       const result = await api<LoginResponse>('/api/auth/login', jsonInit('POST', body));
       if (result.ok) {
-        sessionStorage.setItem(TOKEN_KEY, result.data.token);
-        sessionStorage.setItem(WHO_KEY, t('officer.signedInAs', { name: result.data.officer.displayName, facility: result.data.facility.name }));
+        saveSession(result.data.token, { displayName: result.data.officer.displayName, facility: result.data.facility, facilities: result.data.facilities });
         render();
         return;
       }

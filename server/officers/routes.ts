@@ -15,7 +15,9 @@ const loginBody = z.strictObject({
   facilityId: z.string().min(1).max(64).optional(),
 });
 
-/** POST /api/auth/login, POST /api/auth/refresh, GET /api/auth/me */
+const switchBody = z.strictObject({ facilityId: z.uuid() });
+
+/** POST /api/auth/login, POST /api/auth/refresh, POST /api/auth/switch-facility, GET /api/auth/me */
 export function officerAuthRoutes(ctx: AppContext): Router {
   const router = Router();
   // 10 failed attempts per username+address, and 30 attempts of any kind per address, per 15
@@ -75,6 +77,21 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     if (!officer || officer.disabled || !facilities.includes(claims.fac)) throw new HttpError(401, 'token_invalid', 'officer login required');
     const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: officer.role, fac: claims.fac });
     res.json({ token, expiresAt: expiresAt.toISOString() });
+  });
+
+  // A supervisor assigned to several facilities moves between them without signing in again;
+  // the new token is scoped to the chosen facility only, like one from the login.
+  router.post('/auth/switch-facility', requireOfficer(ctx), async (req, res) => {
+    const claims = officerOf(req);
+    const { facilityId } = parseInput(switchBody, req.body);
+    const facilities = await facilitiesOf(claims.sub);
+    const facility = facilities.find((f) => f.id === facilityId);
+    if (!facility) throw new HttpError(404, 'not_found', 'not one of your facilities');
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: claims.role, fac: facility.id });
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: claims.sub, facilityId: facility.id, action: 'officer.facility_switch', details: { from: claims.fac },
+    });
+    res.json({ token, expiresAt: expiresAt.toISOString(), facility, facilities });
   });
 
   router.get('/auth/me', requireOfficer(ctx), async (req, res) => {

@@ -100,4 +100,33 @@ describe('officer public-services pages in real Chromium', () => {
     const view = await (await fetch(`${app.url}/api/drive-thru/tickets/${ticket}`, { headers: { 'x-tracking-code': trackingCode } })).json();
     expect(view).toMatchObject({ status: 'delivered', items: [{ decision: 'accepted' }, { decision: 'rejected', reason: 'Jaket bertudung tidak diizinkan' }] });
   });
+
+  it('a supervisor of two facilities chooses one at sign-in, then switches to the other from the bar', async () => {
+    const other = await createFacility(app);
+    const both = await loginOfficer(app, [facility.id, other.id], 'supervisor');
+    await app.storage.db.insertInto('complaints').values({
+      id: crypto.randomUUID(), ticket: 'ADU-UJI-0001', tracking_code_hash: 'x', facility_id: other.id, category: 'layanan', description: 'Keluhan di UPT kedua.',
+      anonymous: 1, reporter_name: null, contact: null, status: 'new', assigned_to: null, due_at: new Date(Date.now() + 86_400_000).toISOString(),
+      created_at: new Date().toISOString(), updated_at: new Date().toISOString(),
+    }).execute();
+    const { page } = browser;
+    await page.goto(`${app.url}/petugas-pengaduan/`);
+    await page.evaluate(() => (globalThis as any).sessionStorage.clear());
+    await page.reload();
+    await page.waitForSelector('#login-form');
+    await page.type('[name="username"]', both.username);
+    await page.type('[name="password"]', both.password);
+    await page.click('#login-form button[type="submit"]');
+    await waitUntil('asked to choose', async () => (await text(browser, '#login-status')).includes('Pilih UPT'));
+    await page.select('#login-form select[name="facilityId"]', facility.id);
+    await page.click('#login-form button[type="submit"]');
+    await waitUntil('signed in to the first', async () => (await text(browser, '[data-testid="signed-in-as"]')).includes(facility.name));
+    expect(await page.$('tr[data-ticket="ADU-UJI-0001"]')).toBeNull();
+
+    await page.select('[data-testid="facility-switch"]', other.id);
+    await waitUntil('signed in to the second', async () => (await text(browser, '[data-testid="signed-in-as"]')).includes(other.name), 10_000);
+    await waitUntil('its complaints listed', async () => (await page.$('tr[data-ticket="ADU-UJI-0001"]')) !== null);
+    const switches = await app.storage.db.selectFrom('audit_log').select(['facility_id']).where('action', '=', 'officer.facility_switch').where('actor_id', '=', both.officer.id).execute();
+    expect(switches).toEqual([{ facility_id: other.id }]);
+  });
 });

@@ -37,6 +37,27 @@ describe('officer login', () => {
     expect(other.status).toBe(400);
   });
 
+  it('lets a supervisor switch to another assigned facility without signing in again, and audits it', async () => {
+    const a = await createFacility(app);
+    const b = await createFacility(app);
+    const c = await createFacility(app);
+    const { officer, auth } = await loginOfficer(app, [a.id, b.id], 'supervisor', b.id);
+    const switched = await post(app, '/api/auth/switch-facility', { facilityId: a.id }, auth);
+    expect(switched.status).toBe(200);
+    const body = (await switched.json()) as { token: string; facility: { id: string }; facilities: { id: string }[] };
+    expect(body.facility.id).toBe(a.id);
+    expect(body.facilities.map((f) => f.id).sort()).toEqual([a.id, b.id].sort());
+    expect(app.ctx.tokens.verify('officer', body.token)).toMatchObject({ fac: a.id, role: 'supervisor', sub: officer.id });
+    const me = await fetch(`${app.url}/api/auth/me`, { headers: { authorization: `Bearer ${body.token}` } });
+    expect(await me.json()).toMatchObject({ facility: { id: a.id } });
+
+    expect((await post(app, '/api/auth/switch-facility', { facilityId: c.id }, auth)).status).toBe(404);
+    expect((await post(app, '/api/auth/switch-facility', { facilityId: 'x' }, auth)).status).toBe(400);
+    expect((await post(app, '/api/auth/switch-facility', { facilityId: a.id })).status).toBe(401);
+    const entries = await app.storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'officer.facility_switch').where('actor_id', '=', officer.id).execute();
+    expect(entries.map((e) => [e.facility_id, JSON.parse(e.details).from])).toEqual([[a.id, b.id]]);
+  });
+
   it('refuses wrong passwords and unknown users alike, validates the body, and rate-limits', async () => {
     const facility = await createFacility(app);
     const { username } = await loginOfficer(app, [facility.id]);
