@@ -27,3 +27,17 @@ export function fakeMedia(colour: string, toneHz: number): FakeMedia {
   }
   return { video, audio, colour, toneHz };
 }
+
+/**
+ * A busy camera: a 640x480 moving test pattern with grain at 15 fps, so every simulcast layer
+ * needs real bitrate and a narrow link really has to shed layers. With a tone for audio.
+ */
+export function fakeBusyMedia(toneHz: number): FakeMedia {
+  const base = fakeMedia('black', toneHz);
+  const video = path.join(dir, 'busy-640x480.y4m');
+  if (!existsSync(video)) {
+    const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
+    execFileSync(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=640x480:r=15,noise=alls=12:allf=t', '-t', '2', '-pix_fmt', 'yuv420p', video], { timeout: 60_000 });
+  }
+  return { ...base, video, colour: 'noise' };
+}
