@@ -2,7 +2,7 @@ import type { Call } from '../calls/call.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { Peer } from '../calls/peer.ts';
 import type { Storage } from '../storage/database.ts';
-import { getVisitWithParties } from '../visits/visit-store.ts';
+import { getVisitsWithParties } from '../visits/visit-store.ts';
 import type { CallView, PartyView } from './call-view-contract.ts';
 import type { OfficerMutes } from './officer-mutes.ts';
 
@@ -26,20 +26,23 @@ export function partyView(peer: Peer, mutes: OfficerMutes | undefined): PartyVie
   };
 }
 
-/** What the officers' dashboard shows about one live call (hidden peers are not parties). */
-export async function callView(storage: Storage, calls: CallService, call: Call): Promise<CallView | undefined> {
-  const v = await getVisitWithParties(storage, call.visitId);
-  if (!v) return undefined;
-  const supervision = calls.supervision(call.visitId);
-  return {
-    visitId: call.visitId,
-    boothName: v.booth.name,
-    inmate: { name: v.inmate.name, registrationNumber: v.inmate.registrationNumber },
-    visitors: v.visitors.map((x) => ({ id: x.id, name: x.name })),
-    startedAt: v.visit.started_at,
-    deadline: call.deadline.toISOString(),
-    privileged: v.visit.privileged === 1,
-    recording: supervision?.recording.state ?? 'failed',
-    parties: call.currentRoom.visiblePeers().map((p) => partyView(p, supervision?.mutes)),
-  };
+/** What the officers' dashboard shows about these live calls (hidden peers are not parties); one set of queries for all. */
+export async function callViews(storage: Storage, calls: CallService, live: Call[]): Promise<CallView[]> {
+  const visits = new Map((await getVisitsWithParties(storage, live.map((c) => c.visitId))).map((v) => [v.visit.id, v]));
+  return live.flatMap((call) => {
+    const v = visits.get(call.visitId);
+    if (!v) return [];
+    const supervision = calls.supervision(call.visitId);
+    return [{
+      visitId: call.visitId,
+      boothName: v.booth.name,
+      inmate: { name: v.inmate.name, registrationNumber: v.inmate.registrationNumber },
+      visitors: v.visitors.map((x) => ({ id: x.id, name: x.name })),
+      startedAt: v.visit.started_at,
+      deadline: call.deadline.toISOString(),
+      privileged: v.visit.privileged === 1,
+      recording: supervision?.recording.state ?? 'failed',
+      parties: call.currentRoom.visiblePeers().map((p) => partyView(p, supervision?.mutes)),
+    }];
+  });
 }

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { extendVisit, ScheduleConflict } from '../visits/schedule.ts';
-import { callView } from './call-view.ts';
+import { callViews } from './call-view.ts';
 
 const visitParam = z.strictObject({ visitId: z.uuid() });
 const reason = z.string().trim().min(3).max(300);
@@ -49,8 +49,7 @@ export function supervisionRoutes(ctx: AppContext, calls: () => CallService): Ro
 
   router.get('/calls', officer, async (req, res) => {
     const fac = officerOf(req).fac;
-    const views = await Promise.all(calls().liveCalls().filter((c) => c.facilityId === fac).map((c) => callView(ctx.storage, calls(), c)));
-    res.json({ calls: views.filter((v) => v !== undefined) });
+    res.json({ calls: await callViews(ctx.storage, calls(), calls().liveCalls().filter((c) => c.facilityId === fac)) });
   });
 
   router.post('/calls/:visitId/warn', officer, async (req, res) => {

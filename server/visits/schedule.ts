@@ -4,7 +4,7 @@ import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitStatus, VisitsTable } from '../storage/tables.ts';
-import { visitEndsAt, type VisitWithParties } from './visit-store.ts';
+import { visitEndsAt, withParties, type VisitWithParties } from './visit-store.ts';
 
 /** Statuses that hold a booth and an inmate for their window. */
 const OCCUPYING: VisitStatus[] = ['scheduled', 'live'];
@@ -126,31 +126,8 @@ export async function listVisits(storage: Storage, filter: VisitFilter): Promise
   if (filter.boothId) query = query.where('booth_id', '=', filter.boothId);
   if (filter.inmateId) query = query.where('inmate_id', '=', filter.inmateId);
   const visits = await query.orderBy('scheduled_start').orderBy('id').limit(filter.limit).execute();
-  if (visits.length === 0) return [];
 
-  const ids = visits.map((v) => v.id);
-  const [inmates, booths, visitors] = await Promise.all([
-    storage.db.selectFrom('inmates').selectAll().where('id', 'in', [...new Set(visits.map((v) => v.inmate_id))]).execute(),
-    storage.db.selectFrom('booths').select(['id', 'name']).where('id', 'in', [...new Set(visits.map((v) => v.booth_id))]).execute(),
-    storage.db
-      .selectFrom('visit_visitors')
-      .innerJoin('visitors', 'visitors.id', 'visit_visitors.visitor_id')
-      .select(['visit_visitors.visit_id', 'visitors.id', 'visitors.name', 'visitors.relationship'])
-      .where('visit_visitors.visit_id', 'in', ids)
-      .orderBy('visitors.name')
-      .execute(),
-  ]);
-  const inmateById = new Map(inmates.map((i) => [i.id, i]));
-  const boothById = new Map(booths.map((b) => [b.id, b]));
-  return visits.map((visit) => {
-    const inmate = inmateById.get(visit.inmate_id)!;
-    return {
-      visit,
-      inmate: { id: inmate.id, name: inmate.name, registrationNumber: inmate.registration_number, block: inmate.block },
-      booth: boothById.get(visit.booth_id)!,
-      visitors: visitors.filter((v) => v.visit_id === visit.id).map(({ id, name, relationship }) => ({ id, name, relationship })),
-    };
-  });
+  return withParties(storage, visits);
 }
 
 /** The API shape of a visit, camelCase, with its parties. */

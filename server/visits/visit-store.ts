@@ -14,25 +14,41 @@ export function visitEndsAt(visit: Pick<VisitsTable, 'scheduled_start' | 'durati
 }
 
 export async function getVisitWithParties(storage: Storage, visitId: string): Promise<VisitWithParties | undefined> {
-  const visit = await storage.db.selectFrom('visits').selectAll().where('id', '=', visitId).executeTakeFirst();
-  if (!visit) return undefined;
-  const [inmate, booth, visitors] = await Promise.all([
-    storage.db.selectFrom('inmates').selectAll().where('id', '=', visit.inmate_id).executeTakeFirstOrThrow(),
-    storage.db.selectFrom('booths').select(['id', 'name']).where('id', '=', visit.booth_id).executeTakeFirstOrThrow(),
+  return (await getVisitsWithParties(storage, [visitId]))[0];
+}
+
+/** These visits (unknown ids left out) with their parties, in three queries however many there are. */
+export async function getVisitsWithParties(storage: Storage, visitIds: string[]): Promise<VisitWithParties[]> {
+  if (visitIds.length === 0) return [];
+  const visits = await storage.db.selectFrom('visits').selectAll().where('id', 'in', visitIds).execute();
+  return withParties(storage, visits);
+}
+
+/** Each visit with its inmate, booth and visitors (by name), in the order given. */
+export async function withParties(storage: Storage, visits: VisitsTable[]): Promise<VisitWithParties[]> {
+  if (visits.length === 0) return [];
+  const [inmates, booths, visitors] = await Promise.all([
+    storage.db.selectFrom('inmates').selectAll().where('id', 'in', [...new Set(visits.map((v) => v.inmate_id))]).execute(),
+    storage.db.selectFrom('booths').select(['id', 'name']).where('id', 'in', [...new Set(visits.map((v) => v.booth_id))]).execute(),
     storage.db
       .selectFrom('visit_visitors')
       .innerJoin('visitors', 'visitors.id', 'visit_visitors.visitor_id')
-      .select(['visitors.id', 'visitors.name', 'visitors.relationship'])
-      .where('visit_visitors.visit_id', '=', visitId)
+      .select(['visit_visitors.visit_id', 'visitors.id', 'visitors.name', 'visitors.relationship'])
+      .where('visit_visitors.visit_id', 'in', visits.map((v) => v.id))
       .orderBy('visitors.name')
       .execute(),
   ]);
-  return {
-    visit,
-    inmate: { id: inmate.id, name: inmate.name, registrationNumber: inmate.registration_number, block: inmate.block },
-    booth,
-    visitors,
-  };
+  const inmateById = new Map(inmates.map((i) => [i.id, i]));
+  const boothById = new Map(booths.map((b) => [b.id, b]));
+  return visits.map((visit) => {
+    const inmate = inmateById.get(visit.inmate_id)!;
+    return {
+      visit,
+      inmate: { id: inmate.id, name: inmate.name, registrationNumber: inmate.registration_number, block: inmate.block },
+      booth: boothById.get(visit.booth_id)!,
+      visitors: visitors.filter((v) => v.visit_id === visit.id).map(({ id, name, relationship }) => ({ id, name, relationship })),
+    };
+  });
 }
 
 /**
