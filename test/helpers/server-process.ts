@@ -15,12 +15,13 @@ export interface ServerProcess {
 }
 
 /**
- * Runs the real server (`node --import tsx server/main.ts`) on loopback with a fresh data dir
- * and a free HTTP port; resolves once it logs the URL it listens on.
+ * Runs the real server (`node --import tsx server/main.ts`, or through `npm start` as the README
+ * says) on loopback with a fresh data dir and a free HTTP port; resolves once it logs its URL.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, via: 'node' | 'npm start' = 'node'): Promise<ServerProcess> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'kv-server-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const [command, args] = via === 'node' ? [process.execPath, ['--import', 'tsx', 'server/main.ts']] : ['npm', ['start', '--silent']];
+  const child = spawn(command, args, {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -30,6 +31,8 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm start gets its own process group, so a test can clean up whatever npm left behind.
+    detached: via === 'npm start',
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';

@@ -64,6 +64,26 @@ describe('server process with embedded defaults', () => {
   });
 });
 
+describe('the server started with npm start', () => {
+  it('stops cleanly when npm gets SIGTERM, as under a process manager', async () => {
+    const server = await startServerProcess({ MEDIASOUP_WORKERS: '1' }, 'npm start');
+    try {
+      expect((await health(server)).status).toBe(200);
+      const { code, ms } = await server.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5000);
+      expect(server.logs.some((l) => l.msg === 'stopped')).toBe(true);
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    } finally {
+      try {
+        process.kill(-server.child.pid!, 'SIGKILL'); // npm and anything it started
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+});
+
 describe('server start-up with bad configuration', () => {
   it('exits with a message naming the bad key', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
