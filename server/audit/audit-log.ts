@@ -45,6 +45,7 @@ export async function appendAudit(storage: Storage, entry: AuditEntryInput): Pro
  * Appends inside the caller's transaction, so an action and its audit entry are stored together
  * or not at all. Make it the transaction's last statement: on PostgreSQL it holds the chain lock
  * until commit, and taking it last keeps lock order the same everywhere (no deadlocks).
+ * Routes use audited(); this is for store functions that run (and retry) their own transaction.
  */
 export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], entry: AuditEntryInput): Promise<AuditLogTable> {
   await lockChain(trx, kind);

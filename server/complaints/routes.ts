@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { appendAudit, appendAuditIn } from '../audit/audit-log.ts';
+import { appendAudit, audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -180,13 +180,14 @@ export function complaintRoutes(ctx: AppContext): Router {
       .executeTakeFirst();
     if (!assignee) throw new HttpError(400, 'validation_failed', 'invalid request body', { officerId: ['not an active officer of this facility'] });
     if (c.status === 'resolved' || c.status === 'rejected') throw new HttpError(409, 'complaint_closed', 'the complaint is closed');
-    await ctx.storage.db.transaction().execute(async (trx) => {
-      await trx.updateTable('complaints').set({ assigned_to: assignee.id, updated_at: new Date().toISOString() }).where('id', '=', c.id).execute();
-      await appendAuditIn(trx, ctx.storage.kind, {
+    await audited(
+      ctx.storage,
+      (tx) => tx.db.updateTable('complaints').set({ assigned_to: assignee.id, updated_at: new Date().toISOString() }).where('id', '=', c.id).execute(),
+      () => ({
         actorKind: 'officer', actorId: officer.sub, facilityId: c.facility_id, action: 'complaint.assign',
         subjectKind: 'complaint', subjectId: c.id, details: { from: c.assigned_to, to: assignee.id },
-      });
-    });
+      }),
+    );
     res.json({ id: c.id, assignee: { id: assignee.id, displayName: assignee.display_name } });
   });
 

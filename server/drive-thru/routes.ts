@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
-import { appendAudit, appendAuditIn } from '../audit/audit-log.ts';
+import { appendAudit, audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
@@ -179,13 +179,10 @@ export function driveThruRoutes(ctx: AppContext): Router {
       capacity: body.capacity, booked: 0, created_by: officer.sub, created_at: new Date().toISOString(),
     };
     try {
-      await ctx.storage.db.transaction().execute(async (trx) => {
-        await trx.insertInto('drive_thru_sessions').values(row).execute();
-        await appendAuditIn(trx, ctx.storage.kind, {
-          actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'drive_thru.session_create',
-          subjectKind: 'drive_thru_session', subjectId: row.id, details: body,
-        });
-      });
+      await audited(ctx.storage, (tx) => tx.db.insertInto('drive_thru_sessions').values(row).execute(), () => ({
+        actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'drive_thru.session_create',
+        subjectKind: 'drive_thru_session', subjectId: row.id, details: body,
+      }));
     } catch (err) {
       if (isUniqueViolation(err)) throw new HttpError(409, 'session_exists', 'a session already starts at that time');
       throw err;
@@ -255,16 +252,19 @@ export function driveThruRoutes(ctx: AppContext): Router {
    * The change and its audit entry are stored together.
    */
   async function moveTicket(req: Request, ticket: { id: string; facility_id: string }, from: DriveThruTicketStatus, to: DriveThruTicketStatus, action: string): Promise<void> {
-    await ctx.storage.db.transaction().execute(async (trx) => {
-      const r = await trx
-        .updateTable('drive_thru_tickets')
-        .set({ status: to, updated_at: new Date().toISOString() })
-        .where('id', '=', ticket.id)
-        .where('status', '=', from)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'invalid_transition', `the ticket is not ${from}`);
-      await appendAuditIn(trx, ctx.storage.kind, { actorKind: 'officer', actorId: officerOf(req).sub, facilityId: ticket.facility_id, action, subjectKind: 'drive_thru_ticket', subjectId: ticket.id });
-    });
+    await audited(
+      ctx.storage,
+      async (tx) => {
+        const r = await tx.db
+          .updateTable('drive_thru_tickets')
+          .set({ status: to, updated_at: new Date().toISOString() })
+          .where('id', '=', ticket.id)
+          .where('status', '=', from)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw new HttpError(409, 'invalid_transition', `the ticket is not ${from}`);
+      },
+      () => ({ actorKind: 'officer', actorId: officerOf(req).sub, facilityId: ticket.facility_id, action, subjectKind: 'drive_thru_ticket', subjectId: ticket.id }),
+    );
   }
 
   router.post('/officer/drive-thru/tickets/:ticket/serve', officers, async (req, res) => {
@@ -290,7 +290,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
     const accepted = body.items.filter((d) => d.decision === 'accepted').length;
     const to: DriveThruTicketStatus = accepted > 0 ? 'inspected' : 'rejected';
     const now = new Date().toISOString();
-    await ctx.storage.db.transaction().execute(async (trx) => {
+    await audited(ctx.storage, async ({ db: trx }) => {
       const moved = await trx.updateTable('drive_thru_tickets').set({ status: to, updated_at: now }).where('id', '=', ticket.id).where('status', '=', 'serving').executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) throw new HttpError(409, 'invalid_transition', 'the ticket is not being served');
       for (const d of body.items) {
@@ -301,12 +301,11 @@ export function driveThruRoutes(ctx: AppContext): Router {
           .where('ticket_id', '=', ticket.id)
           .execute();
       }
-      await appendAuditIn(trx, ctx.storage.kind, {
-        actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.inspect',
-        subjectKind: 'drive_thru_ticket', subjectId: ticket.id,
-        details: { outcome: to, decisions: body.items.map((d) => ({ itemId: d.itemId, decision: d.decision, reason: d.reason ?? null })) },
-      });
-    });
+    }, () => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: ticket.facility_id, action: 'drive_thru.inspect',
+      subjectKind: 'drive_thru_ticket', subjectId: ticket.id,
+      details: { outcome: to, decisions: body.items.map((d) => ({ itemId: d.itemId, decision: d.decision, reason: d.reason ?? null })) },
+    }));
     res.json(await officerTicketView({ ...ticket, status: to }));
   });
 
