@@ -120,6 +120,30 @@ describe('a family whose network drops gets back into the same call by itself (r
     expect((await recordedStates(family.page)).slice(familySeen)).not.toContain('lost');
   });
 
+  it('the booth\'s network drops for 5 s: the booth reconnects by itself and the family never falls back to waiting', async () => {
+    const boothPeer = () => app.calls.call(seeded.visitId)!.currentRoom.peers().find((p) => p.role === 'booth')!;
+    const ports = (['send', 'recv'] as const).flatMap((d) => boothPeer().transportFor(d)?.iceCandidates.map((c) => c.port) ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    const familySeen = (await recordedStates(family.page)).length;
+    const t0 = Date.now();
+    relay.block(ports);
+    await booth.page.setOfflineMode(true);
+    try {
+      await waitUntil('booth shows reconnecting', async () => (await bodyState(booth.page)).state === 'reconnecting', 5_000, 100);
+      await waitUntil('family sees the booth reconnecting', async () => (await family.page.$('.remote-tile[data-peer-state="reconnecting"]')) !== null, 4_000, 100);
+      await sleep(Math.max(0, 5_000 - (Date.now() - t0)));
+    } finally {
+      await booth.page.setOfflineMode(false);
+      relay.unblockAll();
+    }
+    await waitUntil('booth back in the call', async () => (await bodyState(booth.page)).state === 'in-call', 20_000, 100);
+    await videoFlows(booth, 'red', 'booth after its drop');
+    await videoFlows(family, 'blue', 'family after the booth drop');
+    expect((await recordedStates(family.page)).slice(familySeen)).not.toContain('waiting');
+    const row = await app.storage.db.selectFrom('visits').select(['status']).where('id', '=', seeded.visitId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('live');
+  });
+
   it('a drop longer than the 15 s grace: "call lost" on the page, the booth sees the family gone; back online it rejoins', async () => {
     await dropFamilyNetwork(18_000, async () => {
       await waitUntil('family shows the call lost', async () => (await bodyState(family.page)).state === 'lost', 17_000, 200);
