@@ -37,6 +37,8 @@ export class LiveView {
   #refreshTimer: number | undefined;
   #clockTimer: number | undefined;
   #refreshing = false;
+  /** What the last render showed from the server, so an unchanged poll leaves the page alone. */
+  #shown = '';
   /** kept across renders: a <video> moved, not recreated, keeps playing without a flash */
   readonly #videos = new Map<string, HTMLVideoElement>();
 
@@ -82,7 +84,12 @@ export class LiveView {
         this.#calls = result.data.calls;
         this.#syncObservations();
       }
-      this.render();
+      // Rebuilding the page every poll would drop a click that lands mid-rebuild; clocks tick on their own timer.
+      const shown = JSON.stringify([this.#calls, this.#loadError, this.#observer.connected]);
+      if (shown !== this.#shown) {
+        this.#shown = shown;
+        this.render();
+      }
     } finally {
       this.#refreshing = false;
     }
