@@ -467,21 +467,6 @@ export class CallClient {
     this.#on.quality?.(quality, detail);
   }
 
-  /** Send-side audio counters (tests read them): what the microphone hears and what goes out. */
-  async sendAudioStats(): Promise<{ audioLevel: number; packetsSent: number; targetBitrate: number }> {
-    const out = { audioLevel: 0, packetsSent: 0, targetBitrate: 0 };
-    const stats = await this.#send?.getStats().catch(() => undefined);
-    stats?.forEach((s: Record<string, unknown>) => {
-      if (s.kind !== 'audio') return;
-      if (s.type === 'media-source') out.audioLevel = Number(s.audioLevel ?? 0);
-      if (s.type === 'outbound-rtp') {
-        out.packetsSent += Number(s.packetsSent ?? 0);
-        out.targetBitrate = Number(s.targetBitrate ?? 0);
-      }
-    });
-    return out;
-  }
-
   /** Receive-side counters (tests and the benchmark read them). */
   async mediaStats(): Promise<{ framesDecoded: number; audioPacketsReceived: number; totalSamplesReceived: number; videoPacketsReceived: number }> {
     const out = { framesDecoded: 0, audioPacketsReceived: 0, totalSamplesReceived: 0, videoPacketsReceived: 0 };

@@ -44,7 +44,6 @@ export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, de
 export function exposeForTests(client: CallClient): void {
   (window as unknown as { kvCall: unknown }).kvCall = {
     mediaStats: () => client.mediaStats(),
-    sendAudioStats: () => client.sendAudioStats(),
     counters: () => ({ rebuilds: client.rebuilds, iceRestarts: client.iceRestarts, state: client.state }),
   };
 }
