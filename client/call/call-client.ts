@@ -22,6 +22,16 @@ export type { Quality } from './connection-quality.ts';
 export interface RemoteTile {
   peer: PeerInfo;
   stream: MediaStream;
+  /** The SFU stopped forwarding this party's camera because our link is too weak (audio goes on). */
+  videoSuspended: boolean;
+}
+
+/** What the SFU last told us about one video consumer. */
+interface VideoForwarding {
+  peerId: string;
+  producerPaused: boolean;
+  /** null: the link fits no layer, so no video is forwarded */
+  spatialLayer: number | null | undefined;
 }
 
 export interface CallClientEvents {
@@ -62,6 +72,7 @@ export class CallClient {
   readonly #remotePeers = new Map<string, PeerInfo>();
   readonly #remoteStreams = new Map<string, MediaStream>();
   readonly #consumers = new Map<string, msc.Consumer>();
+  readonly #videoForwarding = new Map<string, VideoForwarding>();
   #device: Device | undefined;
   #send: msc.Transport | undefined;
   #recv: msc.Transport | undefined;
@@ -280,6 +291,7 @@ export class CallClient {
     this.#send = undefined;
     this.#recv = undefined;
     this.#consumers.clear();
+    this.#videoForwarding.clear();
     for (const s of this.#remoteStreams.values()) for (const tr of s.getTracks()) s.removeTrack(tr);
   }
 
@@ -329,6 +341,9 @@ export class CallClient {
             appData: { peerId: n.data.peerId },
           });
           this.#consumers.set(consumer.id, consumer);
+          if (consumer.kind === 'video') {
+            this.#videoForwarding.set(consumer.id, { peerId: n.data.peerId, producerPaused: n.data.producerPaused, spatialLayer: undefined });
+          }
           let stream = this.#remoteStreams.get(n.data.peerId);
           if (!stream) {
             stream = new MediaStream();
@@ -344,6 +359,7 @@ export class CallClient {
         const c = this.#consumers.get(n.data.consumerId);
         if (c) {
           this.#consumers.delete(c.id);
+          this.#videoForwarding.delete(c.id);
           c.close();
           const stream = this.#remoteStreams.get((c.appData as { peerId: string }).peerId);
           stream?.removeTrack(c.track);
@@ -390,9 +406,22 @@ export class CallClient {
         this.#stopQuality();
         this.#setState('taken-over');
         return;
-      case 'consumerPaused':
-      case 'consumerLayers':
+      case 'consumerPaused': {
+        const v = this.#videoForwarding.get(n.data.consumerId);
+        if (v) {
+          v.producerPaused = n.data.paused;
+          this.#publishRemotes();
+        }
         return;
+      }
+      case 'consumerLayers': {
+        const v = this.#videoForwarding.get(n.data.consumerId);
+        if (v) {
+          v.spatialLayer = n.data.spatialLayer;
+          this.#publishRemotes();
+        }
+        return;
+      }
     }
   }
 
@@ -404,7 +433,9 @@ export class CallClient {
         stream = new MediaStream();
         this.#remoteStreams.set(peer.peerId, stream);
       }
-      tiles.push({ peer, stream });
+      // A paused camera also forwards no layer; only a link too weak for any layer is "suspended".
+      const videoSuspended = [...this.#videoForwarding.values()].some((v) => v.peerId === peer.peerId && v.spatialLayer === null && !v.producerPaused);
+      tiles.push({ peer, stream, videoSuspended });
     }
     this.#on.remotes?.(tiles);
   }

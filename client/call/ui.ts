@@ -25,6 +25,8 @@ export function renderRemotes(container: HTMLElement, tiles: RemoteTile[]): void
     el.dataset.peerState = tile.peer.state;
     el.dataset.role = tile.peer.role;
     el.dataset.reconnectingText = t('call.remoteReconnecting');
+    el.dataset.video = tile.videoSuspended ? 'suspended' : 'forwarded';
+    el.dataset.videoSuspendedText = t('call.videoSuspended');
     el.querySelector<HTMLElement>('.name')!.textContent = tile.peer.displayName;
     attachVideo(el.querySelector('video')!, tile.stream);
   }

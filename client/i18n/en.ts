@@ -49,6 +49,7 @@ export const en: Record<MessageKey, string> = {
   'call.privileged': 'Legal counsel visit: this call is neither monitored nor recorded.',
   'call.hangUp': 'End visit',
   'call.hangUp.confirm': 'End the visit now?',
+  'call.videoSuspended': 'Video paused because the connection is weak. Audio stays on; video comes back by itself when the connection improves.',
   'call.remoteReconnecting': 'The other side lost its connection, waiting…',
   'call.you': 'You',
   'family.check.title': 'Check your camera and microphone',

@@ -47,6 +47,7 @@ export const id = {
   'call.privileged': 'Kunjungan kuasa hukum: panggilan ini tidak dipantau dan tidak direkam.',
   'call.hangUp': 'Akhiri kunjungan',
   'call.hangUp.confirm': 'Akhiri kunjungan sekarang?',
+  'call.videoSuspended': 'Video dijeda karena koneksi lemah. Suara tetap tersambung; video kembali sendiri saat koneksi membaik.',
   'call.remoteReconnecting': 'Koneksi pihak lain terputus, menunggu…',
   'call.you': 'Anda',
   'family.check.title': 'Periksa kamera dan mikrofon',

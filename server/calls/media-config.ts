@@ -27,3 +27,16 @@ export const bitrates = {
 
 /** Consumer priorities: audio first, so a weak link loses video layers before it loses audio. */
 export const consumerPriority = { audio: 255, video: 1 } as const;
+
+const ABS_CAPTURE_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time';
+
+/**
+ * The capabilities browsers load (device.load): the router's, without abs-capture-time. Where it
+ * is negotiated mediasoup times simulcast layers by it, and Chromium sends it for no camera layer
+ * here; mediasoup then never switches from the first layer it forwarded, so neither its bandwidth
+ * estimate nor a viewer's preference could move a call to a lower layer (a weak link froze
+ * instead of degrading). Without it mediasoup times layers by the browser's Sender Reports.
+ */
+export function browserRtpCapabilities(router: ms.RtpCapabilities): ms.RtpCapabilities {
+  return { ...router, headerExtensions: router.headerExtensions?.filter((h) => h.uri !== ABS_CAPTURE_TIME_URI) };
+}

@@ -3,7 +3,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import type { MediaSource, NotificationData } from '../signalling/messages.ts';
 import { CallError } from './call-error.ts';
-import { bitrates, consumerPriority, mediaCodecs } from './media-config.ts';
+import { bitrates, browserRtpCapabilities, consumerPriority, mediaCodecs } from './media-config.ts';
 import type { Peer } from './peer.ts';
 
 export type LeaveReason = NotificationData<'peerLeft'>['reason'];
@@ -69,8 +69,9 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#router;
   }
 
+  /** What browsers load; server-side consumers (recording) use router.rtpCapabilities. */
   get rtpCapabilities(): ms.RtpCapabilities {
-    return this.#router.rtpCapabilities;
+    return browserRtpCapabilities(this.#router.rtpCapabilities);
   }
 
   peer(id: string): Peer | undefined {

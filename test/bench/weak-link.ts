@@ -17,12 +17,16 @@ import { startUdpRelay } from '../helpers/udp-relay.ts';
 const PHASES: Array<{ name: string; bitsPerSecond: number | null; seconds: number }> = [
   { name: 'open', bitsPerSecond: null, seconds: 15 },
   { name: '250 kbit/s', bitsPerSecond: 250_000, seconds: 25 },
-  { name: '120 kbit/s', bitsPerSecond: 120_000, seconds: 15 },
+  { name: '120 kbit/s', bitsPerSecond: 120_000, seconds: 20 },
+  { name: '70 kbit/s', bitsPerSecond: 70_000, seconds: 20 },
   { name: 'open again', bitsPerSecond: null, seconds: 25 },
 ];
 
 type Stats = { framesDecoded: number; audioPacketsReceived: number };
 const stats = (s: BrowserSession) => s.page.evaluate(() => (globalThis as any).kvCall.mediaStats() as Promise<Stats>);
+/** What the family's page shows for the booth's video: "suspended" is the weak-link notice. */
+const videoShown = (s: BrowserSession) =>
+  s.page.evaluate(() => ((globalThis as any).document.querySelector('.remote-tile')?.dataset.video as string | undefined) ?? 'none');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
 
@@ -46,13 +50,14 @@ async function main(): Promise<void> {
       return producer ? Number(((await producer.getStats())[0] as { packetCount?: number } | undefined)?.packetCount ?? 0) : 0;
     };
 
-    console.log('phase          s  layer  bwe kbit/s  fps  audio pkts family/booth  shaper drops');
+    console.log('phase          s  layer  bwe kbit/s  fps  audio pkts family/booth  shaper drops  page video');
     const summary: string[] = [];
     for (const phase of PHASES) {
       const recv = familyPeer().transportFor('recv')!;
       relay.shape(recv.iceCandidates.map((c) => c.port), phase.bitsPerSecond);
       const fps: number[] = [];
       const layers: number[] = [];
+      let suspended = 0;
       let audioFamily = 0;
       let audioBooth = 0;
       for (let s = 1; s <= phase.seconds; s++) {
@@ -63,20 +68,23 @@ async function main(): Promise<void> {
         const layer = video?.currentLayers?.spatialLayer ?? -1;
         const bwe = Number(((await recv.getStats())[0] as { availableOutgoingBitrate?: number } | undefined)?.availableOutgoingBitrate ?? 0);
         const frames = f1.framesDecoded - f0.framesDecoded;
+        const shown = await videoShown(family);
+        if (frames === 0 && shown === 'suspended') suspended++;
         const audio = [f1.audioPacketsReceived - f0.audioPacketsReceived, b1 - b0] as const;
         fps.push(frames);
         layers.push(layer);
         audioFamily += audio[0];
         audioBooth += audio[1];
-        console.log(`${phase.name.padEnd(13)} ${String(s).padStart(2)}  ${String(layer).padStart(5)}  ${String(Math.round(bwe / 1000)).padStart(10)}  ${String(frames).padStart(3)}  ${String(audio[0]).padStart(12)}/${String(audio[1]).padEnd(13)}  ${relay.shapedDrops}`);
+        console.log(`${phase.name.padEnd(13)} ${String(s).padStart(2)}  ${String(layer).padStart(5)}  ${String(Math.round(bwe / 1000)).padStart(10)}  ${String(frames).padStart(3)}  ${String(audio[0]).padStart(12)}/${String(audio[1]).padEnd(13)}  ${String(relay.shapedDrops).padEnd(12)}  ${shown}`);
       }
-      const frozen = fps.filter((f) => f === 0).length;
+      const frozen = fps.filter((f) => f === 0).length - suspended;
       summary.push(
         `${phase.name.padEnd(13)} median fps ${String(median(fps)).padStart(2)}, seconds frozen ${String(frozen).padStart(2)}/${phase.seconds}, ` +
+          `audio-only (notice shown) ${String(suspended).padStart(2)}/${phase.seconds}, ` +
           `median layer ${median(layers)}, audio delivered ${audioBooth ? Math.round((100 * audioFamily) / audioBooth) : 0}% (${audioFamily}/${audioBooth} packets)`,
       );
     }
-    console.log('\nsummary (layer -1: no video forwarded)');
+    console.log('\nsummary (layer -1: no video forwarded; frozen: no frame decoded and no notice on the page)');
     for (const line of summary) console.log(line);
   } finally {
     await family.close();
