@@ -15,18 +15,29 @@ export const mediaCodecs: ms.RouterRtpCodecCapability[] = [
   },
 ];
 
-/** Bandwidth plan: what a call may use per transport, and where it starts. */
+/** Bandwidth plan for what browsers send us (what we send them: DownlinkControl). */
 export const bitrates = {
-  /** Start estimate for server → browser; BWE raises or lowers it from here. */
-  initialOutgoing: 600_000,
   /** Cap on what one browser may send us (all simulcast layers + audio). */
   maxIncoming: 1_500_000,
-  /** Cap on what we send one browser. */
-  maxOutgoing: 1_200_000,
 };
 
-/** Consumer priorities: audio first, so a weak link loses video layers before it loses audio. */
-export const consumerPriority = { audio: 255, video: 1 } as const;
+/** What a viewer gets of a camera at best; DownlinkControl starts one spatial layer lower. */
+export const topLayers = { spatialLayer: 2, temporalLayer: 2 } as const;
+
+const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+
+/**
+ * What the SFU consumes with for a browser: its capabilities without transport-wide congestion
+ * control or REMB, so mediasoup runs no bandwidth estimate towards viewers and DownlinkControl
+ * alone picks the layers. What browsers send us keeps transport-cc (their own estimate).
+ */
+export function receiveCapabilities(caps: ms.RtpCapabilities): ms.RtpCapabilities {
+  return {
+    ...caps,
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((fb) => fb.type !== 'transport-cc' && fb.type !== 'goog-remb') })),
+    headerExtensions: caps.headerExtensions?.filter((h) => h.uri !== TRANSPORT_CC_URI),
+  };
+}
 
 const ABS_CAPTURE_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time';
 

@@ -3,7 +3,8 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import type { MediaSource, NotificationData } from '../signalling/messages.ts';
 import { CallError } from './call-error.ts';
-import { bitrates, browserRtpCapabilities, consumerPriority, mediaCodecs } from './media-config.ts';
+import { DownlinkControl } from './downlink-control.ts';
+import { bitrates, browserRtpCapabilities, mediaCodecs, receiveCapabilities, topLayers } from './media-config.ts';
 import type { Peer } from './peer.ts';
 
 export type LeaveReason = NotificationData<'peerLeft'>['reason'];
@@ -34,6 +35,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly visitId: string;
   readonly #router: ms.Router;
   readonly #peers = new Map<string, Peer>();
+  /** by consumer id: what sizes each simulcast video consumer to its viewer's link */
+  readonly #downlinks = new Map<string, DownlinkControl>();
   readonly #listenIp: string;
   readonly #announcedAddress: string;
   readonly #logger: Logger;
@@ -143,11 +146,9 @@ export class Room extends EventEmitter<RoomEvents> {
         { protocol: 'tcp', ip: this.#listenIp, announcedAddress },
       ],
       preferUdp: true,
-      initialAvailableOutgoingBitrate: bitrates.initialOutgoing,
       appData: { peerId: peer.id, direction },
     });
     if (direction === 'send') await transport.setMaxIncomingBitrate(bitrates.maxIncoming);
-    else await transport.setMaxOutgoingBitrate(bitrates.maxOutgoing);
     transport.on('icestatechange', (state) => {
       if (state === 'disconnected') this.#logger.info({ peerId: peer.id, direction }, 'ice disconnected');
     });
@@ -194,7 +195,7 @@ export class Room extends EventEmitter<RoomEvents> {
   async consumeReady(peer: Peer, rtpCapabilities: ms.RtpCapabilities): Promise<void> {
     this.#assertMember(peer);
     if (!peer.recvTransport()) throw new CallError('not_found', 'create the recv transport first');
-    peer.rtpCapabilities = rtpCapabilities;
+    peer.rtpCapabilities = receiveCapabilities(rtpCapabilities);
     await Promise.all(this.visiblePeers(peer).flatMap((other) => other.producers().map((p) => this.#consume(peer, other, p))));
   }
 
@@ -203,7 +204,9 @@ export class Room extends EventEmitter<RoomEvents> {
     const consumer = peer.consumer(consumerId);
     if (!consumer) throw new CallError('not_found', `unknown consumer ${consumerId}`);
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
-    await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
+    const downlink = this.#downlinks.get(consumer.id);
+    if (downlink) await downlink.setTop({ spatialLayer, temporalLayer: temporalLayer ?? topLayers.temporalLayer });
+    else await consumer.setPreferredLayers({ spatialLayer, temporalLayer });
   }
 
   async #consume(peer: Peer, from: Peer, producer: ms.Producer): Promise<void> {
@@ -224,8 +227,6 @@ export class Room extends EventEmitter<RoomEvents> {
         paused: true,
         enableRtx: true,
         ignoreDtx: true,
-        // Best layer the link allows; the SFU's bandwidth estimate steps down from here.
-        ...(producer.type === 'simulcast' ? { preferredLayers: { spatialLayer: 2, temporalLayer: 2 } } : {}),
         appData: { peerId: from.id, source: from.sourceOf(producer) },
       });
     } catch (err) {
@@ -238,7 +239,15 @@ export class Room extends EventEmitter<RoomEvents> {
     consumer.on('producerpause', () => channel.notify('consumerPaused', { consumerId: consumer.id, paused: true }));
     consumer.on('producerresume', () => channel.notify('consumerPaused', { consumerId: consumer.id, paused: false }));
     consumer.on('layerschange', (layers) => channel.notify('consumerLayers', { consumerId: consumer.id, spatialLayer: layers?.spatialLayer ?? null }));
-    await consumer.setPriority(consumer.kind === 'audio' ? consumerPriority.audio : consumerPriority.video).catch(() => {});
+    if (consumer.type === 'simulcast') {
+      const downlink = await DownlinkControl.create(consumer, {
+        top: { ...topLayers },
+        logger: this.#logger.child({ peerId: peer.id }),
+        onSuspended: () => channel.notify('consumerLayers', { consumerId: consumer.id, spatialLayer: null }),
+      });
+      this.#downlinks.set(consumer.id, downlink);
+      consumer.observer.once('close', () => this.#downlinks.delete(consumer.id));
+    }
     const acked = await channel.request('newConsumer', {
       consumerId: consumer.id,
       producerId: producer.id,
