@@ -16,7 +16,7 @@ export interface ObservationOptions {
   onEnded(observation: Observation): void;
 }
 
-/** Grid: the lowest simulcast layer; focus: the best one the link allows. */
+/** Grid: the lowest simulcast layer; focus: the best one the officer's link allows (DownlinkControl). */
 const GRID_LAYERS = { spatialLayer: 0, temporalLayer: 2 };
 const FOCUS_LAYERS = { spatialLayer: 2, temporalLayer: 2 };
 
@@ -89,7 +89,8 @@ export class Observation {
 
   async #applyLayers(consumer: ms.Consumer): Promise<void> {
     if (consumer.kind !== 'video' || (consumer.type !== 'simulcast' && consumer.type !== 'svc')) return;
-    await consumer.setPreferredLayers(this.#focused ? FOCUS_LAYERS : GRID_LAYERS).catch(() => {});
+    const layers = this.#focused ? FOCUS_LAYERS : GRID_LAYERS;
+    await this.room.setConsumerLayers(this.peer, consumer.id, layers.spatialLayer, layers.temporalLayer).catch(() => {});
   }
 
   /** The page's receive transport is ready: consume the parties' media. */

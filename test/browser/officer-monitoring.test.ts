@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
+import { ladderSettings } from '../../server/calls/downlink-ladder.ts';
 import { TestCallClient } from '../calls/socket-client.ts';
 import { averageColour, bodyState, dominant, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Stats = { framesDecoded: number; videoPackets: number; audioPackets: number; totalSamplesReceived: number };
 
@@ -84,6 +87,9 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     const hidden = (await app.calls.call(seeded.visitId)!.room()).peers().filter((p) => p.hidden);
     expect(hidden).toHaveLength(1);
     expect(hidden[0]!.consumers().map((c) => c.kind)).toEqual(['video', 'video']); // no audio on the grid
+    // the grid asks for the lowest layer, and the officer's link control never climbs above it
+    await sleep(ladderSettings.baseHoldMs + 2_000);
+    expect(hidden[0]!.consumers().map((c) => c.preferredLayers?.spatialLayer)).toEqual([0, 0]);
     expect((await app.calls.call(privilegedVisitId)!.room()).peers().some((p) => p.hidden)).toBe(false);
     expect((await stats(seeded.visitId)).audioPackets).toBe(0);
   });
@@ -184,6 +190,8 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('en');
     // back on the grid: the audio consumers are gone again
     await waitUntil('no audio on the grid', async () => (await app.calls.call(seeded.visitId)!.room()).peers().find((p) => p.hidden)?.consumers().every((c) => c.kind === 'video'));
+    const grid = (await app.calls.call(seeded.visitId)!.room()).peers().find((p) => p.hidden)!.consumers();
+    expect(grid.map((c) => c.preferredLayers?.spatialLayer)).toEqual([0, 0]);
   });
 
   it('extends and then ends the call with a reason from the focus view', async () => {
