@@ -2,9 +2,9 @@
  * Weak-link benchmark: how a call degrades when the family's downlink narrows. The booth's camera
  * is a busy 640x480 pattern (every simulcast layer at full bitrate); the family's media from the
  * SFU runs through a UDP relay on loopback (127.0.0.3 → 127.0.0.1) that shapes it to a rate with
- * a 150 ms queue. Each second it prints the layer the SFU forwards, its bandwidth estimate, the
- * frames the family decodes and the share of the booth's audio packets that reach the family;
- * then a summary per phase.
+ * a 150 ms queue. Each second it prints the layer the SFU forwards, the video bitrate it sends the
+ * family, the frames the family decodes, what the family's page shows (video or the weak-link
+ * notice) and the share of the booth's audio packets that reach the family; then a summary per phase.
  *   npm run bench:weak-link
  */
 import type { App } from '../../server/app.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       return producer ? Number(((await producer.getStats())[0] as { packetCount?: number } | undefined)?.packetCount ?? 0) : 0;
     };
 
-    console.log('phase          s  layer  bwe kbit/s  fps  audio pkts family/booth  shaper drops  page video');
+    console.log('phase          s  layer  video kbit/s  fps  audio pkts family/booth  shaper drops  page video');
     const summary: string[] = [];
     for (const phase of PHASES) {
       const recv = familyPeer().transportFor('recv')!;
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         const [f1, b1] = [await stats(family), await boothAudioPackets()];
         const video = familyPeer().consumers().find((c) => c.kind === 'video');
         const layer = video?.currentLayers?.spatialLayer ?? -1;
-        const bwe = Number(((await recv.getStats())[0] as { availableOutgoingBitrate?: number } | undefined)?.availableOutgoingBitrate ?? 0);
+        const sent = Number(((await video?.getStats()) ?? []).find((x) => x.type === 'outbound-rtp')?.bitrate ?? 0);
         const frames = f1.framesDecoded - f0.framesDecoded;
         const shown = await videoShown(family);
         if (frames === 0 && shown === 'suspended') suspended++;
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         layers.push(layer);
         audioFamily += audio[0];
         audioBooth += audio[1];
-        console.log(`${phase.name.padEnd(13)} ${String(s).padStart(2)}  ${String(layer).padStart(5)}  ${String(Math.round(bwe / 1000)).padStart(10)}  ${String(frames).padStart(3)}  ${String(audio[0]).padStart(12)}/${String(audio[1]).padEnd(13)}  ${String(relay.shapedDrops).padEnd(12)}  ${shown}`);
+        console.log(`${phase.name.padEnd(13)} ${String(s).padStart(2)}  ${String(layer).padStart(5)}  ${String(Math.round(sent / 1000)).padStart(11)}  ${String(frames).padStart(3)}  ${String(audio[0]).padStart(12)}/${String(audio[1]).padEnd(13)}  ${String(relay.shapedDrops).padEnd(12)}  ${shown}`);
       }
       const frozen = fps.filter((f) => f === 0).length - suspended;
       summary.push(
