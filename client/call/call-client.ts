@@ -406,23 +406,20 @@ export class CallClient {
         this.#stopQuality();
         this.#setState('taken-over');
         return;
-      case 'consumerPaused': {
-        const v = this.#videoForwarding.get(n.data.consumerId);
-        if (v) {
-          v.producerPaused = n.data.paused;
-          this.#publishRemotes();
-        }
+      case 'consumerPaused':
+        this.#updateForwarding(n.data.consumerId, { producerPaused: n.data.paused });
         return;
-      }
-      case 'consumerLayers': {
-        const v = this.#videoForwarding.get(n.data.consumerId);
-        if (v) {
-          v.spatialLayer = n.data.spatialLayer;
-          this.#publishRemotes();
-        }
+      case 'consumerLayers':
+        this.#updateForwarding(n.data.consumerId, { spatialLayer: n.data.spatialLayer });
         return;
-      }
     }
+  }
+
+  #updateForwarding(consumerId: string, change: Partial<VideoForwarding>): void {
+    const v = this.#videoForwarding.get(consumerId);
+    if (!v) return;
+    Object.assign(v, change);
+    this.#publishRemotes();
   }
 
   #publishRemotes(): void {
