@@ -12,14 +12,17 @@ export default defineConfig({
           exclude: ['test/browser/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // A throwaway PostgreSQL for the storage tests unless TEST_DATABASE_URL is given.
+          globalSetup: ['test/helpers/throwaway-postgres.ts'],
         },
       },
       {
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // Condition waits scale with TEST_WAIT_SCALE (test/helpers/browser.ts); room for them on a busy machine.
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
           // Each file drives its own Chromium and server; two cores: one file at a time.
           fileParallelism: false,
           // Builds dist/client once before the browser files (SKIP_CLIENT_BUILD=1 to reuse a build).

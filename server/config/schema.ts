@@ -80,11 +80,11 @@ export const configSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .nullable(),
-    /** null: live state in memory (single node); redis://… : shared live state. */
-    redisUrl: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .nullable(),
+    /**
+     * Live state is held in memory: one node only. Several nodes sharing live state (Redis) are
+     * not built yet, so a configured Redis URL is refused instead of being silently ignored.
+     */
+    redisUrl: z.null({ error: 'not supported yet: live state is kept in memory and only one node is supported; leave it unset' }),
     /** null: generated once and kept in dataDir (refused when NODE_ENV=production). */
     jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
     ffmpegPath: z.string().min(1),

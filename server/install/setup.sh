@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run setup: everything a fresh Debian/Ubuntu machine needs, online or offline.
-#   1. system packages (mediasoup worker build deps, ffmpeg, chromium for the browser tests),
+#   1. system packages (mediasoup worker build deps, ffmpeg, chromium for the browser tests,
+#      postgresql whose binaries start the tests' throwaway database),
 #      installed with apt when running as root, otherwise the exact command is printed;
 #   2. node packages (npm ci), which runs the project's postinstall: the mediasoup worker
 #      (upstream prebuilt, else built from the npm tarball against system libraries, cached);
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 APT_PKGS=(g++ make python3 pkg-config meson ninja-build flatbuffers-compiler libflatbuffers-dev
-          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium)
+          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium postgresql)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

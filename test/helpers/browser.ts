@@ -49,8 +49,16 @@ export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: st
   };
 }
 
-/** Polls `fn` in node until it returns a truthy value (bounded by count and time). */
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+/**
+ * How much longer than its nominal window a condition may take. A wait ends as soon as its
+ * condition holds, so a generous bound costs nothing on an idle machine; on a busy 2-core
+ * machine (CI, several Chromiums) a nominal 15 s window was too short.
+ */
+export const WAIT_SCALE = Math.max(1, Number(process.env.TEST_WAIT_SCALE ?? 3));
+
+/** Polls `fn` in node until it returns a truthy value (bounded by count and time: `timeoutMs` × WAIT_SCALE). */
+export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, nominalMs = 20_000, everyMs = 200): Promise<T> {
+  const timeoutMs = nominalMs * WAIT_SCALE;
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1 && Date.now() < deadline; i++) {
