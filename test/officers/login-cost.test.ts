@@ -1,11 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { clientAddressKey } from '../../server/http/client-address.ts';
 import { loginHashGate } from '../../server/officers/hash-gate.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
+
+// Every account costs argon2 hashes (64 MiB each): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const PASSWORD = 'kata-sandi-rahasia-123';
 

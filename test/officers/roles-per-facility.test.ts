@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, type Kysely, type Migration } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { verifyAuditChain } from '../../server/audit/audit-log.ts';
 import { setOfficerRole } from '../../server/officers/officer-store.ts';
@@ -8,6 +8,9 @@ import { migrations } from '../../server/storage/migrations/index.ts';
 import { freshPostgresSchema } from '../helpers/postgres.ts';
 import { storageFixture } from '../helpers/storages.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
+
+// Every account costs argon2 hashes (64 MiB each): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
