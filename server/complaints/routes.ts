@@ -129,7 +129,7 @@ export function complaintRoutes(ctx: AppContext): Router {
     const rows = await ctx.storage.db
       .selectFrom('officers')
       .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')
-      .select(['officers.id', 'officers.display_name', 'officers.role'])
+      .select(['officers.id', 'officers.display_name', 'officer_facilities.role'])
       .where('officer_facilities.facility_id', '=', fac)
       .where('officers.disabled', '=', 0)
       .orderBy('officers.display_name')

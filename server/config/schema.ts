@@ -38,6 +38,20 @@ const publicServicesSchema = z.strictObject({
   }),
 });
 
+/** Officer sign-in: how much password hashing and guessing the server accepts. */
+const officerLoginSchema = z.strictObject({
+  /** argon2 verifications running at once (64 MiB each); a login beyond them gets 429 busy. */
+  maxConcurrentHashes: z.number().int().min(1).max(64),
+  /** Login attempts of any kind per client (IPv6: per /64). */
+  attemptsPerClient: rateLimit,
+  /** Failed logins per username and client. */
+  failuresPerUsernameAndClient: rateLimit,
+  /** Failed logins per username from all clients together. */
+  failuresPerUsername: rateLimit,
+  /** Days a client that signed in as a user stays exempt from that user's failuresPerUsername (0: never). */
+  trustedClientDays: z.number().int().min(0).max(365),
+});
+
 /** Call time limits and officer actions. */
 const supervisionSchema = z.strictObject({
   /** Seconds before the deadline at which both parties get a timeWarning; distinct, 1 s–1 h. */
@@ -92,6 +106,7 @@ export const configSchema = z
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
     publicServices: publicServicesSchema,
     supervision: supervisionSchema,
+    officerLogin: officerLoginSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -136,4 +151,5 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
+  { env: 'LOGIN_MAX_CONCURRENT_HASHES', key: 'officerLogin.maxConcurrentHashes', kind: 'int' },
 ];

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appendAudit, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { createBooth, enrolBoothDevice } from '../facilities/booth-store.ts';
-import { createOfficer, findOfficerByUsername, officerFacilityIds } from '../officers/officer-store.ts';
+import { createOfficer, findOfficerByUsername, officerAssignments, setOfficerRole } from '../officers/officer-store.ts';
 import { hashPassword } from '../officers/passwords.ts';
 import type { Storage } from '../storage/database.ts';
 import { createInmate, createVisitor } from '../visits/inmate-store.ts';
@@ -94,11 +94,17 @@ export async function seedDemo(storage: Storage, tokens: TokenService, baseUrl: 
   const officerPassword = randomBytes(12).toString('base64url');
   const existing = await findOfficerByUsername(storage, DEMO.officerUsername);
   if (existing) {
-    if (!(await officerFacilityIds(storage, existing.id)).includes(facilityId)) {
+    // Its password is the account's in every facility: reset it only when the demo facility is its only one.
+    const assignments = await officerAssignments(storage, existing.id);
+    if (assignments.length !== 1 || assignments[0]!.facilityId !== facilityId) {
       throw new Error(`officer "${DEMO.officerUsername}" exists outside the demo facility; refusing to reset its password`);
     }
     await db.updateTable('officers').set({ password_hash: await hashPassword(officerPassword), disabled: 0 }).where('id', '=', existing.id).execute();
     await audit(storage, facilityId, { action: 'officer.password_reset', subjectKind: 'officer', subjectId: existing.id });
+    if (assignments[0]!.role !== 'supervisor') {
+      await setOfficerRole(storage, existing.id, facilityId, 'supervisor');
+      await audit(storage, facilityId, { action: 'officer.updated', subjectKind: 'officer', subjectId: existing.id, details: { role: { from: assignments[0]!.role, to: 'supervisor' } } });
+    }
     log(`reset the password of officer ${DEMO.officerUsername}`);
   } else {
     const officer = await createOfficer(storage, {

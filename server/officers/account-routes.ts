@@ -1,28 +1,31 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { audited } from '../audit/audit-log.ts';
+import { appendAuditIn } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
+import { withinTransaction } from '../storage/transaction.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { hashPassword } from './passwords.ts';
-import { createOfficer, findOfficerByUsername, officerFacilityIds } from './officer-store.ts';
+import { createOfficer, findOfficerByUsername, officerAssignments } from './officer-store.ts';
 
 const officerBody = z.strictObject({
   username: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, '3–64 characters: letters, digits, . _ -'),
   displayName: z.string().trim().min(1).max(120),
   password: z.string().min(12, 'at least 12 characters').max(256),
   role: z.enum(['officer', 'supervisor', 'admin']),
-  /** Defaults to the admin's current facility. */
+  /** Defaults to the admin's current facility; each must be one the admin manages. The role applies in each. */
   facilityIds: z.array(z.uuid()).min(1).max(50).optional(),
 });
 
 const officerChange = z
   .strictObject({
+    /** Account-wide: refused unless the admin manages every facility of the account. */
     disabled: z.boolean().optional(),
+    /** The role in the facility of the admin's token only. */
     role: z.enum(['officer', 'supervisor', 'admin']).optional(),
-    /** A new password set by the admin (the officer forgot theirs). */
+    /** A new password set by the admin (the officer forgot theirs); account-wide, like disabled. */
     password: z.string().min(12, 'at least 12 characters').max(256).optional(),
     reason: z.string().trim().min(3).max(500),
   })
@@ -33,9 +36,16 @@ const officerChange = z
 
 const officerId = z.strictObject({ id: z.uuid() });
 
+/** Facilities the officer is admin of (roles are per facility). */
+async function managedFacilityIds(ctx: AppContext, officerId: string): Promise<string[]> {
+  return (await officerAssignments(ctx.storage, officerId)).filter((a) => a.role === 'admin').map((a) => a.facilityId);
+}
+
 /**
- * GET/POST/PATCH /api/officers (admins only). An admin may hand out only facilities they are
- * assigned to themselves, and the facility of their session must be among them.
+ * GET/POST/PATCH /api/officers (admins only). Roles are held per facility, and an admin acts
+ * only within the facilities they manage (are admin of): they hand out only those, change
+ * roles only in the facility of their session, and change an account as a whole (password,
+ * disabled) only when they manage every facility it belongs to.
  */
 export function officerAccountRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -46,7 +56,7 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     const rows = await ctx.storage.db
       .selectFrom('officers')
       .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')
-      .select(['officers.id', 'officers.username', 'officers.display_name', 'officers.role', 'officers.disabled', 'officers.created_at'])
+      .select(['officers.id', 'officers.username', 'officers.display_name', 'officer_facilities.role', 'officers.disabled', 'officers.created_at'])
       .where('officer_facilities.facility_id', '=', fac)
       .orderBy('officers.username')
       .execute();
@@ -59,18 +69,25 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     const actor = officerOf(req);
     const body = parseInput(officerBody, req.body);
     const facilityIds = [...new Set(body.facilityIds ?? [actor.fac])];
-    const own = await officerFacilityIds(ctx.storage, actor.sub);
-    const foreign = facilityIds.filter((id) => !own.includes(id));
+    const managed = await managedFacilityIds(ctx, actor.sub);
+    const foreign = facilityIds.filter((id) => !managed.includes(id));
     if (foreign.length > 0 || !facilityIds.includes(actor.fac)) {
       throw new HttpError(400, 'validation_failed', 'invalid request body', {
-        facilityIds: [foreign.length > 0 ? 'only facilities you are assigned to' : 'must include the facility you are logged in to'],
+        facilityIds: [foreign.length > 0 ? 'only facilities you are admin of' : 'must include the facility you are logged in to'],
       });
     }
     if (await findOfficerByUsername(ctx.storage, body.username)) throw new HttpError(409, 'username_taken', 'this username is taken');
-    const officer = await audited(ctx.storage, (tx) => createOfficer(tx, { ...body, facilityIds }), (created) => ({
-      actorKind: 'officer', actorId: actor.sub, facilityId: actor.fac, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
-      details: { username: created.username, role: created.role, facilityIds },
-    })).catch((err: unknown) => {
+    // One audit entry in each facility the account is created in.
+    const officer = await withinTransaction(ctx.storage, async (tx) => {
+      const created = await createOfficer(tx, { ...body, facilityIds });
+      for (const facilityId of facilityIds) {
+        await appendAuditIn(tx.db, tx.kind, {
+          actorKind: 'officer', actorId: actor.sub, facilityId, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
+          details: { username: created.username, role: created.role, facilityIds },
+        });
+      }
+      return created;
+    }).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'username_taken', 'this username is taken');
       throw err;
     });
@@ -80,9 +97,10 @@ export function officerAccountRoutes(ctx: AppContext): Router {
   });
 
   /**
-   * Disable or re-enable an account, change its role or reset its password. Takes effect at the
-   * officer's next request (requireOfficer reads the account on every request). An admin cannot
-   * change their own account here, so a facility is never left without its last admin by mistake.
+   * Disable or re-enable an account, change its role here or reset its password. Takes effect at
+   * the officer's next request (requireOfficer reads the account on every request). An admin
+   * cannot change their own account here, so a facility is never left without its last admin by
+   * mistake. The change is audited in every facility it affects.
    */
   router.patch('/officers/:id', admin, async (req, res) => {
     const actor = officerOf(req);
@@ -90,22 +108,46 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     const body = parseInput(officerChange, req.body);
     if (id === actor.sub) throw new HttpError(409, 'own_account', 'an admin cannot change their own account here');
     const target = await ctx.storage.db.selectFrom('officers').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!target || !(await officerFacilityIds(ctx.storage, id)).includes(actor.fac)) throw new HttpError(404, 'not_found', 'not found');
+    const assignments = target ? await officerAssignments(ctx.storage, id) : [];
+    const here = assignments.find((a) => a.facilityId === actor.fac);
+    if (!target || !here) throw new HttpError(404, 'not_found', 'not found');
+    const accountWide = body.disabled !== undefined || body.password !== undefined;
+    if (accountWide) {
+      const managed = await managedFacilityIds(ctx, actor.sub);
+      if (assignments.some((a) => !managed.includes(a.facilityId))) {
+        throw new HttpError(403, 'account_spans_other_facilities', 'this account also belongs to a facility you are not admin of; an admin of every one of its facilities must do this');
+      }
+    }
     const changes = {
       ...(body.disabled !== undefined ? { disabled: body.disabled ? 1 : 0 } : {}),
-      ...(body.role !== undefined ? { role: body.role } : {}),
       ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
     };
-    await audited(ctx.storage, (tx) => tx.db.updateTable('officers').set(changes).where('id', '=', id).execute(), () => ({
-      actorKind: 'officer', actorId: actor.sub, facilityId: actor.fac, action: 'officer.updated', subjectKind: 'officer', subjectId: id,
-      reason: body.reason,
-      details: {
-        ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-        ...(body.role !== undefined ? { role: { from: target.role, to: body.role } } : {}),
-        ...(body.password !== undefined ? { passwordReset: true } : {}),
-      },
-    }));
-    const updated = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role', 'disabled']).where('id', '=', id).executeTakeFirstOrThrow();
+    const affected = accountWide ? assignments.map((a) => a.facilityId) : [actor.fac];
+    await withinTransaction(ctx.storage, async (tx) => {
+      if (Object.keys(changes).length > 0) await tx.db.updateTable('officers').set(changes).where('id', '=', id).execute();
+      if (body.role !== undefined) {
+        await tx.db.updateTable('officer_facilities').set({ role: body.role }).where('officer_id', '=', id).where('facility_id', '=', actor.fac).execute();
+      }
+      for (const facilityId of affected) {
+        await appendAuditIn(tx.db, tx.kind, {
+          actorKind: 'officer', actorId: actor.sub, facilityId, action: 'officer.updated', subjectKind: 'officer', subjectId: id,
+          reason: body.reason,
+          details: {
+            ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+            ...(body.role !== undefined && facilityId === actor.fac ? { role: { from: here.role, to: body.role } } : {}),
+            ...(body.password !== undefined ? { passwordReset: true } : {}),
+            ...(facilityId !== actor.fac ? { byAdminOf: actor.fac } : {}),
+          },
+        });
+      }
+    });
+    const updated = await ctx.storage.db
+      .selectFrom('officers')
+      .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')
+      .select(['officers.id', 'officers.username', 'officers.display_name', 'officer_facilities.role', 'officers.disabled'])
+      .where('officers.id', '=', id)
+      .where('officer_facilities.facility_id', '=', actor.fac)
+      .executeTakeFirstOrThrow();
     res.json({ officer: { id: updated.id, username: updated.username, displayName: updated.display_name, role: updated.role, disabled: updated.disabled === 1 } });
   });
 

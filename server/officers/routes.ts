@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -6,7 +6,9 @@ import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { findOfficerByUsername, officerFacilityIds } from './officer-store.ts';
+import { clientKey } from '../public-services/rate-limits.ts';
+import { loginHashGate } from './hash-gate.ts';
+import { findOfficerByUsername } from './officer-store.ts';
 import { timingDummyHash, verifyPassword } from './passwords.ts';
 
 const loginBody = z.strictObject({
@@ -20,36 +22,79 @@ const switchBody = z.strictObject({ facilityId: z.uuid() });
 /** POST /api/auth/login, POST /api/auth/refresh, POST /api/auth/switch-facility, GET /api/auth/me */
 export function officerAuthRoutes(ctx: AppContext): Router {
   const router = Router();
-  // 10 failed attempts per username+address, and 30 attempts of any kind per address, per 15
-  // minutes. Points are taken before the (deliberately slow) password check, so parallel
-  // requests cannot all slip past the limit; a successful login gives its point back.
-  const failures = new RateLimiterMemory({ points: 10, duration: 15 * 60 });
-  const perAddress = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
+  const limits = ctx.config.officerLogin;
+  // Points are taken before the (deliberately slow) password check, so parallel requests cannot
+  // all slip past a limit; a successful login gives its points back. A client is an address,
+  // IPv6 by /64 (clientKey).
+  const perClient = new RateLimiterMemory({ keyPrefix: 'login-client', points: limits.attemptsPerClient.points, duration: limits.attemptsPerClient.durationSeconds });
+  const failures = new RateLimiterMemory({
+    keyPrefix: 'login-user-client', points: limits.failuresPerUsernameAndClient.points, duration: limits.failuresPerUsernameAndClient.durationSeconds,
+  });
+  // Guesses at one username from all clients together. Clients the user recently signed in from
+  // are exempt, so guessing from many addresses slows the guessers without locking the user out
+  // of the places they work from.
+  const perUsername = new RateLimiterMemory({ keyPrefix: 'login-user', points: limits.failuresPerUsername.points, duration: limits.failuresPerUsername.durationSeconds });
+  const knownClients = new RateLimiterMemory({ keyPrefix: 'login-known', points: 1, duration: Math.max(1, limits.trustedClientDays * 86_400) });
+  const hashes = loginHashGate(ctx);
 
   async function facilitiesOf(officerId: string) {
-    const ids = await officerFacilityIds(ctx.storage, officerId);
-    if (ids.length === 0) return [];
-    return ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name']).where('id', 'in', ids).orderBy('code').execute();
+    const rows = await ctx.storage.db
+      .selectFrom('facilities')
+      .innerJoin('officer_facilities', 'officer_facilities.facility_id', 'facilities.id')
+      .select(['facilities.id', 'facilities.code', 'facilities.name', 'officer_facilities.role'])
+      .where('officer_facilities.officer_id', '=', officerId)
+      .orderBy('facilities.code')
+      .execute();
+    return rows.map((f) => ({ id: f.id, code: f.code, name: f.name, role: f.role }));
+  }
+
+  function tooManyAttempts(res: Response, err: unknown): never {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
+    throw new HttpError(429, 'too_many_attempts', 'too many failed logins, try again later');
   }
 
   router.post('/auth/login', async (req, res) => {
     const body = parseInput(loginBody, req.body);
-    const address = req.ip ?? 'unknown';
-    const limiterKey = `${body.username.toLowerCase()}|${address}`;
+    const username = body.username.toLowerCase();
+    const client = clientKey(req);
+    const pairKey = `${username}|${client}`;
+    const known = limits.trustedClientDays > 0 && (await knownClients.get(pairKey)) !== null;
     try {
-      await perAddress.consume(address);
-      await failures.consume(limiterKey);
+      await perClient.consume(client);
+      await failures.consume(pairKey);
     } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      res.set('Retry-After', String(Math.ceil(err.msBeforeNext / 1000)));
-      throw new HttpError(429, 'too_many_attempts', 'too many failed logins, try again later');
+      tooManyAttempts(res, err);
     }
-    const officer = await findOfficerByUsername(ctx.storage, body.username);
-    const ok = await verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password);
-    if (!officer || !ok || officer.disabled) {
+    if (!known) {
+      try {
+        await perUsername.consume(username);
+      } catch (err) {
+        await failures.reward(pairKey, 1);
+        tooManyAttempts(res, err);
+      }
+    }
+    const giveBack = async () => {
+      await failures.reward(pairKey, 1);
+      if (!known) await perUsername.reward(username, 1);
+    };
+    const officer = await findOfficerByUsername(ctx.storage, username);
+    const checked = await hashes.tryRun(async () => verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password));
+    if (!checked) {
+      await giveBack();
+      ctx.logger.warn({ client, maxConcurrentHashes: hashes.size }, 'login refused: password checks at capacity');
+      res.set('Retry-After', '1');
+      throw new HttpError(429, 'busy', 'the server is busy checking other logins, try again in a moment');
+    }
+    if (!officer || !checked.value || officer.disabled) {
       await appendAudit(ctx.storage, { actorKind: 'public', actorId: req.ip ?? 'unknown', action: 'officer.login_failed', details: { username: body.username } });
       throw new HttpError(401, 'bad_credentials', 'wrong username or password');
     }
+    // The password was right: nothing of this attempt counts as a guess.
+    await giveBack();
+    await failures.delete(pairKey);
+    await perClient.reward(client, 1);
+    if (limits.trustedClientDays > 0) await knownClients.set(pairKey, 1, limits.trustedClientDays * 86_400);
     const facilities = await facilitiesOf(officer.id);
     const facility = body.facilityId ? facilities.find((f) => f.id === body.facilityId) : facilities.length === 1 ? facilities[0] : undefined;
     if (!facility) {
@@ -57,14 +102,13 @@ export function officerAuthRoutes(ctx: AppContext): Router {
         facilityId: facilities.map((f) => f.id),
       });
     }
-    await failures.delete(limiterKey);
-    await perAddress.reward(address, 1);
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: officer.role, fac: facility.id });
+    // The role is the one held in the chosen facility.
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: facility.role, fac: facility.id });
     await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.id, facilityId: facility.id, action: 'officer.login' });
     res.json({
       token,
       expiresAt: expiresAt.toISOString(),
-      officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: officer.role },
+      officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: facility.role },
       facility,
       facilities,
     });
@@ -85,7 +129,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const facilities = await facilitiesOf(claims.sub);
     const facility = facilities.find((f) => f.id === facilityId);
     if (!facility) throw new HttpError(404, 'not_found', 'not one of your facilities');
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: claims.role, fac: facility.id });
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: facility.role, fac: facility.id });
     await appendAudit(ctx.storage, {
       actorKind: 'officer', actorId: claims.sub, facilityId: facility.id, action: 'officer.facility_switch', details: { from: claims.fac },
     });
@@ -94,9 +138,10 @@ export function officerAuthRoutes(ctx: AppContext): Router {
 
   router.get('/auth/me', requireOfficer(ctx), async (req, res) => {
     const claims = officerOf(req);
-    const officer = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role']).where('id', '=', claims.sub).executeTakeFirstOrThrow();
+    const officer = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name']).where('id', '=', claims.sub).executeTakeFirstOrThrow();
     const facility = await ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name', 'timezone']).where('id', '=', claims.fac).executeTakeFirstOrThrow();
-    res.json({ officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: officer.role }, facility });
+    // claims.role is the role held now in the token's facility (requireOfficer).
+    res.json({ officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: claims.role }, facility });
   });
 
   return router;

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { clientAddressKey } from '../http/client-address.ts';
 import { HttpError } from '../http/errors.ts';
 
 export interface RateLimitSettings {
@@ -61,7 +62,10 @@ export function createFailureLimit(name: string, settings: RateLimitSettings): F
   };
 }
 
-/** The client address (express resolves X-Forwarded-For only from trusted proxies). */
+/**
+ * The client's rate-limit key: its address (express resolves X-Forwarded-For only from trusted
+ * proxies), IPv6 by /64 (see clientAddressKey).
+ */
 export function clientKey(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return clientAddressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }

@@ -37,15 +37,15 @@ export interface OfficersTable {
   display_name: string;
   /** argon2id encoded hash */
   password_hash: string;
-  role: OfficerRole;
   disabled: number;
   created_at: string;
 }
 
-/** Facilities an officer may act in (supervisors may have several). */
+/** Facilities an officer may act in (supervisors may have several), each with its own role. */
 export interface OfficerFacilitiesTable {
   officer_id: string;
   facility_id: string;
+  role: OfficerRole;
 }
 
 export interface BoothsTable {

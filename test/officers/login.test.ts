@@ -96,7 +96,8 @@ describe('officer login', () => {
 describe('officer login limits under parallel guessing', () => {
   let app: App;
   beforeAll(async () => {
-    app = await startTestApp();
+    // Room for every parallel check, so these tests measure the limits, not the hashing cap (login-cost.test.ts).
+    app = await startTestApp({ LOGIN_MAX_CONCURRENT_HASHES: '32' });
   });
   afterAll(() => app.close());
 
