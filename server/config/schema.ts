@@ -87,6 +87,8 @@ export const configSchema = z
       .nullable(),
     /** null: generated once and kept in dataDir (refused when NODE_ENV=production). */
     jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
+    /** Keys the NIK lookup hash and encryption; null: generated once in dataDir (refused when NODE_ENV=production). */
+    nikKey: z.string().min(32, 'must be at least 32 characters').nullable(),
     ffmpegPath: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
@@ -134,6 +136,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'DATABASE_URL', key: 'databaseUrl', kind: 'nullable-string' },
   { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },
   { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
+  { env: 'NIK_KEY', key: 'nikKey', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
 ];

@@ -3,6 +3,8 @@ import * as m0001 from './0001_facilities_and_audit.ts';
 import * as m0002 from './0002_visits_domain.ts';
 import * as m0003 from './0003_public_services.ts';
 import * as m0004 from './0004_recordings.ts';
+import * as m0009 from './0009_privileged_visit_approval.ts';
+import * as m0010 from './0010_visitor_nik_protection.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002_visits_domain': m0002,
   '0003_public_services': m0003,
   '0004_recordings': m0004,
+  '0009_privileged_visit_approval': m0009,
+  '0010_visitor_nik_protection': m0010,
 };
