@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
@@ -12,7 +12,7 @@ import { projectRoot } from '../../server/config/load.ts';
 import { facilityNow } from '../../server/drive-thru/facility-clock.ts';
 import { replaceRemisiRecords } from '../../server/remisi/remisi-store.ts';
 import { SQLITE_FILE } from '../../server/storage/database.ts';
-import { migrations } from '../../server/storage/migrations/index.ts';
+import { migrationTableSchema, migratorFor } from '../../server/storage/migrate.ts';
 import { auditActions, durableDatabase, postJson, startPublicServicesApp } from '../helpers/public-services.ts';
 import { freshPostgresSchema } from '../helpers/postgres.ts';
 import { storageKinds } from '../helpers/storages.ts';
@@ -144,7 +144,7 @@ async function legacyDatabase(kind: 'sqlite' | 'postgres') {
     drop = schema.drop;
     db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 1 }) }) });
   }
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = migratorFor(db, await migrationTableSchema(db, kind));
   const { error } = await migrator.migrateTo('0004_recordings');
   if (error) throw error;
   const now = new Date().toISOString();
