@@ -23,6 +23,8 @@ import { attachCallSignalling } from './signalling/call-socket.ts';
 import { OfficerMonitoring } from './monitoring/officer-monitoring.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
+import { protectClearNiks } from './visits/nik-at-rest.ts';
+import { NikVault, resolveNikSecret } from './visits/nik-vault.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 import { RecordingRetention } from './recording/retention.ts';
 import { recordingRoutes } from './recording/routes.ts';
@@ -45,11 +47,18 @@ export interface App {
 /** Starts storage, the mediasoup worker pool and the HTTP + socket.io server. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const nikVault = new NikVault(resolveNikSecret(config.nikKey, config.dataDir));
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'idle database connection lost; the pool reconnects'),
   });
+  try {
+    await protectClearNiks(storage, nikVault, logger);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
   logger.info({ kind: storage.kind, location: storage.location }, 'storage ready');
 
   let pool: WorkerPool;
@@ -69,7 +78,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   }
   const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
   let url = '';
-  const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), publicUrl: () => url };
+  const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), nikVault, publicUrl: () => url };
 
   const web = express();
   web.disable('x-powered-by');

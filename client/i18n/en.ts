@@ -38,6 +38,7 @@ export const en: Record<MessageKey, string> = {
   'call.refused.visit_not_found': 'This visit was not found. Please contact the officers.',
   'call.refused.visit_over': 'This visit has ended or was cancelled.',
   'call.refused.not_a_visitor': 'This link is not for this visit. Use the link that was sent to you.',
+  'call.refused.awaiting_approval': 'This legal counsel visit has not been approved by a supervisor yet. Open the link again once it is approved.',
   'call.refused.server_error': 'The server has a problem. Please try again shortly.',
   'call.timeLeft': 'Time left',
   'call.quality.label': 'Connection',

@@ -36,6 +36,7 @@ export const id = {
   'call.refused.visit_not_found': 'Kunjungan ini tidak ditemukan. Hubungi petugas.',
   'call.refused.visit_over': 'Kunjungan ini sudah selesai atau dibatalkan.',
   'call.refused.not_a_visitor': 'Tautan ini bukan untuk kunjungan ini. Gunakan tautan yang dikirim untuk Anda.',
+  'call.refused.awaiting_approval': 'Kunjungan kuasa hukum ini belum disetujui kepala/pengawas. Coba buka tautan lagi setelah disetujui.',
   'call.refused.server_error': 'Server sedang bermasalah. Coba lagi beberapa saat lagi.',
   'call.timeLeft': 'Sisa waktu',
   'call.quality.label': 'Koneksi',

@@ -17,7 +17,7 @@ export type Party =
   | { kind: 'family'; visitId: string; visitorId: string; tokenId: string }
   | { kind: 'booth'; deviceId: string; boothId: string; facilityId: string };
 
-export type JoinDecision = { ok: true } | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' };
+export type JoinDecision = { ok: true } | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' | 'awaiting_approval' };
 
 const OPEN: VisitStatus[] = ['scheduled', 'live'];
 
@@ -43,6 +43,8 @@ function windowDecision(visit: VisitsTable, now: Date): JoinDecision {
   if (!OPEN.includes(visit.status)) return { ok: false, code: 'visit_over' };
   if (now.getTime() >= callDeadline(visit).getTime()) return { ok: false, code: 'visit_over' };
   if (now.getTime() < new Date(visit.scheduled_start).getTime() - JOIN_EARLY_MS) return { ok: false, code: 'too_early' };
+  // An unrecorded, unobserved call needs a supervisor's approval first.
+  if (visit.privileged === 1 && visit.privileged_approval !== 'approved') return { ok: false, code: 'awaiting_approval' };
   return { ok: true };
 }
 

@@ -101,6 +101,8 @@ export const configSchema = z
     redisUrl: z.null({ error: 'not supported yet: live state is kept in memory and only one node is supported; leave it unset' }),
     /** null: generated once and kept in dataDir (refused when NODE_ENV=production). */
     jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
+    /** Keys the NIK lookup hash and encryption; null: generated once in dataDir (refused when NODE_ENV=production). */
+    nikKey: z.string().min(32, 'must be at least 32 characters').nullable(),
     ffmpegPath: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
@@ -149,6 +151,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'DATABASE_URL', key: 'databaseUrl', kind: 'nullable-string' },
   { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },
   { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
+  { env: 'NIK_KEY', key: 'nikKey', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { env: 'LOGIN_MAX_CONCURRENT_HASHES', key: 'officerLogin.maxConcurrentHashes', kind: 'int' },

@@ -5,7 +5,8 @@ import { createBooth, enrolBoothDevice } from '../facilities/booth-store.ts';
 import { createOfficer, findOfficerByUsername, officerAssignments, setOfficerRole } from '../officers/officer-store.ts';
 import { hashPassword } from '../officers/passwords.ts';
 import type { Storage } from '../storage/database.ts';
-import { createInmate, createVisitor } from '../visits/inmate-store.ts';
+import { createInmate, createVisitor, findVisitorByNik } from '../visits/inmate-store.ts';
+import type { NikVault } from '../visits/nik-vault.ts';
 import { boothUrl, familyUrl, officerUrl } from '../visits/links.ts';
 import { createVisit } from '../visits/schedule.ts';
 import { transitionVisit } from '../visits/visit-store.ts';
@@ -39,7 +40,7 @@ const audit = (storage: Storage, facilityId: string, entry: Omit<AuditEntryInput
  * resets the officer's password, replaces any open demo visit with one starting now, and
  * returns fresh links. Safe to run again and again.
  */
-export async function seedDemo(storage: Storage, tokens: TokenService, baseUrl: string, log: (line: string) => void = () => {}): Promise<DemoLinks> {
+export async function seedDemo(storage: Storage, tokens: TokenService, nikVault: NikVault, baseUrl: string, log: (line: string) => void = () => {}): Promise<DemoLinks> {
   const db = storage.db;
   const now = new Date();
 
@@ -83,9 +84,9 @@ export async function seedDemo(storage: Storage, tokens: TokenService, baseUrl: 
     log(`created inmate ${inmate.name}`);
   }
 
-  let visitor = await db.selectFrom('visitors').selectAll().where('inmate_id', '=', inmate.id).where('nik', '=', DEMO.visitor.nik).executeTakeFirst();
+  let visitor = await findVisitorByNik(storage, nikVault, inmate.id, DEMO.visitor.nik);
   if (!visitor) {
-    visitor = await createVisitor(storage, inmate.id, DEMO.visitor);
+    visitor = await createVisitor(storage, nikVault, inmate.id, DEMO.visitor);
     await audit(storage, facilityId, { action: 'visitor.registered', subjectKind: 'visitor', subjectId: visitor.id, details: { inmateId: inmate.id, relationship: visitor.relationship } });
     log(`registered visitor ${visitor.name}`);
   }

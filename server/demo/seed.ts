@@ -1,7 +1,10 @@
 import { resolveJwtSecret } from '../auth/jwt-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import { pino } from 'pino';
 import { openStorage } from '../storage/database.ts';
+import { protectClearNiks } from '../visits/nik-at-rest.ts';
+import { NikVault, resolveNikSecret } from '../visits/nik-vault.ts';
 import { DEMO, seedDemo } from './demo-data.ts';
 
 /**
@@ -19,9 +22,11 @@ async function main(args: string[]): Promise<number> {
 
   let config;
   let secret;
+  let nikVault;
   try {
     config = loadConfig();
     secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+    nikVault = new NikVault(resolveNikSecret(config.nikKey, config.dataDir));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -33,7 +38,9 @@ async function main(args: string[]): Promise<number> {
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let links;
   try {
-    links = await seedDemo(storage, new TokenService(secret), baseUrl, (line) => console.error(`demo: ${line}`));
+    // Same start-up step as the server: a store from before NIK protection is converted first.
+    await protectClearNiks(storage, nikVault, pino({ level: config.logLevel }, pino.destination(2))); // stdout carries the links only
+    links = await seedDemo(storage, new TokenService(secret), nikVault, baseUrl, (line) => console.error(`demo: ${line}`));
   } finally {
     await storage.close();
   }

@@ -17,15 +17,18 @@ export function sessionView(s: DriveThruSessionsTable) {
   };
 }
 
-/** The inmate with this registration number in the facility, if the NIK is one of their registered family members. */
-export function findRegisteredPair(storage: Storage, facilityId: string, registrationNumber: string, nik: string) {
+/**
+ * The inmate with this registration number in the facility, if the NIK is one of their registered
+ * family members. nikHash: NikVault.lookupHash of the NIK given.
+ */
+export function findRegisteredPair(storage: Storage, facilityId: string, registrationNumber: string, nikHash: string) {
   return storage.db
     .selectFrom('inmates')
     .innerJoin('visitors', 'visitors.inmate_id', 'inmates.id')
     .select(['inmates.id as inmate_id', 'visitors.id as visitor_id'])
     .where('inmates.facility_id', '=', facilityId)
     .where(sql<string>`upper(inmates.registration_number)`, '=', registrationNumber)
-    .where('visitors.nik', '=', nik)
+    .where('visitors.nik_hash', '=', nikHash)
     .executeTakeFirst();
 }
 

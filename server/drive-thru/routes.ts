@@ -82,7 +82,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
     if (!sessionOpen(session, fac.timezone)) throw new HttpError(409, 'session_closed', 'this session is over');
     const registrationKey = `${fac.id}:${body.registrationNumber}`;
     await unregisteredLimit.check(res, registrationKey);
-    const pair = await findRegisteredPair(ctx.storage, fac.id, body.registrationNumber, body.visitorNik);
+    const pair = await findRegisteredPair(ctx.storage, fac.id, body.registrationNumber, ctx.nikVault.lookupHash(body.visitorNik));
     if (!pair) {
       await unregisteredLimit.fail(registrationKey);
       await appendAudit(ctx.storage, {
@@ -228,7 +228,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
       ctx.storage.db
         .selectFrom('inmates')
         .innerJoin('visitors', 'visitors.inmate_id', 'inmates.id')
-        .select(['inmates.name as inmate_name', 'inmates.registration_number', 'inmates.block', 'visitors.name as visitor_name', 'visitors.nik', 'visitors.relationship'])
+        .select(['inmates.name as inmate_name', 'inmates.registration_number', 'inmates.block', 'visitors.id as visitor_id', 'visitors.name as visitor_name', 'visitors.nik_encrypted', 'visitors.relationship'])
         .where('inmates.id', '=', ticket.inmate_id)
         .where('visitors.id', '=', ticket.visitor_id)
         .executeTakeFirstOrThrow(),
@@ -236,7 +236,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
     return {
       ...view,
       inmate: { name: people.inmate_name, registrationNumber: people.registration_number, block: people.block },
-      visitor: { name: people.visitor_name, nik: people.nik, relationship: people.relationship },
+      visitor: { name: people.visitor_name, nik: ctx.nikVault.reveal(people.visitor_id, people.nik_encrypted), relationship: people.relationship },
     };
   }
 

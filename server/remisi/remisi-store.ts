@@ -83,9 +83,10 @@ export interface RemisiView {
 
 /**
  * The record of the inmate with this registration number, only when the NIK is a registered
- * family member of that inmate. Anything else is undefined, indistinguishably.
+ * family member of that inmate (nikHash: NikVault.lookupHash of the NIK given). Anything else
+ * is undefined, indistinguishably.
  */
-export async function lookupRemisi(storage: Storage, registrationNumber: string, nik: string): Promise<RemisiView | undefined> {
+export async function lookupRemisi(storage: Storage, registrationNumber: string, nikHash: string): Promise<RemisiView | undefined> {
   const found = await storage.db
     .selectFrom('inmates')
     .innerJoin('visitors', 'visitors.inmate_id', 'inmates.id')
@@ -98,7 +99,7 @@ export async function lookupRemisi(storage: Storage, registrationNumber: string,
     .selectAll('remisi_records')
     .select('facilities.name as facility_name')
     .where(sql<string>`upper(inmates.registration_number)`, '=', registrationNumber)
-    .where('visitors.nik', '=', nik)
+    .where('visitors.nik_hash', '=', nikHash)
     .executeTakeFirst();
   if (!found) return undefined;
   const entries = await storage.db

@@ -26,7 +26,7 @@ export function remisiRoutes(ctx: AppContext): Router {
     await perClient.consume(res, client);
     const body = parseInput(remisiLookupBody, req.body);
     await perRegistration.consume(res, body.registrationNumber);
-    const record = await lookupRemisi(ctx.storage, body.registrationNumber, body.nik);
+    const record = await lookupRemisi(ctx.storage, body.registrationNumber, ctx.nikVault.lookupHash(body.nik));
     await appendAudit(ctx.storage, {
       actorKind: 'public',
       actorId: client,

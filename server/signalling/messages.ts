@@ -30,6 +30,7 @@ export const errorCode = z.enum([
   'too_early',
   'not_a_visitor',
   'wrong_booth',
+  'awaiting_approval', // a privileged visit a supervisor has not approved (yet)
   'no_visit',
   'call_ended',
   'media_error', // mediasoup refused the parameters
@@ -52,6 +53,7 @@ export const refusalCode = z.enum([
   'visit_not_found',
   'visit_over',
   'not_a_visitor',
+  'awaiting_approval',
   'server_error',
 ]);
 export type RefusalCode = z.infer<typeof refusalCode>;

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './tables.ts';
 import { migrateToLatest } from './migrate.ts';
+import { ensurePrivateDir, makeFilesPrivate, withPrivateUmask } from './private-files.ts';
 
 export type StorageKind = 'sqlite' | 'postgres';
 
@@ -52,16 +52,24 @@ export async function openStorage(options: {
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
     kind = 'sqlite';
-    mkdirSync(options.dataDir, { recursive: true });
+    ensurePrivateDir(options.dataDir);
     location = path.join(options.dataDir, SQLITE_FILE);
-    const file = new SQLite(location);
-    file.pragma('journal_mode = WAL');
+    const dbFile = location;
+    // The file and its -wal/-shm (SQLite gives those the file's mode) hold personal data: 0600.
+    const file = withPrivateUmask(() => {
+      const opened = new SQLite(dbFile);
+      opened.pragma('journal_mode = WAL');
+      return opened;
+    });
+    makeFilesPrivate([dbFile, `${dbFile}-wal`, `${dbFile}-shm`]);
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
+    // Deleted and overwritten content is zeroed, not left readable in free pages.
+    file.pragma('secure_delete = ON');
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: file }) });
   }
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, kind);
   } catch (err) {
     await db.destroy();
     throw err;

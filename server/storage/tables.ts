@@ -79,13 +79,21 @@ export interface VisitorsTable {
   id: string;
   inmate_id: string;
   name: string;
-  /** 16-digit national ID number */
-  nik: string;
+  /** Keyed HMAC of the 16-digit national ID number (NIK): lookups by equality only. */
+  nik_hash: string;
+  /** Last 4 digits, for display. */
+  nik_last4: string;
+  /** AES-256-GCM of the full NIK (see visits/nik-vault.ts); read only through an audited path. */
+  nik_encrypted: string;
   relationship: string;
+  /** Advocate credential number; required for kuasa_hukum, null for everyone else. */
+  advocate_credential: string | null;
   created_at: string;
 }
 
 export type VisitStatus = 'scheduled' | 'live' | 'ended' | 'missed' | 'cancelled';
+
+export type PrivilegedApproval = 'pending' | 'approved' | 'rejected';
 
 export interface VisitsTable {
   id: string;
@@ -97,6 +105,12 @@ export interface VisitsTable {
   status: VisitStatus;
   /** 1: legal counsel, neither recorded nor monitored */
   privileged: number;
+  /** Privileged visits only (null otherwise): its call cannot start until a supervisor approved it. */
+  privileged_approval: PrivilegedApproval | null;
+  privileged_decided_by: string | null;
+  privileged_decided_at: string | null;
+  /** Why the approver refused it. */
+  privileged_decision_reason: string | null;
   started_at: string | null;
   ended_at: string | null;
   end_reason: string | null;

@@ -1,12 +1,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { audited } from '../audit/audit-log.ts';
+import { appendAudit, audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
-import { createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
+import { COUNSEL, createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
 import { nikProblem } from './nik.ts';
 
 const idParam = z.strictObject({ id: z.uuid() });
@@ -22,14 +22,32 @@ const inmateBody = z.strictObject({
   name: oneLine(120),
   block: oneLine(40),
 });
-const visitorBody = z.strictObject({
-  name: oneLine(120),
-  nik: z.string().trim().superRefine((nik, c) => {
-    const problem = nikProblem(nik);
-    if (problem) c.addIssue({ code: 'custom', message: problem });
-  }),
-  relationship: z.enum(RELATIONSHIPS),
-});
+/** An advocate's credential number as printed on the card: letters, digits, `.`, `/`, `-`, spaces. */
+const advocateCredential = z
+  .string()
+  .trim()
+  .min(3)
+  .max(40)
+  .regex(/^[A-Za-z0-9./ -]+$/, 'only letters, digits, ".", "/", "-" and spaces')
+  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
+const visitorBody = z
+  .strictObject({
+    name: oneLine(120),
+    nik: z.string().trim().superRefine((nik, c) => {
+      const problem = nikProblem(nik);
+      if (problem) c.addIssue({ code: 'custom', message: problem });
+    }),
+    relationship: z.enum(RELATIONSHIPS),
+    advocateCredential: advocateCredential.optional(),
+  })
+  .superRefine((b, c) => {
+    if (b.relationship === COUNSEL && b.advocateCredential === undefined) {
+      c.addIssue({ code: 'custom', path: ['advocateCredential'], message: `required for ${COUNSEL}` });
+    }
+    if (b.relationship !== COUNSEL && b.advocateCredential !== undefined) {
+      c.addIssue({ code: 'custom', path: ['advocateCredential'], message: `only for ${COUNSEL}` });
+    }
+  });
 
 /**
  * GET/POST /api/inmates, GET /api/inmates/:id, GET/POST /api/inmates/:id/visitors.
@@ -72,9 +90,16 @@ export function inmateRoutes(ctx: AppContext): Router {
     res.json({ inmate: inmateView(await inmateOf(req)) });
   });
 
+  // Names and relationships of a family are personal data: who looked them up is audited.
   router.get('/inmates/:id/visitors', anyOfficer, async (req, res) => {
     const inmate = await inmateOf(req);
-    res.json({ visitors: (await listVisitors(ctx.storage, inmate.id)).map(visitorView) });
+    const officer = officerOf(req);
+    const visitors = await listVisitors(ctx.storage, inmate.id);
+    await appendAudit(ctx.storage, {
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.list', subjectKind: 'inmate', subjectId: inmate.id,
+      details: { count: visitors.length },
+    });
+    res.json({ visitors: visitors.map(visitorView) });
   });
 
   router.post('/inmates/:id/visitors', anyOfficer, async (req, res) => {
@@ -82,9 +107,9 @@ export function inmateRoutes(ctx: AppContext): Router {
     const officer = officerOf(req);
     const body = parseInput(visitorBody, req.body);
     // The NIK stays out of the append-only audit log: it could never be erased from there.
-    const visitor = await audited(ctx.storage, (tx) => createVisitor(tx, inmate.id, body), (created) => ({
+    const visitor = await audited(ctx.storage, (tx) => createVisitor(tx, ctx.nikVault, inmate.id, body), (created) => ({
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.registered', subjectKind: 'visitor', subjectId: created.id,
-      details: { inmateId: inmate.id, relationship: created.relationship },
+      details: { inmateId: inmate.id, relationship: created.relationship, ...(created.advocate_credential ? { advocateCredential: created.advocate_credential } : {}) },
     })).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'visitor_exists', 'this NIK is already registered for this inmate');
       throw err;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/database.ts';
 import type { InmatesTable, VisitorsTable } from '../storage/tables.ts';
+import { maskedNik, type NikVault } from './nik-vault.ts';
 
 /** Who a registered visitor is to the inmate; the client shows each in the user's language. */
 export const RELATIONSHIPS = ['orang_tua', 'suami_istri', 'anak', 'saudara_kandung', 'kuasa_hukum', 'lainnya'] as const;
@@ -46,12 +47,45 @@ export function listVisitors(storage: Storage, inmateId: string): Promise<Visito
   return storage.db.selectFrom('visitors').selectAll().where('inmate_id', '=', inmateId).orderBy('name').execute();
 }
 
-export async function createVisitor(storage: Storage, inmateId: string, input: { name: string; nik: string; relationship: Relationship }): Promise<VisitorsTable> {
-  const row: VisitorsTable = { id: randomUUID(), inmate_id: inmateId, name: input.name, nik: input.nik, relationship: input.relationship, created_at: new Date().toISOString() };
+export interface NewVisitor {
+  name: string;
+  nik: string;
+  relationship: Relationship;
+  /** Required for COUNSEL, absent for everyone else (the route checks). */
+  advocateCredential?: string;
+}
+
+/** Only the keyed hash, the last 4 digits and the encrypted NIK are stored, never the NIK itself. */
+export async function createVisitor(storage: Storage, vault: NikVault, inmateId: string, input: NewVisitor): Promise<VisitorsTable> {
+  const id = randomUUID();
+  const row: VisitorsTable = {
+    id,
+    inmate_id: inmateId,
+    name: input.name,
+    ...vault.protect(id, input.nik),
+    relationship: input.relationship,
+    advocate_credential: input.advocateCredential ?? null,
+    created_at: new Date().toISOString(),
+  };
   await storage.db.insertInto('visitors').values(row).execute();
   return row;
 }
 
+/** The visitor with this NIK among an inmate's registered family, by keyed hash. */
+export function findVisitorByNik(storage: Storage, vault: NikVault, inmateId: string, nik: string): Promise<VisitorsTable | undefined> {
+  return storage.db.selectFrom('visitors').selectAll().where('inmate_id', '=', inmateId).where('nik_hash', '=', vault.lookupHash(nik)).executeTakeFirst();
+}
+
 export const inmateView = (i: InmatesTable) => ({ id: i.id, registrationNumber: i.registration_number, name: i.name, block: i.block, createdAt: i.created_at });
 
-export const visitorView = (v: VisitorsTable) => ({ id: v.id, inmateId: v.inmate_id, name: v.name, nik: v.nik, relationship: v.relationship, createdAt: v.created_at });
+/** Officers' view: the NIK masked to its last 4 digits (the full one only at the drive-thru station, audited). */
+export const visitorView = (v: VisitorsTable) => ({
+  id: v.id,
+  inmateId: v.inmate_id,
+  name: v.name,
+  nikMasked: maskedNik(v.nik_last4),
+  nikLast4: v.nik_last4,
+  relationship: v.relationship,
+  advocateCredential: v.advocate_credential,
+  createdAt: v.created_at,
+});

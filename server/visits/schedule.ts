@@ -45,6 +45,11 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     duration_seconds: input.durationSeconds,
     status: 'scheduled',
     privileged: input.privileged ? 1 : 0,
+    // A privileged visit waits for a supervisor's approval before its call may start.
+    privileged_approval: input.privileged ? 'pending' : null,
+    privileged_decided_by: null,
+    privileged_decided_at: null,
+    privileged_decision_reason: null,
     started_at: null,
     ended_at: null,
     end_reason: null,
@@ -140,6 +145,10 @@ export function visitView({ visit, inmate, booth, visitors }: VisitWithParties) 
     durationSeconds: visit.duration_seconds,
     endsAt: visitEndsAt(visit).toISOString(),
     privileged: visit.privileged === 1,
+    /** null: not privileged; pending: the call cannot start yet; approved; rejected (the visit is cancelled). */
+    privilegedApproval: visit.privileged === 1
+      ? { state: visit.privileged_approval ?? 'pending', decidedBy: visit.privileged_decided_by, decidedAt: visit.privileged_decided_at, reason: visit.privileged_decision_reason }
+      : null,
     startedAt: visit.started_at,
     endedAt: visit.ended_at,
     endReason: visit.end_reason,

@@ -167,6 +167,9 @@ export function visitRoutes(ctx: AppContext): Router {
     const officer = officerOf(req);
     const { visit, visitors } = await visitOf(req);
     if (visit.status !== 'scheduled' && visit.status !== 'live') throw new HttpError(409, 'visit_closed', `this visit is ${visit.status}`);
+    if (visit.privileged === 1 && visit.privileged_approval !== 'approved') {
+      throw new HttpError(409, 'awaiting_approval', 'a privileged visit gets join links once a supervisor has approved it');
+    }
     const scheduledStart = new Date(visit.scheduled_start);
     const links = visitors.map((v) => ({
       visitorId: v.id,

@@ -6,7 +6,7 @@ export interface VisitWithParties {
   visit: VisitsTable;
   inmate: { id: string; name: string; registrationNumber: string; block: string };
   booth: { id: string; name: string };
-  visitors: Array<{ id: string; name: string; relationship: string }>;
+  visitors: Array<{ id: string; name: string; relationship: string; advocateCredential: string | null }>;
 }
 
 export function visitEndsAt(visit: Pick<VisitsTable, 'scheduled_start' | 'duration_seconds'>): Date {
@@ -33,7 +33,7 @@ export async function withParties(storage: Storage, visits: VisitsTable[]): Prom
     storage.db
       .selectFrom('visit_visitors')
       .innerJoin('visitors', 'visitors.id', 'visit_visitors.visitor_id')
-      .select(['visit_visitors.visit_id', 'visitors.id', 'visitors.name', 'visitors.relationship'])
+      .select(['visit_visitors.visit_id', 'visitors.id', 'visitors.name', 'visitors.relationship', 'visitors.advocate_credential'])
       .where('visit_visitors.visit_id', 'in', visits.map((v) => v.id))
       .orderBy('visitors.name')
       .execute(),
@@ -46,7 +46,9 @@ export async function withParties(storage: Storage, visits: VisitsTable[]): Prom
       visit,
       inmate: { id: inmate.id, name: inmate.name, registrationNumber: inmate.registration_number, block: inmate.block },
       booth: boothById.get(visit.booth_id)!,
-      visitors: visitors.filter((v) => v.visit_id === visit.id).map(({ id, name, relationship }) => ({ id, name, relationship })),
+      visitors: visitors
+        .filter((v) => v.visit_id === visit.id)
+        .map(({ id, name, relationship, advocate_credential }) => ({ id, name, relationship, advocateCredential: advocate_credential })),
     };
   });
 }

@@ -53,9 +53,10 @@ async function seed(app: App) {
   await app.storage.db.insertInto('inmates').values(families.map((f) => ({
     id: f.inmateId, facility_id: facility.id, registration_number: f.registrationNumber, name: `WBP ${f.registrationNumber}`, block: 'A', created_at: now,
   }))).execute();
-  await app.storage.db.insertInto('visitors').values(families.map((f) => ({
-    id: randomUUID(), inmate_id: f.inmateId, name: 'Keluarga', nik: f.nik, relationship: 'istri', created_at: now,
-  }))).execute();
+  await app.storage.db.insertInto('visitors').values(families.map((f) => {
+    const id = randomUUID();
+    return { id, inmate_id: f.inmateId, name: 'Keluarga', ...app.ctx.nikVault.protect(id, f.nik), relationship: 'istri', created_at: now };
+  })).execute();
   await replaceRemisiRecords(app.storage, facility.id, families.map((f) => ({
     registrationNumber: f.registrationNumber, name: 'WBP', expectedReleaseDate: '2027-08-17', pbEligibleDate: null, cbEligibleDate: null,
     entries: [{ kind: 'umum' as const, year: 2024, days: 30, decreeNumber: 'PAS-1' }],

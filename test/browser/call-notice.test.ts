@@ -24,7 +24,7 @@ describe('the call pages say whether the call is monitored and recorded (real Ch
 
   async function noticeFor(privileged: boolean): Promise<{ monitored: string; text: string }> {
     const visit = await seedVisit(app);
-    if (privileged) await app.storage.db.updateTable('visits').set({ privileged: 1 }).where('id', '=', visit.visitId).execute();
+    if (privileged) await app.storage.db.updateTable('visits').set({ privileged: 1, privileged_approval: 'approved' }).where('id', '=', visit.visitId).execute();
     await browser.page.goto(`${app.url}/family/?t=${visit.joinTokens[0]}`);
     return waitUntil('notice rendered from the visit', () =>
       browser.page.$eval(NOTICE, (el) => {

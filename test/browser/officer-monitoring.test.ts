@@ -36,7 +36,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     await app.storage.db.insertInto('booths').values({ id: boothId, facility_id: seeded.facilityId, name: 'Bilik 2', created_at: now }).execute();
     await app.storage.db.insertInto('booth_devices').values({ id: deviceId, booth_id: boothId, label: 'PC bilik 2', created_by: 'test', created_at: now, revoked_at: null }).execute();
     const privileged = await seedVisit(app, { booth: { id: boothId, facilityId: seeded.facilityId, deviceId }, visitorNames: ['Advokat Rahman'] });
-    await app.storage.db.updateTable('visits').set({ privileged: 1 }).where('id', '=', privileged.visitId).execute();
+    await app.storage.db.updateTable('visits').set({ privileged: 1, privileged_approval: 'approved' }).where('id', '=', privileged.visitId).execute();
     privilegedVisitId = privileged.visitId;
     privilegedBooth = await TestCallClient.open(app, { token: privileged.boothToken, role: 'booth' });
     await privilegedBooth.ok('joinCall', { visitId: privilegedVisitId });

@@ -23,6 +23,10 @@ const visit = (over: Partial<VisitsTable> = {}): VisitsTable => ({
   duration_seconds: 1800,
   status: 'scheduled',
   privileged: 0,
+  privileged_approval: null,
+  privileged_decided_by: null,
+  privileged_decided_at: null,
+  privileged_decision_reason: null,
   started_at: null,
   ended_at: null,
   end_reason: null,
@@ -34,11 +38,20 @@ const withParties = (over: Partial<VisitsTable> = {}): VisitWithParties => ({
   visit: visit(over),
   inmate: { id: 'i1', name: 'Budi', registrationNumber: 'B-1', block: 'A' },
   booth: { id: 'b1', name: 'Bilik 1' },
-  visitors: [{ id: 'p1', name: 'Siti', relationship: 'istri' }],
+  visitors: [{ id: 'p1', name: 'Siti', relationship: 'istri', advocateCredential: null }],
 });
 const at = (offsetMs: number) => new Date(start.getTime() + offsetMs);
 
 describe('call rules', () => {
+  it('keeps a privileged visit closed to both parties until it is approved', () => {
+    for (const approval of ['pending', 'rejected', null] as const) {
+      expect(familyMayJoin(withParties({ privileged: 1, privileged_approval: approval }), 'p1', at(0))).toEqual({ ok: false, code: 'awaiting_approval' });
+      expect(boothMayJoin(visit({ privileged: 1, privileged_approval: approval }), 'b1', at(0))).toEqual({ ok: false, code: 'awaiting_approval' });
+    }
+    expect(familyMayJoin(withParties({ privileged: 1, privileged_approval: 'approved' }), 'p1', at(0))).toEqual({ ok: true });
+    expect(boothMayJoin(visit({ privileged: 1, privileged_approval: 'approved' }), 'b1', at(0))).toEqual({ ok: true });
+  });
+
   it('lets a visitor of the visit in from 10 minutes before the start until the end', () => {
     expect(familyMayJoin(withParties(), 'p1', at(-JOIN_EARLY_MS - 1))).toEqual({ ok: false, code: 'too_early' });
     expect(familyMayJoin(withParties(), 'p1', at(-JOIN_EARLY_MS))).toEqual({ ok: true });

@@ -54,7 +54,10 @@ export async function seedInmate(app: App, facilityId: string, registrationNumbe
   const now = new Date().toISOString();
   const inmate = { id: randomUUID(), facility_id: facilityId, registration_number: registrationNumber, name: `WBP ${registrationNumber}`, block: 'Blok A', created_at: now };
   await app.storage.db.insertInto('inmates').values(inmate).execute();
-  const visitors = niks.map((nik, i) => ({ id: randomUUID(), inmate_id: inmate.id, name: `Keluarga ${i + 1}`, nik, relationship: 'istri', created_at: now }));
+  const visitors = niks.map((nik, i) => {
+    const id = randomUUID();
+    return { id, inmate_id: inmate.id, name: `Keluarga ${i + 1}`, ...app.ctx.nikVault.protect(id, nik), relationship: 'istri', created_at: now };
+  });
   for (let i = 0; i < visitors.length; i += 200) await app.storage.db.insertInto('visitors').values(visitors.slice(i, i + 200)).execute();
   return { inmate, visitors, niks };
 }

@@ -52,7 +52,7 @@ export async function seedVisit(app: App, options: SeedVisitOptions = {}): Promi
   for (const v of visitors) {
     await db
       .insertInto('visitors')
-      .values({ id: v.id, inmate_id: inmate.id, name: v.name, nik: String(3171000000000000 + Math.floor(Math.random() * 1e9)), relationship: 'istri', created_at: now })
+      .values({ id: v.id, inmate_id: inmate.id, name: v.name, ...app.ctx.nikVault.protect(v.id, String(3171000000000000 + Math.floor(Math.random() * 1e9))), relationship: 'istri', created_at: now })
       .execute();
   }
   const start = options.start ?? new Date(Date.now() - 60_000);

@@ -4,6 +4,7 @@ import type { App } from '../../server/app.ts';
 import { verifyAuditChain } from '../../server/audit/audit-log.ts';
 import { localToday } from '../../server/facilities/local-day.ts';
 import { isBoothDeviceActive } from '../../server/visits/visit-store.ts';
+import { TestCallClient } from '../calls/socket-client.ts';
 import { freshPostgresSchema } from '../helpers/postgres.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
@@ -37,6 +38,7 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
   let facB: { id: string };
   let supA: Client, offA: Client, admA: Client, supB: Client, offB: Client, anon: Client;
   let officerAId: string;
+  let supervisorAId: string;
   let booth1: Json, booth2: Json, boothB: Json;
   let inmate: Json, otherInmate: Json, inmateB: Json;
   let visitors: Json[];
@@ -57,6 +59,7 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
     ]);
     [supA, offA, admA, supB, offB] = [a, b, c, d, e].map((o) => client(app, o.auth)) as [Client, Client, Client, Client, Client];
     officerAId = b.officer.id;
+    supervisorAId = a.officer.id;
     anon = client(app);
 
     booth1 = (await supA.post('/booths', { name: 'Bilik 1' })).body.booth;
@@ -168,7 +171,8 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
       expect(dup.status).toBe(409);
       const list = (await offA.get(`/inmates/${inmate.id}/visitors`)).body.visitors;
       expect(list).toHaveLength(4);
-      expect(list[0]).toMatchObject({ inmateId: inmate.id, nik: nik(1), relationship: 'anak' });
+      expect(list[0]).toMatchObject({ inmateId: inmate.id, nikMasked: `************${nik(1).slice(-4)}`, nikLast4: nik(1).slice(-4), relationship: 'anak', advocateCredential: null });
+      expect(JSON.stringify(list)).not.toContain(nik(1));
       expect((await offB.get(`/inmates/${inmate.id}/visitors`)).status).toBe(404);
       expect((await offB.post(`/inmates/${inmate.id}/visitors`, { name: 'B', nik: nik(7), relationship: 'anak' })).status).toBe(404);
     });
@@ -307,10 +311,108 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
     });
 
     it('allows privileged visits only for legal counsel', async () => {
-      const lawyer = (await offA.post(`/inmates/${otherInmate.id}/visitors`, { name: 'Advokat', nik: nik(77), relationship: 'kuasa_hukum' })).body.visitor;
+      const lawyer = (await offA.post(`/inmates/${otherInmate.id}/visitors`, { name: 'Advokat', nik: nik(77), relationship: 'kuasa_hukum', advocateCredential: 'PERADI 11.777' })).body.visitor;
       const res = await offA.post('/visits', visitBody({ inmateId: otherInmate.id, boothId: booth2.id, visitorIds: [lawyer.id], scheduledStart: jakarta(6, '10:00'), privileged: true }));
       expect(res.status).toBe(201);
       expect(res.body.visit.privileged).toBe(true);
+    });
+  });
+
+  describe('privileged (legal counsel) visits', () => {
+    let clientInmate: Json;
+    let lawyer: Json;
+    let counselBooth: Json;
+    let boothToken: string;
+    const open: TestCallClient[] = [];
+
+    beforeAll(async () => {
+      clientInmate = (await supA.post('/inmates', { registrationNumber: 'BI.500/2024', name: 'Klien Advokat', block: 'D' })).body.inmate;
+      counselBooth = (await supA.post('/booths', { name: 'Bilik Advokat' })).body.booth;
+      boothToken = (await supA.post(`/booths/${counselBooth.id}/devices`, { label: 'PC bilik advokat' })).body.token;
+    });
+    afterAll(() => open.forEach((c) => c.close()));
+
+    const privilegedVisit = (scheduledStart: string, over: Record<string, unknown> = {}) =>
+      visitBody({ inmateId: clientInmate.id, boothId: counselBooth.id, visitorIds: [lawyer.id], scheduledStart, privileged: true, ...over });
+
+    it('registers kuasa_hukum only with an advocate credential number, stores and shows it', async () => {
+      const register = (body: Json) => offA.post(`/inmates/${clientInmate.id}/visitors`, body);
+      const missing = await register({ name: 'Advokat Tanpa Kartu', nik: nik(300), relationship: 'kuasa_hukum' });
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.fields).toEqual({ advocateCredential: ['required for kuasa_hukum'] });
+      for (const bad of ['ab', '<script>', 'x'.repeat(41), '---', 42]) {
+        expect((await register({ name: 'Advokat', nik: nik(300), relationship: 'kuasa_hukum', advocateCredential: bad })).body.error.fields).toHaveProperty('advocateCredential');
+      }
+      expect((await register({ name: 'Anak', nik: nik(301), relationship: 'anak', advocateCredential: 'PERADI 1' })).body.error.fields).toEqual({ advocateCredential: ['only for kuasa_hukum'] });
+
+      const created = await register({ name: 'Advokat Rahman', nik: nik(300), relationship: 'kuasa_hukum', advocateCredential: '  PERADI 12.345/ADV-2020 ' });
+      expect(created.status).toBe(201);
+      lawyer = created.body.visitor;
+      expect(lawyer).toMatchObject({ relationship: 'kuasa_hukum', advocateCredential: 'PERADI 12.345/ADV-2020' });
+      expect((await offA.get(`/inmates/${clientInmate.id}/visitors`)).body.visitors).toEqual([expect.objectContaining({ id: lawyer.id, advocateCredential: 'PERADI 12.345/ADV-2020' })]);
+    });
+
+    it('books a privileged visit as pending: no links, no call, until a supervisor other than the booker approves it', async () => {
+      const booked = await offA.post('/visits', privilegedVisit(new Date().toISOString(), { durationSeconds: 900 }));
+      expect(booked.status).toBe(201);
+      const visit = booked.body.visit;
+      expect(visit).toMatchObject({ privileged: true, privilegedApproval: { state: 'pending', decidedBy: null }, visitors: [expect.objectContaining({ id: lawyer.id, advocateCredential: 'PERADI 12.345/ADV-2020' })] });
+
+      const links = await offA.get(`/visits/${visit.id}/links`);
+      expect(links.status).toBe(409);
+      expect(links.body.error.code).toBe('awaiting_approval');
+      // Even a join token signed for the visit does not get in, nor does the booth.
+      const familyToken = app.ctx.tokens.signJoin(lawyer.id, { id: visit.id, scheduledStart: new Date(visit.scheduledStart), durationSeconds: visit.durationSeconds });
+      expect(await TestCallClient.refusal(app, { token: familyToken, role: 'family' })).toBe('awaiting_approval');
+      const booth = await TestCallClient.open(app, { token: boothToken, role: 'booth' });
+      open.push(booth);
+      expect(await booth.request('joinCall', { visitId: visit.id })).toMatchObject({ ok: false, error: { code: 'awaiting_approval' } });
+
+      // The booking officer: not a supervisor. A supervisor who booked it: not theirs to approve.
+      const byOfficer = await offA.post(`/visits/${visit.id}/approve-privileged`);
+      expect(byOfficer.status).toBe(403);
+      const ownBooking = (await supA.post('/visits', privilegedVisit(jakarta(9, '10:00')))).body.visit;
+      const selfApproval = await supA.post(`/visits/${ownBooking.id}/approve-privileged`);
+      expect(selfApproval.status).toBe(403);
+      expect(selfApproval.body.error.code).toBe('own_booking');
+      expect((await admA.post(`/visits/${ownBooking.id}/approve-privileged`)).body.visit.privilegedApproval.state).toBe('approved');
+      expect((await supB.post(`/visits/${visit.id}/approve-privileged`)).status).toBe(404);
+      expect((await supA.post(`/visits/${visit.id}/approve-privileged`, { extra: 1 })).status).toBe(400);
+      expect((await supA.get(`/visits/${visit.id}`)).body.visit.privilegedApproval.state).toBe('pending');
+
+      const approved = await supA.post(`/visits/${visit.id}/approve-privileged`, { reason: 'kartu advokat diperiksa' });
+      expect(approved.status).toBe(200);
+      expect(approved.body.visit.privilegedApproval).toMatchObject({ state: 'approved', decidedBy: supervisorAId, decidedAt: expect.any(String), reason: 'kartu advokat diperiksa' });
+      const again = await admA.post(`/visits/${visit.id}/approve-privileged`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('approval_not_pending');
+      const audits = await app.storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'visit.privileged_approved').where('subject_id', '=', visit.id).execute();
+      expect(audits).toHaveLength(1);
+      expect(audits[0]).toMatchObject({ actor_id: supervisorAId, facility_id: facA.id, reason: 'kartu advokat diperiksa' });
+
+      expect((await offA.get(`/visits/${visit.id}/links`)).status).toBe(200);
+      expect(await TestCallClient.refusal(app, { token: familyToken, role: 'family' })).toBe('accepted');
+      expect(await booth.request('joinCall', { visitId: visit.id })).toMatchObject({ ok: true });
+      const listed = (await offA.get(`/visits?boothId=${counselBooth.id}`)).body.visits as Json[];
+      expect(listed.find((v) => v.id === visit.id)?.privilegedApproval.state).toBe('approved');
+    });
+
+    it('rejects with a reason, which cancels the visit; ordinary visits have nothing to approve', async () => {
+      const visit = (await offA.post('/visits', privilegedVisit(jakarta(10, '10:00')))).body.visit;
+      expect((await supA.post(`/visits/${visit.id}/reject-privileged`, {})).status).toBe(400);
+      expect((await offA.post(`/visits/${visit.id}/reject-privileged`, { reason: 'bukan advokat' })).status).toBe(403);
+      const rejected = await supA.post(`/visits/${visit.id}/reject-privileged`, { reason: 'kartu advokat tidak sah' });
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.visit).toMatchObject({ status: 'cancelled', endReason: 'privileged_rejected', privilegedApproval: { state: 'rejected', decidedBy: supervisorAId, reason: 'kartu advokat tidak sah' } });
+      expect((await admA.post(`/visits/${visit.id}/approve-privileged`)).body.error.code).toBe('approval_not_pending');
+      const rejectAudits = await app.storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'visit.privileged_rejected').where('subject_id', '=', visit.id).execute();
+      expect(rejectAudits).toHaveLength(1);
+
+      const ordinary = (await offA.post('/visits', visitBody({ scheduledStart: jakarta(11, '10:00') }))).body.visit;
+      expect(ordinary.privilegedApproval).toBeNull();
+      const nothing = await supA.post(`/visits/${ordinary.id}/approve-privileged`);
+      expect(nothing.status).toBe(409);
+      expect(nothing.body.error.code).toBe('not_privileged');
     });
   });
 
