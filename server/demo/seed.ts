@@ -1,4 +1,6 @@
+import { AUDIT_KEY_SPEC } from '../audit/audit-chain.ts';
 import { resolveJwtSecret } from '../auth/jwt-secret.ts';
+import { resolveLocalSecret } from '../config/local-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { openStorage } from '../storage/database.ts';
@@ -19,9 +21,11 @@ async function main(args: string[]): Promise<number> {
 
   let config;
   let secret;
+  let auditKey;
   try {
     config = loadConfig();
     secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+    auditKey = resolveLocalSecret(AUDIT_KEY_SPEC, config.auditKey, config.dataDir);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -30,7 +34,12 @@ async function main(args: string[]): Promise<number> {
     throw err;
   }
   const baseUrl = config.http.publicUrl?.replace(/\/$/, '') ?? `${config.http.tlsCert ? 'https' : 'http'}://localhost:${config.http.port}`;
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    auditKey,
+    onAuditAnchorError: (err) => console.error(`demo: audit anchor not moved: ${err.message}`),
+  });
   let links;
   try {
     links = await seedDemo(storage, new TokenService(secret), baseUrl, (line) => console.error(`demo: ${line}`));

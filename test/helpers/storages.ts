@@ -26,9 +26,14 @@ export async function storageFixture(kind: 'sqlite' | 'postgres'): Promise<Stora
     };
   }
   const schema = await freshPostgresSchema();
+  // its own data dir: the audit key and anchor belong to this database alone
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-pg-data-'));
   return {
     kind,
-    open: () => openStorage({ databaseUrl: schema.url, dataDir: os.tmpdir() }),
-    dispose: () => schema.drop(),
+    open: () => openStorage({ databaseUrl: schema.url, dataDir }),
+    async dispose() {
+      await schema.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
