@@ -9,9 +9,11 @@ import { startTestApp } from './test-app.ts';
 /** Limits high enough that concurrency tests measure the guard, not the limiter. */
 export const GENEROUS_LIMITS = {
   remisiLookupPerClient: { points: 100_000, durationSeconds: 60 },
+  remisiFailuresPerRegistrationAndClient: { points: 100_000, durationSeconds: 60 },
   remisiLookupPerRegistration: { points: 100_000, durationSeconds: 60 },
   complaintSubmitPerClient: { points: 100_000, durationSeconds: 60 },
   driveThruBookingPerClient: { points: 100_000, durationSeconds: 60 },
+  driveThruUnregisteredPerRegistrationAndClient: { points: 100_000, durationSeconds: 60 },
   driveThruUnregisteredPerRegistration: { points: 100_000, durationSeconds: 60 },
   trackingPerClient: { points: 100_000, durationSeconds: 60 },
 };
