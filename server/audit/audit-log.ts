@@ -93,6 +93,7 @@ export interface ChainReport {
   anchorFile: string;
 }
 
+/** brokenAtSeq: the first entry that fails, 0 when the anchor file itself is unusable. */
 export type ChainVerdict = ({ ok: true } & ChainReport) | ({ ok: false; brokenAtSeq: number; problem: string } & ChainReport);
 
 /**

@@ -29,7 +29,8 @@ try {
   if (verdict.ok) {
     console.log(`audit chain OK: ${describe(verdict)} (${storage.location})`);
   } else {
-    console.error(`audit chain BROKEN at entry ${verdict.brokenAtSeq}: ${verdict.problem} (${describe(verdict)}; ${storage.location})`);
+    const where = verdict.brokenAtSeq > 0 ? ` at entry ${verdict.brokenAtSeq}` : '';
+    console.error(`audit chain BROKEN${where}: ${verdict.problem} (${describe(verdict)}; ${storage.location})`);
     process.exitCode = 1;
   }
 } finally {
