@@ -21,8 +21,15 @@ export interface AuditEntryInput {
 type Row = Omit<AuditLogTable, 'hash'>;
 
 async function lockChain(trx: Kysely<Tables>, kind: Storage['kind']): Promise<void> {
-  // SQLite serialises writers on its single connection; PostgreSQL needs an explicit lock.
-  if (kind === 'postgres') await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
+  if (kind === 'postgres') {
+    await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
+  } else {
+    // A write that changes nothing takes SQLite's write lock before the head is read, so another
+    // process appending to the same file (npm run demo beside the server) waits for it
+    // (busy_timeout) instead of failing on a stale snapshot. Within one process the single
+    // connection already serialises transactions.
+    await sql`delete from audit_log where 0 = 1`.execute(trx);
+  }
 }
 
 /**

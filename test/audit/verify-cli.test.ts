@@ -18,7 +18,7 @@ function verify(dataDir: string, env: Record<string, string> = {}) {
 }
 
 describe('audit verify command', () => {
-  it('passes on an intact chain and fails, naming the entry, after an edit', async () => {
+  it('passes on an intact chain and fails, naming the entry, after an edit', { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-audit-cli-'));
     const storage = await openStorage({ databaseUrl: null, dataDir });
     for (let i = 0; i < 3; i++) await appendAudit(storage, { actorKind: 'officer', actorId: 'o1', action: 'call.warn', reason: `r${i}` });
@@ -35,7 +35,7 @@ describe('audit verify command', () => {
     expect(broken.stderr).toContain('BROKEN at entry 2: entry altered');
   });
 
-  it('fails when the newest entries were deleted, or when verified with another key; production needs an explicit key', async () => {
+  it('fails when the newest entries were deleted, or when verified with another key; production needs an explicit key', { timeout: 180_000 }, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-audit-cli-'));
     const storage = await openStorage({ databaseUrl: null, dataDir });
     for (let i = 0; i < 5; i++) await appendAudit(storage, { actorKind: 'officer', actorId: 'o1', action: 'call.warn', reason: `r${i}` });
