@@ -52,6 +52,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'idle database connection lost; the pool reconnects'),
+    auditKey: config.auditKey,
+    onAuditAnchorError: (err) => logger.error({ err: err.message }, 'audit anchor not moved'),
   });
   try {
     await protectClearNiks(storage, nikVault, logger);

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { AuditLogTable, Tables } from '../storage/tables.ts';
+import { auditChainOf, unkeyedHash, type AuditAnchor } from './audit-chain.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -20,25 +20,28 @@ export interface AuditEntryInput {
 
 type Row = Omit<AuditLogTable, 'hash'>;
 
-function hashRow(row: Row): string {
-  const canonical = JSON.stringify([
-    row.seq, row.at, row.actor_kind, row.actor_id, row.facility_id, row.action,
-    row.subject_kind, row.subject_id, row.reason, row.details, row.prev_hash,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
 async function lockChain(trx: Kysely<Tables>, kind: Storage['kind']): Promise<void> {
-  // SQLite serialises writers on its single connection; PostgreSQL needs an explicit lock.
-  if (kind === 'postgres') await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
+  if (kind === 'postgres') {
+    await sql`select pg_advisory_xact_lock(7311, 1)`.execute(trx);
+  } else {
+    // A write that changes nothing takes SQLite's write lock before the head is read, so another
+    // process appending to the same file (npm run demo beside the server) waits for it
+    // (busy_timeout) instead of failing on a stale snapshot. Within one process the single
+    // connection already serialises transactions.
+    await sql`delete from audit_log where 0 = 1`.execute(trx);
+  }
 }
 
 /**
- * Append-only, hash-chained audit trail: each entry carries the hash of the previous one,
- * so editing or deleting a row breaks verification from that row on.
+ * Append-only, keyed chain: each entry carries an HMAC (key kept outside the database) over its
+ * fields and the previous entry's MAC, so editing, inserting or deleting a row breaks
+ * verification from that row on, and nobody without the key can rebuild the chain. The newest
+ * committed entry is anchored outside the database, which catches removal of the newest rows.
  */
 export async function appendAudit(storage: Storage, entry: AuditEntryInput): Promise<AuditLogTable> {
-  return storage.db.transaction().execute((trx) => appendAuditIn(trx, storage.kind, entry));
+  const row = await storage.db.transaction().execute((trx) => appendAuditIn(trx, storage.kind, entry));
+  if (!storage.db.isTransaction) await auditChainOf(storage.db).anchorCommitted();
+  return row;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function appendAudit(storage: Storage, entry: AuditEntryInput): Pro
  * Routes use audited(); this is for store functions that run (and retry) their own transaction.
  */
 export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], entry: AuditEntryInput): Promise<AuditLogTable> {
+  const chain = auditChainOf(trx);
   await lockChain(trx, kind);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const row: Row = {
@@ -63,8 +67,10 @@ export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], 
     details: JSON.stringify(entry.details ?? {}),
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
-  const full = { ...row, hash: hashRow(row) };
+  const full = { ...row, hash: chain.mac(row) };
   await trx.insertInto('audit_log').values(full).execute();
+  // anchored once committed; appendAudit and audited() also anchor right after their own commit
+  chain.afterAppend(row.seq);
   return full;
 }
 
@@ -73,21 +79,46 @@ export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], 
  * `entry` may return undefined when the work turned out to change nothing.
  */
 export async function audited<T>(storage: Storage, work: (tx: Storage) => Promise<T>, entry: (result: T) => AuditEntryInput | undefined): Promise<T> {
-  return withinTransaction(storage, async (tx) => {
+  const result = await withinTransaction(storage, async (tx) => {
     const result = await work(tx);
     const e = entry(result);
     if (e) await appendAuditIn(tx.db, storage.kind, e);
     return result;
   });
+  if (!storage.db.isTransaction) await auditChainOf(storage.db).anchorCommitted();
+  return result;
 }
 
-export type ChainVerdict = { ok: true; entries: number } | { ok: false; entries: number; brokenAtSeq: number; problem: string };
+export interface ChainReport {
+  entries: number;
+  /** Entries sealed with the audit key. */
+  keyed: number;
+  /** Leading entries written before the chain was keyed (plain SHA-256): see README. */
+  unkeyed: number;
+  /** The anchor checked against the chain, null when the chain is empty and has none. */
+  anchor: AuditAnchor | null;
+  anchorFile: string;
+}
 
-/** Walks the whole chain in order, in pages, recomputing every hash. */
+/** brokenAtSeq: the first entry that fails, 0 when the anchor file itself is unusable. */
+export type ChainVerdict = ({ ok: true } & ChainReport) | ({ ok: false; brokenAtSeq: number; problem: string } & ChainReport);
+
+/**
+ * Walks the whole chain in order, in pages, recomputing every MAC, then checks it against the
+ * anchor: the anchored entry must still be there, unchanged. Unkeyed (pre-key) entries are
+ * accepted only as a prefix of the chain, and only up to the anchor.
+ */
 export async function verifyAuditChain(storage: Storage, pageSize = 1000): Promise<ChainVerdict> {
+  const chain = auditChainOf(storage.db);
+  const anchorState = chain.readAnchor();
+  const anchor = anchorState.state === 'ok' ? anchorState.anchor : null;
+  const report: ChainReport = { entries: 0, keyed: 0, unkeyed: 0, anchor, anchorFile: chain.anchorFile };
+  const broken = (brokenAtSeq: number, problem: string): ChainVerdict => ({ ok: false, brokenAtSeq, problem, ...report });
+  if (anchorState.state === 'invalid') return broken(0, `anchor file unusable: ${anchorState.reason}`);
+
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
-  let entries = 0;
+  let anchoredHash: string | null = null;
   for (;;) {
     const rows = await storage.db
       .selectFrom('audit_log')
@@ -96,16 +127,31 @@ export async function verifyAuditChain(storage: Storage, pageSize = 1000): Promi
       .orderBy('seq')
       .limit(pageSize)
       .execute();
-    if (rows.length === 0) return { ok: true, entries };
+    if (rows.length === 0) break;
     for (const r of rows) {
       const row = { ...r, seq: Number(r.seq) };
-      if (row.seq !== expectedSeq) return { ok: false, entries, brokenAtSeq: expectedSeq, problem: 'entry missing' };
-      if (row.prev_hash !== prevHash) return { ok: false, entries, brokenAtSeq: row.seq, problem: 'previous-hash link broken' };
-      const { hash, ...rest } = row;
-      if (hashRow(rest) !== hash) return { ok: false, entries, brokenAtSeq: row.seq, problem: 'entry altered' };
-      prevHash = hash;
+      if (row.seq !== expectedSeq) return broken(expectedSeq, 'entry missing');
+      if (row.prev_hash !== prevHash) return broken(row.seq, 'previous-hash link broken');
+      if (chain.sealedWithKey(row)) {
+        report.keyed++;
+      } else {
+        const { hash, ...rest } = row;
+        if (unkeyedHash(rest) !== hash) return broken(row.seq, 'entry altered (its MAC does not match the audit key)');
+        if (report.keyed > 0 || (anchor !== null && row.seq > anchor.seq)) return broken(row.seq, 'entry not sealed with the audit key (chain rewritten without the key?)');
+        report.unkeyed++;
+      }
+      if (anchor && row.seq === anchor.seq) anchoredHash = row.hash;
+      prevHash = row.hash;
       expectedSeq++;
-      entries++;
+      report.entries++;
     }
   }
+  if (anchor === null) {
+    return report.entries === 0 ? { ok: true, ...report } : broken(report.entries, 'no anchor file: removal of the newest entries cannot be ruled out');
+  }
+  if (report.entries < anchor.seq) {
+    return broken(report.entries + 1, `newest entries missing: the anchor records entry ${anchor.seq}, the chain ends at ${report.entries}`);
+  }
+  if (anchoredHash !== anchor.hash) return broken(anchor.seq, 'entry differs from the anchored one (chain rewritten?)');
+  return { ok: true, ...report };
 }

@@ -10,6 +10,10 @@ const rateLimit = z.strictObject({
   points: z.number().int().min(1).max(1_000_000),
   durationSeconds: z.number().int().min(1).max(86_400),
 });
+/** Failures per window for one target across all clients; beyond it failures are answered slowly. */
+const failureCeiling = rateLimit.extend({
+  slowdownMs: z.number().int().min(0).max(30_000).default(2000),
+});
 const category = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'must be a lower-case key like perlengkapan_mandi');
 
 const publicServicesSchema = z.strictObject({
@@ -28,11 +32,16 @@ const publicServicesSchema = z.strictObject({
   }),
   rateLimits: z.strictObject({
     remisiLookupPerClient: rateLimit,
-    remisiLookupPerRegistration: rateLimit,
+    /** Failed lookups per (registration number, client): that client is then refused for it. */
+    remisiFailuresPerRegistrationAndClient: rateLimit,
+    /** Failed lookups per registration number across all clients, beyond which failures are slowed. */
+    remisiLookupPerRegistration: failureCeiling,
     complaintSubmitPerClient: rateLimit,
     driveThruBookingPerClient: rateLimit,
-    /** Bookings refused as not_registered, per registration number (bounds NIK guessing). */
-    driveThruUnregisteredPerRegistration: rateLimit,
+    /** Bookings refused as not_registered per (registration number, client): that client is then refused for it. */
+    driveThruUnregisteredPerRegistrationAndClient: rateLimit,
+    /** Bookings refused as not_registered per registration number across all clients, beyond which refusals are slowed. */
+    driveThruUnregisteredPerRegistration: failureCeiling,
     /** Status checks with a tracking code (complaints and drive-thru tickets). */
     trackingPerClient: rateLimit,
   }),
@@ -103,6 +112,8 @@ export const configSchema = z
     jwtSecret: z.string().min(32, 'must be at least 32 characters').nullable(),
     /** Keys the NIK lookup hash and encryption; null: generated once in dataDir (refused when NODE_ENV=production). */
     nikKey: z.string().min(32, 'must be at least 32 characters').nullable(),
+    /** HMAC key of the audit chain; null: generated once and kept in dataDir (refused when NODE_ENV=production). */
+    auditKey: z.string().min(32, 'must be at least 32 characters').nullable(),
     ffmpegPath: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
@@ -152,6 +163,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },
   { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
   { env: 'NIK_KEY', key: 'nikKey', kind: 'nullable-string' },
+  { env: 'AUDIT_KEY', key: 'auditKey', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { env: 'LOGIN_MAX_CONCURRENT_HASHES', key: 'officerLogin.maxConcurrentHashes', kind: 'int' },

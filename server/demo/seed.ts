@@ -1,4 +1,6 @@
+import { AUDIT_KEY_SPEC } from '../audit/audit-chain.ts';
 import { resolveJwtSecret } from '../auth/jwt-secret.ts';
+import { resolveLocalSecret } from '../config/local-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { pino } from 'pino';
@@ -23,10 +25,12 @@ async function main(args: string[]): Promise<number> {
   let config;
   let secret;
   let nikVault;
+  let auditKey;
   try {
     config = loadConfig();
     secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
     nikVault = new NikVault(resolveNikSecret(config.nikKey, config.dataDir));
+    auditKey = resolveLocalSecret(AUDIT_KEY_SPEC, config.auditKey, config.dataDir);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -35,7 +39,12 @@ async function main(args: string[]): Promise<number> {
     throw err;
   }
   const baseUrl = config.http.publicUrl?.replace(/\/$/, '') ?? `${config.http.tlsCert ? 'https' : 'http'}://localhost:${config.http.port}`;
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    auditKey,
+    onAuditAnchorError: (err) => console.error(`demo: audit anchor not moved: ${err.message}`),
+  });
   let links;
   try {
     // Same start-up step as the server: a store from before NIK protection is converted first.

@@ -9,7 +9,7 @@ import { parseInput } from '../http/validate.ts';
 import { trackingCodeMatches } from '../public-services/codes.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { ticketCode } from '../public-services/fields.ts';
-import { clientKey, createFailureLimit, createRateLimit } from '../public-services/rate-limits.ts';
+import { clientKey, createPairGuard, createRateLimit } from '../public-services/rate-limits.ts';
 import type { DriveThruTicketStatus } from '../storage/tables.ts';
 import { bookTicket, findRegisteredPair, findTicket, nextFreeSession, sessionView, ticketItems } from './drive-thru-store.ts';
 import { facilityNow, sessionOpen } from './facility-clock.ts';
@@ -30,7 +30,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
   const limits = ctx.config.publicServices.rateLimits;
   const bookingLimit = createRateLimit('drive-thru-booking', limits.driveThruBookingPerClient);
   const trackLimit = createRateLimit('drive-thru-track', limits.trackingPerClient);
-  const unregisteredLimit = createFailureLimit('drive-thru-unregistered', limits.driveThruUnregisteredPerRegistration);
+  const unregistered = createPairGuard('drive-thru-unregistered', limits.driveThruUnregisteredPerRegistrationAndClient, limits.driveThruUnregisteredPerRegistration);
 
   async function facility(id: string) {
     const row = await ctx.storage.db.selectFrom('facilities').select(['id', 'name', 'timezone']).where('id', '=', id).executeTakeFirst();
@@ -81,10 +81,10 @@ export function driveThruRoutes(ctx: AppContext): Router {
     const fac = await facility(session.facility_id);
     if (!sessionOpen(session, fac.timezone)) throw new HttpError(409, 'session_closed', 'this session is over');
     const registrationKey = `${fac.id}:${body.registrationNumber}`;
-    await unregisteredLimit.check(res, registrationKey);
+    await unregistered.admit(res, registrationKey, client);
     const pair = await findRegisteredPair(ctx.storage, fac.id, body.registrationNumber, ctx.nikVault.lookupHash(body.visitorNik));
     if (!pair) {
-      await unregisteredLimit.fail(registrationKey);
+      await unregistered.failed(registrationKey, client);
       await appendAudit(ctx.storage, {
         actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book_refused',
         subjectKind: 'registration_number', subjectId: body.registrationNumber,

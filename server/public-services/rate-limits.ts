@@ -62,6 +62,38 @@ export function createFailureLimit(name: string, settings: RateLimitSettings): F
   };
 }
 
+export interface FailureCeilingSettings extends RateLimitSettings {
+  /** How long each failure beyond the ceiling is held before it is answered. */
+  slowdownMs: number;
+}
+
+/**
+ * Guards a public check whose failure is itself the secret (is this NIK registered for this
+ * inmate?). Failures are counted per (target, client): a client that spent its budget for a
+ * target is refused before the check, so guessing is bounded per address and one address can
+ * never lock another out. Across all clients, failures beyond a ceiling per target are only
+ * answered slowly, never refused: a right pair from an address that has not failed always goes
+ * through, whatever others did. Successes cost nothing here.
+ */
+export interface PairGuard {
+  admit(res: Response, target: string, client: string): Promise<void>;
+  failed(target: string, client: string): Promise<void>;
+}
+
+export function createPairGuard(name: string, perTargetAndClient: RateLimitSettings, ceiling: FailureCeilingSettings): PairGuard {
+  const pairFailures = createFailureLimit(`${name}-pair`, perTargetAndClient);
+  const targetFailures = limiterBackend(`${name}-target`, ceiling);
+  const pairKey = (target: string, client: string) => JSON.stringify([target, client]);
+  return {
+    admit: (res, target, client) => pairFailures.check(res, pairKey(target, client)),
+    async failed(target, client) {
+      await pairFailures.fail(pairKey(target, client));
+      const spent = await targetFailures.penalty(target, 1);
+      if (spent.consumedPoints > ceiling.points) await new Promise((resolve) => setTimeout(resolve, ceiling.slowdownMs));
+    },
+  };
+}
+
 /**
  * The client's rate-limit key: its address (express resolves X-Forwarded-For only from trusted
  * proxies), IPv6 by /64 (see clientAddressKey).

@@ -4,7 +4,7 @@ import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { clientKey, createRateLimit } from '../public-services/rate-limits.ts';
+import { clientKey, createPairGuard, createRateLimit } from '../public-services/rate-limits.ts';
 import { singleFileUpload } from '../public-services/uploads.ts';
 import { parseRemisiCsv } from './csv-import.ts';
 import { lookupRemisi, replaceRemisiRecords, unknownRegistrations } from './remisi-store.ts';
@@ -19,13 +19,13 @@ export function remisiRoutes(ctx: AppContext): Router {
   const router = Router();
   const limits = ctx.config.publicServices.rateLimits;
   const perClient = createRateLimit('remisi-client', limits.remisiLookupPerClient);
-  const perRegistration = createRateLimit('remisi-registration', limits.remisiLookupPerRegistration);
+  const wrongPairs = createPairGuard('remisi-failures', limits.remisiFailuresPerRegistrationAndClient, limits.remisiLookupPerRegistration);
 
   router.post('/remisi/lookup', async (req, res) => {
     const client = clientKey(req);
     await perClient.consume(res, client);
     const body = parseInput(remisiLookupBody, req.body);
-    await perRegistration.consume(res, body.registrationNumber);
+    await wrongPairs.admit(res, body.registrationNumber, client);
     const record = await lookupRemisi(ctx.storage, body.registrationNumber, ctx.nikVault.lookupHash(body.nik));
     await appendAudit(ctx.storage, {
       actorKind: 'public',
@@ -36,7 +36,10 @@ export function remisiRoutes(ctx: AppContext): Router {
       // The NIK itself stays out of the trail; its last 4 digits are enough to follow up a complaint.
       details: { found: !!record, nikLast4: body.nik.slice(-4) },
     });
-    if (!record) throw new HttpError(404, 'not_found', REMISI_NOT_FOUND);
+    if (!record) {
+      await wrongPairs.failed(body.registrationNumber, client);
+      throw new HttpError(404, 'not_found', REMISI_NOT_FOUND);
+    }
     res.json(record);
   });
 

@@ -2,6 +2,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { AUDIT_KEY_SPEC, AuditChain } from '../audit/audit-chain.ts';
+import { resolveLocalSecret } from '../config/local-secret.ts';
 import type { Tables } from './tables.ts';
 import { migrateToLatest } from './migrate.ts';
 import { ensurePrivateDir, makeFilesPrivate, withPrivateUmask } from './private-files.ts';
@@ -38,7 +40,19 @@ export async function openStorage(options: {
   dataDir: string;
   /** Told about connection-level errors that happen outside any query (e.g. PostgreSQL restarted). */
   onBackgroundError?: (err: Error) => void;
+  /** The audit chain's HMAC key (config auditKey); null or absent: generated once into dataDir. */
+  auditKey?: string | null;
+  /** false: never move the audit anchor (audit:verify reads it as found). */
+  anchorAudit?: boolean;
+  /** Told when the audit anchor cannot be moved (invalid anchor, head not sealed with the key). */
+  onAuditAnchorError?: (err: Error) => void;
 }): Promise<Storage> {
+  const chain = new AuditChain({
+    key: resolveLocalSecret(AUDIT_KEY_SPEC, options.auditKey ?? null, options.dataDir),
+    dataDir: options.dataDir,
+    anchoring: options.anchorAudit ?? true,
+    onError: options.onAuditAnchorError,
+  });
   let db: Kysely<Tables>;
   let kind: StorageKind;
   let location: string;
@@ -49,7 +63,7 @@ export async function openStorage(options: {
     // An idle client whose server connection dies emits 'error' on the pool; unheard, Node
     // would throw it and take every live call down. The pool replaces the client by itself.
     pool.on('error', (err) => options.onBackgroundError?.(err));
-    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), plugins: [chain] });
   } else {
     kind = 'sqlite';
     ensurePrivateDir(options.dataDir);
@@ -66,10 +80,13 @@ export async function openStorage(options: {
     file.pragma('busy_timeout = 5000');
     // Deleted and overwritten content is zeroed, not left readable in free pages.
     file.pragma('secure_delete = ON');
-    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: file }), plugins: [chain] });
   }
   try {
     await migrateToLatest(db, kind);
+    chain.attach(db);
+    // a database from before the chain was keyed gets its (unkeyed) head anchored once
+    await chain.anchorCommitted();
   } catch (err) {
     await db.destroy();
     throw err;
@@ -82,6 +99,7 @@ export async function openStorage(options: {
       await sql`select 1`.execute(db);
     },
     async close() {
+      await chain.close();
       await db.destroy();
     },
   };

@@ -1,11 +1,60 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, verifyAuditChain } from '../../server/audit/audit-log.ts';
+import { AuditChain, auditChainOf, unkeyedHash, type AuditRowFields } from '../../server/audit/audit-chain.ts';
+import { appendAudit, appendAuditIn, GENESIS_HASH, verifyAuditChain } from '../../server/audit/audit-log.ts';
+import { projectRoot } from '../../server/config/load.ts';
 import type { Storage } from '../../server/storage/database.ts';
 import { storageFixture, storageKinds, type StorageFixture } from '../helpers/storages.ts';
 
-describe.each(storageKinds)('audit chain on %s', (kind) => {
+const entry = (i: number) => ({ actorKind: 'officer' as const, actorId: `officer-${i}`, action: 'call.warn', subjectKind: 'visit', subjectId: `v${i}`, reason: 'test', details: { i } });
+
+/** Rewrites every row in order with `seal` over the row and its new predecessor, as someone with database access would. */
+async function rewriteChain(storage: Storage, seal: (row: AuditRowFields) => string, edit: (row: AuditRowFields) => AuditRowFields = (r) => r): Promise<void> {
+  const rows = await storage.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+  let prev = GENESIS_HASH;
+  for (const r of rows) {
+    const { hash: _old, ...fields } = { ...r, seq: Number(r.seq) };
+    const row = edit({ ...fields, prev_hash: prev });
+    const hash = seal(row);
+    await storage.db.updateTable('audit_log').set({ ...row, hash }).where('seq', '=', row.seq).execute();
+    prev = hash;
+  }
+}
+
+async function snapshot(storage: Storage) {
+  return storage.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+}
+
+async function restore(storage: Storage, rows: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
+  await storage.db.deleteFrom('audit_log').execute();
+  for (const r of rows) await storage.db.insertInto('audit_log').values(r).execute();
+}
+
+function appendFromAnotherProcess(env: Record<string, string>, count: number): Promise<number | null> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/audit/append-process.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, COUNT: String(count) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 60_000,
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(storageKinds)('keyed, anchored audit chain on %s', (kind) => {
   let fixture: StorageFixture;
   let storage: Storage;
+  let intact: Awaited<ReturnType<typeof snapshot>>;
   beforeAll(async () => {
     fixture = await storageFixture(kind);
     storage = await fixture.open();
@@ -15,26 +64,126 @@ describe.each(storageKinds)('audit chain on %s', (kind) => {
     await fixture.dispose();
   });
 
-  it('links concurrent appends into one verifiable chain', async () => {
-    await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        appendAudit(storage, { actorKind: 'officer', actorId: `officer-${i}`, action: 'call.warn', subjectKind: 'visit', subjectId: `v${i}`, reason: 'test', details: { i } }),
-      ),
-    );
+  it('links concurrent appends into one verifiable chain, sealed with the key and anchored at its head', async () => {
+    await Promise.all(Array.from({ length: 25 }, (_, i) => appendAudit(storage, entry(i))));
     const verdict = await verifyAuditChain(storage);
-    expect(verdict).toEqual({ ok: true, entries: 25 });
+    expect(verdict).toMatchObject({ ok: true, entries: 25, keyed: 25, unkeyed: 0, anchor: { seq: 25 } });
+    expect(statSync(auditChainOf(storage.db).anchorFile).mode & 0o777).toBe(0o600);
+    intact = await snapshot(storage);
   });
 
-  it('detects an edited row and names it', async () => {
+  it('detects an edited row in the middle and names it', async () => {
     await storage.db.updateTable('audit_log').set({ reason: 'rewritten' }).where('seq', '=', 7).execute();
-    const verdict = await verifyAuditChain(storage);
-    expect(verdict).toMatchObject({ ok: false, brokenAtSeq: 7, problem: 'entry altered' });
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 7 });
+    await restore(storage, intact);
+    expect((await verifyAuditChain(storage)).ok).toBe(true);
   });
 
   it('detects a deleted row in the middle', async () => {
-    await storage.db.updateTable('audit_log').set({ reason: 'test' }).where('seq', '=', 7).execute();
-    expect((await verifyAuditChain(storage)).ok).toBe(true);
     await storage.db.deleteFrom('audit_log').where('seq', '=', 12).execute();
     expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 12, problem: 'entry missing' });
+    await restore(storage, intact);
+  });
+
+  it('detects the newest rows deleted (the head behind the anchor)', async () => {
+    await storage.db.deleteFrom('audit_log').where('seq', '>', 22).execute();
+    const verdict = await verifyAuditChain(storage);
+    expect(verdict).toMatchObject({ ok: false, brokenAtSeq: 23 });
+    expect(verdict.ok === false && verdict.problem).toContain('newest entries missing');
+    await storage.db.deleteFrom('audit_log').execute();
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 1 });
+    await restore(storage, intact);
+  });
+
+  it('detects the whole chain rewritten with recomputed unkeyed hashes', async () => {
+    await rewriteChain(storage, unkeyedHash, (r) => (r.seq === 3 ? { ...r, reason: 'nothing happened' } : r));
+    const verdict = await verifyAuditChain(storage);
+    expect(verdict.ok).toBe(false);
+    await restore(storage, intact);
+  });
+
+  it('detects the whole chain rewritten with a wrong key, from its first entry', async () => {
+    const wrongKey = new AuditChain({ key: randomBytes(32).toString('base64url'), dataDir: os.tmpdir(), anchoring: false });
+    await rewriteChain(storage, (r) => wrongKey.mac(r));
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 1 });
+    await restore(storage, intact);
+    expect((await verifyAuditChain(storage)).ok).toBe(true);
+  });
+
+  it('a second process appending to the same database at the same time never makes verification fail', async () => {
+    const other = appendFromAnotherProcess(fixture.env, 20);
+    for (let i = 0; i < 20; i++) await appendAudit(storage, entry(100 + i));
+    expect(await other).toBe(0);
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: true, entries: 65, keyed: 65 });
+    intact = await snapshot(storage);
+  });
+
+  it('an entry appended in a transaction the caller commits is anchored once committed, a rolled-back one never', async () => {
+    const chain = auditChainOf(storage.db);
+    await storage.db.transaction().execute((trx) => appendAuditIn(trx, storage.kind, entry(200)));
+    await waitFor(() => {
+      const a = chain.readAnchor();
+      return a.state === 'ok' && a.anchor.seq === 66;
+    }, 'the anchor to reach entry 66');
+    await expect(
+      storage.db.transaction().execute(async (trx) => {
+        await appendAuditIn(trx, storage.kind, entry(201));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: true, entries: 66, anchor: { seq: 66 } });
+  });
+});
+
+describe.each(storageKinds)('an audit log from before the chain was keyed, on %s', (kind) => {
+  let fixture: StorageFixture;
+  beforeAll(async () => {
+    fixture = await storageFixture(kind);
+  });
+  afterAll(async () => {
+    await fixture.dispose();
+  });
+
+  it('verifies its unkeyed entries, reports them, anchors the old head at start and keys every new entry', async () => {
+    const first = await fixture.open();
+    for (let i = 0; i < 4; i++) await appendAudit(first, entry(i));
+    // what the previous version wrote: plain SHA-256 entries and no anchor
+    await rewriteChain(first, unkeyedHash);
+    const anchorFile = auditChainOf(first.db).anchorFile;
+    await first.close();
+    rmSync(anchorFile);
+    const legacyRows = await (async () => {
+      const s = await fixture.open(); // the upgraded server starts: the legacy head gets anchored
+      try {
+        expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 4, keyed: 0, unkeyed: 4, anchor: { seq: 4 } });
+        await appendAudit(s, entry(10));
+        await appendAudit(s, entry(11));
+        expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 6, keyed: 2, unkeyed: 4, anchor: { seq: 6 } });
+        return snapshot(s);
+      } finally {
+        await s.close();
+      }
+    })();
+    const s = await fixture.open();
+    try {
+      // an unkeyed entry after keyed ones is a rewrite, not history
+      await rewriteChain(s, unkeyedHash, (r) => (r.seq === 6 ? { ...r, reason: 'forged' } : r));
+      expect(await verifyAuditChain(s)).toMatchObject({ ok: false, brokenAtSeq: 6, problem: 'entry differs from the anchored one (chain rewritten?)' });
+      await restore(s, legacyRows);
+      // an edit in the unkeyed part, its hashes recomputed: the first keyed entry no longer links to it
+      const edited = legacyRows.map((r) => ({ ...r, seq: Number(r.seq) })).filter((r) => r.seq <= 4);
+      let prev = GENESIS_HASH;
+      for (const r of edited) {
+        const { hash: _old, ...fields } = { ...r, prev_hash: prev, reason: r.seq === 2 ? 'forged' : r.reason };
+        prev = unkeyedHash(fields);
+        await s.db.updateTable('audit_log').set({ ...fields, hash: prev }).where('seq', '=', r.seq).execute();
+      }
+      expect(await verifyAuditChain(s)).toMatchObject({ ok: false, brokenAtSeq: 5, problem: 'previous-hash link broken' });
+      await restore(s, legacyRows);
+      expect((await verifyAuditChain(s)).ok).toBe(true);
+    } finally {
+      await s.close();
+    }
   });
 });

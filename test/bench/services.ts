@@ -24,7 +24,7 @@ const unlimited = { points: 1_000_000, durationSeconds: 60 };
 const benchLimits = {
   publicServices: {
     rateLimits: {
-      remisiLookupPerClient: unlimited, remisiLookupPerRegistration: unlimited, complaintSubmitPerClient: unlimited,
+      remisiLookupPerClient: unlimited, remisiFailuresPerRegistrationAndClient: unlimited, remisiLookupPerRegistration: unlimited, complaintSubmitPerClient: unlimited,
       driveThruBookingPerClient: unlimited, trackingPerClient: unlimited,
     },
   },

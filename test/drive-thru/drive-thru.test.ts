@@ -176,25 +176,36 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
 });
 
 describe('drive-thru NIK guessing', () => {
-  it('bounds refused pairs per registration number, whatever the client; the family still books before that', async () => {
-    const app = await startPublicServicesApp({}, { rateLimits: { ...GENEROUS_LIMITS, driveThruUnregisteredPerRegistration: { points: 3, durationSeconds: 600 } } });
+  it('refused pairs from many addresses never block a registered NIK; one client guessing is still limited', async () => {
+    const app = await startPublicServicesApp({}, {
+      rateLimits: {
+        ...GENEROUS_LIMITS,
+        driveThruUnregisteredPerRegistrationAndClient: { points: 3, durationSeconds: 600 },
+        driveThruUnregisteredPerRegistration: { points: 3, durationSeconds: 600, slowdownMs: 300 },
+      },
+    });
     try {
       const facilityId = (await createFacility(app)).id;
       const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
-      const family = await seedInmate(app, facilityId, 'A.I-7/2025', [makeNik()]);
+      const family = await seedInmate(app, facilityId, 'A.I-7/2025', [makeNik(), makeNik()]);
       const other = await seedInmate(app, facilityId, 'A.I-8/2025', [makeNik()]);
       const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '10:00', capacity: 10 }, supervisor.auth)).json()) as Session;
       const book = (registrationNumber: string, visitorNik: string, from: string) =>
         postJson(app, '/api/drive-thru/tickets', { sessionId: session.id, registrationNumber, visitorNik, items: ITEMS }, { 'x-forwarded-for': from });
-      expect((await book('A.I-7/2025', family.niks[0]!, '10.0.0.1')).status).toBe(201);
       const guesses = [];
-      for (let i = 0; i < 5; i++) guesses.push((await book('A.I-7/2025', makeNik(), `10.0.1.${i}`)).status);
-      expect(guesses).toEqual([422, 422, 422, 429, 429]);
-      // once spent, even a right pair is refused for that registration number: the answer gives nothing away
-      const dup = await book('A.I-7/2025', family.niks[0]!, '10.0.0.1');
-      expect(dup.status).toBe(429);
-      expect(dup.headers.get('retry-after')).toBeTruthy();
-      // another inmate's family is not affected
+      for (let i = 0; i < 6; i++) guesses.push((await book('A.I-7/2025', makeNik(), `10.0.1.${i}`)).status);
+      expect(guesses).toEqual(Array(6).fill(422));
+      expect((await book('A.I-7/2025', family.niks[0]!, '10.0.0.1')).status).toBe(201);
+
+      // one address guessing: refused once its own budget for this registration number is spent
+      const hammering = [];
+      for (let i = 0; i < 4; i++) hammering.push((await book('A.I-7/2025', makeNik(), '10.0.2.1')).status);
+      expect(hammering).toEqual([422, 422, 422, 429]);
+      const fromGuesser = await book('A.I-7/2025', family.niks[1]!, '10.0.2.1');
+      expect(fromGuesser.status).toBe(429);
+      expect(fromGuesser.headers.get('retry-after')).toBeTruthy();
+      // the family's second member, from its own address, still books; another inmate's family is not affected
+      expect((await book('A.I-7/2025', family.niks[1]!, '10.0.0.3')).status).toBe(201);
       expect((await book('A.I-8/2025', other.niks[0]!, '10.0.0.2')).status).toBe(201);
     } finally {
       await app.close();

@@ -9,9 +9,11 @@ import { startTestApp } from './test-app.ts';
 /** Limits high enough that concurrency tests measure the guard, not the limiter. */
 export const GENEROUS_LIMITS = {
   remisiLookupPerClient: { points: 100_000, durationSeconds: 60 },
+  remisiFailuresPerRegistrationAndClient: { points: 100_000, durationSeconds: 60 },
   remisiLookupPerRegistration: { points: 100_000, durationSeconds: 60 },
   complaintSubmitPerClient: { points: 100_000, durationSeconds: 60 },
   driveThruBookingPerClient: { points: 100_000, durationSeconds: 60 },
+  driveThruUnregisteredPerRegistrationAndClient: { points: 100_000, durationSeconds: 60 },
   driveThruUnregisteredPerRegistration: { points: 100_000, durationSeconds: 60 },
   trackingPerClient: { points: 100_000, durationSeconds: 60 },
 };
@@ -34,7 +36,9 @@ export async function durableDatabase(kind: 'sqlite' | 'postgres') {
     return { env: { DATA_DIR: dataDir } as Record<string, string>, drop: async () => {} };
   }
   const schema = await freshPostgresSchema();
-  return { env: { DATABASE_URL: schema.url } as Record<string, string>, drop: () => schema.drop() };
+  // the data dir holds the audit key and anchor, which belong to this database across restarts
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-ps-data-'));
+  return { env: { DATABASE_URL: schema.url, DATA_DIR: dataDir } as Record<string, string>, drop: () => schema.drop() };
 }
 
 export async function startPublicServicesApp(dbEnv: Record<string, string>, publicServices: Record<string, unknown> = { rateLimits: GENEROUS_LIMITS }): Promise<App> {

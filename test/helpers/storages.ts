@@ -8,6 +8,8 @@ export interface StorageFixture {
   kind: 'sqlite' | 'postgres';
   /** Opens (or re-opens, to prove durability) the same database. */
   open(): Promise<Storage>;
+  /** DATA_DIR (and DATABASE_URL) for another process opening the same database. */
+  env: Record<string, string>;
   dispose(): Promise<void>;
 }
 
@@ -20,15 +22,22 @@ export async function storageFixture(kind: 'sqlite' | 'postgres'): Promise<Stora
     return {
       kind,
       open: () => openStorage({ databaseUrl: null, dataDir }),
+      env: { DATA_DIR: dataDir },
       async dispose() {
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
   }
   const schema = await freshPostgresSchema();
+  // its own data dir: the audit key and anchor belong to this database alone
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-pg-data-'));
   return {
     kind,
-    open: () => openStorage({ databaseUrl: schema.url, dataDir: os.tmpdir() }),
-    dispose: () => schema.drop(),
+    open: () => openStorage({ databaseUrl: schema.url, dataDir }),
+    env: { DATA_DIR: dataDir, DATABASE_URL: schema.url },
+    async dispose() {
+      await schema.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }

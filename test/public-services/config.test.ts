@@ -8,7 +8,8 @@ describe('publicServices configuration', () => {
     expect(c.complaints.responseWorkingDays).toBe(5);
     expect(c.complaints.attachmentMaxBytes).toBe(5 * 1024 * 1024);
     expect(c.driveThru.prohibitedCategories).toHaveProperty('ponsel');
-    expect(c.rateLimits.remisiLookupPerRegistration).toEqual({ points: 10, durationSeconds: 3600 });
+    expect(c.rateLimits.remisiLookupPerRegistration).toEqual({ points: 10, durationSeconds: 3600, slowdownMs: 2000 });
+    expect(c.rateLimits.remisiFailuresPerRegistrationAndClient).toEqual({ points: 5, durationSeconds: 3600 });
   });
 
   it('takes overrides from a config file and names a bad key', () => {

@@ -153,26 +153,63 @@ describe.each(storageKinds)('remisi on %s', (kind) => {
 });
 
 describe('remisi rate limits', () => {
+  const SLOWDOWN_MS = 1500;
   let app: App;
+  let supervisor: Awaited<ReturnType<typeof loginOfficer>>;
+  let facilityId: string;
   beforeAll(async () => {
     app = await startPublicServicesApp({}, {
       rateLimits: {
         ...GENEROUS_LIMITS,
         remisiLookupPerClient: { points: 5, durationSeconds: 600 },
-        remisiLookupPerRegistration: { points: 3, durationSeconds: 600 },
+        remisiFailuresPerRegistrationAndClient: { points: 3, durationSeconds: 600 },
+        remisiLookupPerRegistration: { points: 5, durationSeconds: 600, slowdownMs: SLOWDOWN_MS },
       },
     });
+    facilityId = (await createFacility(app)).id;
+    supervisor = await loginOfficer(app, [facilityId], 'supervisor');
   });
   afterAll(() => app?.close());
 
-  const lookup = (registrationNumber: string, client: string) =>
-    postJson(app, '/api/remisi/lookup', { registrationNumber, nik: '3174011508859999' }, { 'x-forwarded-for': client });
+  const lookup = (registrationNumber: string, client: string, nik = '3174011508859999') =>
+    postJson(app, '/api/remisi/lookup', { registrationNumber, nik }, { 'x-forwarded-for': client });
 
-  it('limits each registration number across clients', async () => {
+  async function familyWithRecord(registrationNumber: string) {
+    const family = await seedInmate(app, facilityId, registrationNumber);
+    const csv = [HEADER, `${registrationNumber},Andi,umum,2023,30,SK-1,2027-08-17,2026-02-01,2025-12-01`].join('\n');
+    expect((await uploadCsv(app, supervisor.token, csv)).status).toBe(201);
+    return family;
+  }
+
+  it('wrong lookups from nine addresses do not lock the family out: its right pair from a tenth answers 200, unslowed', async () => {
+    const family = await familyWithRecord('B.I-5/2020');
+    const wrong = await Promise.all(
+      Array.from({ length: 9 }, async (_, i) => {
+        const started = Date.now();
+        const res = await lookup('B.I-5/2020', `10.0.0.${i + 1}`);
+        return { status: res.status, ms: Date.now() - started };
+      }),
+    );
+    expect(wrong.map((w) => w.status)).toEqual(Array(9).fill(404));
+    // beyond the ceiling of 5 failures across all clients, failures are only answered slowly
+    expect(wrong.filter((w) => w.ms >= SLOWDOWN_MS - 50).length).toBeGreaterThanOrEqual(4);
+    const started = Date.now();
+    const right = await lookup('B.I-5/2020', '10.0.0.10', family.niks[0]);
+    expect(right.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(SLOWDOWN_MS);
+    expect(await right.json()).toMatchObject({ totalDays: 30 });
+  });
+
+  it('still limits one client hammering wrong pairs for a registration number, and only that client', async () => {
+    const family = await familyWithRecord('B.I-6/2020');
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await lookup('B.I-5/2020', `10.0.0.${i + 1}`)).status);
+    for (let i = 0; i < 4; i++) statuses.push((await lookup('B.I-6/2020', '10.8.8.8')).status);
     expect(statuses).toEqual([404, 404, 404, 429]);
-    expect((await lookup('B.I-6/2020', '10.0.0.9')).status).toBe(404);
+    // that address has spent its guesses for this registration number, whatever it sends next
+    const again = await lookup('B.I-6/2020', '10.8.8.8', family.niks[0]);
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await lookup('B.I-6/2020', '10.8.8.9', family.niks[0])).status).toBe(200);
   });
 
   it('limits each client across registration numbers, with Retry-After', async () => {

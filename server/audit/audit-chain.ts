@@ -1,0 +1,226 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type { AuditLogTable, Tables } from '../storage/tables.ts';
+
+/** Where the chain key comes from: config `auditKey` / AUDIT_KEY, else generated once into dataDir. */
+export const AUDIT_KEY_SPEC = { configKey: 'auditKey', env: 'AUDIT_KEY', file: 'audit-key' } as const;
+export const AUDIT_ANCHOR_FILE = 'audit-anchor.json';
+
+export type AuditRowFields = Omit<AuditLogTable, 'hash'>;
+
+/** The newest entry this installation has seen committed, kept outside the database. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  at: string;
+}
+
+export type AnchorState = { state: 'missing' } | { state: 'invalid'; reason: string } | { state: 'ok'; anchor: AuditAnchor };
+
+function canonical(row: AuditRowFields): string {
+  return JSON.stringify([
+    row.seq, row.at, row.actor_kind, row.actor_id, row.facility_id, row.action,
+    row.subject_kind, row.subject_id, row.reason, row.details, row.prev_hash,
+  ]);
+}
+
+/** How entries were sealed before the chain was keyed: anyone can recompute it. */
+export function unkeyedHash(row: AuditRowFields): string {
+  return createHash('sha256').update(canonical(row)).digest('hex');
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function anchorPayload(a: AuditAnchor): string {
+  return `kunjungan-audit-anchor/v1|${a.seq}|${a.hash}|${a.at}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The audit chain's key and head anchor. Installed as a (pass-through) Kysely plugin by
+ * openStorage, so every transaction of that database carries it to appendAuditIn without
+ * changing any caller.
+ *
+ * The anchor is only ever moved to an entry read back as committed and sealed with this key,
+ * so it can lag the head (other processes, transactions still open) but never point past it:
+ * verify tolerates a head ahead of the anchor, and fails on a head behind it.
+ */
+export class AuditChain implements KyselyPlugin {
+  readonly anchorFile: string;
+  readonly #key: string;
+  readonly #anchoring: boolean;
+  readonly #onError: (err: Error) => void;
+  #db: Kysely<Tables> | null = null;
+  #writes: Promise<unknown> = Promise.resolve();
+  #wanted = 0;
+  #catchingUp = false;
+  #closed = false;
+
+  constructor(options: { key: string; dataDir: string; anchoring: boolean; onError?: (err: Error) => void }) {
+    this.#key = options.key;
+    this.anchorFile = path.join(options.dataDir, AUDIT_ANCHOR_FILE);
+    this.#anchoring = options.anchoring;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+
+  /** The database (not a transaction) whose committed head is anchored. */
+  attach(db: Kysely<Tables>): void {
+    this.#db = db;
+  }
+
+  mac(row: AuditRowFields): string {
+    return createHmac('sha256', this.#key).update(canonical(row)).digest('hex');
+  }
+
+  sealedWithKey(row: AuditLogTable): boolean {
+    const { hash, ...rest } = row;
+    return sameHex(this.mac(rest), hash);
+  }
+
+  readAnchor(): AnchorState {
+    let text: string;
+    try {
+      text = readFileSync(this.anchorFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+      return { state: 'invalid', reason: (err as Error).message };
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<AuditAnchor & { mac: string }>;
+      if (!Number.isSafeInteger(parsed.seq) || typeof parsed.hash !== 'string' || typeof parsed.at !== 'string' || typeof parsed.mac !== 'string') {
+        return { state: 'invalid', reason: 'malformed anchor file' };
+      }
+      const anchor: AuditAnchor = { seq: parsed.seq!, hash: parsed.hash, at: parsed.at };
+      const expected = createHmac('sha256', this.#key).update(anchorPayload(anchor)).digest('hex');
+      if (!sameHex(expected, parsed.mac)) return { state: 'invalid', reason: 'anchor not signed with this audit key' };
+      return { state: 'ok', anchor };
+    } catch {
+      return { state: 'invalid', reason: 'malformed anchor file' };
+    }
+  }
+
+  #writeAnchor(anchor: AuditAnchor): void {
+    const mac = createHmac('sha256', this.#key).update(anchorPayload(anchor)).digest('hex');
+    const tmp = `${this.anchorFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    // write, flush, then rename over: a reader (or a crash) sees the old anchor or the new one
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ ...anchor, mac }) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(tmp, this.anchorFile);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Moves the anchor to the committed head if that is newer and sealed with the key (an unkeyed
+   * head from before the key existed is anchored only when there is no anchor yet). Returns the
+   * committed head's sequence number. Serialised within the process.
+   */
+  anchorHead(): Promise<number> {
+    const run = this.#writes.then(() => this.#anchorHeadNow());
+    this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  /** anchorHead() after a commit this module awaited: a failure is reported, never thrown at the caller. */
+  async anchorCommitted(): Promise<void> {
+    try {
+      await this.anchorHead();
+    } catch (err) {
+      if (!this.#closed) this.#onError(err as Error);
+    }
+  }
+
+  async #anchorHeadNow(): Promise<number> {
+    if (!this.#anchoring || !this.#db || this.#closed) return 0;
+    const head = await this.#db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (!head) return 0;
+    const row = { ...head, seq: Number(head.seq) };
+    const current = this.readAnchor();
+    if (current.state === 'invalid') {
+      throw new Error(`audit anchor ${this.anchorFile} is invalid (${current.reason}); it is left as found for inspection and not moved`);
+    }
+    if (current.state === 'ok' && current.anchor.seq >= row.seq) return row.seq;
+    if (!this.sealedWithKey(row)) {
+      const { hash, ...rest } = row;
+      const legacyHead = unkeyedHash(rest) === hash;
+      if (!legacyHead || current.state === 'ok') {
+        throw new Error(`audit entry ${row.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`);
+      }
+    }
+    this.#writeAnchor({ seq: row.seq, hash: row.hash, at: new Date().toISOString() });
+    return row.seq;
+  }
+
+  /**
+   * Called for an entry appended inside a transaction this module does not commit: keeps
+   * anchoring the committed head until that entry (or a later one) is there, for a bounded time
+   * (a rolled-back entry never appears).
+   */
+  afterAppend(seq: number): void {
+    if (!this.#anchoring) return;
+    this.#wanted = Math.max(this.#wanted, seq);
+    if (this.#catchingUp || this.#closed) return;
+    this.#catchingUp = true;
+    void this.#catchUp().finally(() => {
+      this.#catchingUp = false;
+    });
+  }
+
+  async #catchUp(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let delay = 10;
+    while (!this.#closed) {
+      let head: number;
+      try {
+        head = await this.anchorHead();
+      } catch (err) {
+        if (!this.#closed) this.#onError(err as Error);
+        return;
+      }
+      if (head >= this.#wanted) return;
+      if (Date.now() > deadline) {
+        this.#wanted = head;
+        return;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  /** Anchors what is committed, then stops: the last appends of a short-lived process are anchored too. */
+  async close(): Promise<void> {
+    await this.anchorCommitted();
+    this.#closed = true;
+    await this.#writes;
+  }
+}
+
+/** The chain installed on this database (or transaction) by openStorage. */
+export function auditChainOf(db: Kysely<Tables>): AuditChain {
+  const chain = db.getExecutor().plugins.find((p): p is AuditChain => p instanceof AuditChain);
+  if (!chain) throw new Error('audit chain not configured: open the database with openStorage()');
+  return chain;
+}
