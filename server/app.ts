@@ -12,6 +12,7 @@ import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
+import { securityHeaders, socketResponseHeaders } from './http/security-headers.ts';
 import type { Logger } from './logging/logger.ts';
 import { resolveAnnouncedAddress } from './media/announced-address.ts';
 import { WorkerPool } from './media/worker-pool.ts';
@@ -85,8 +86,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', 'loopback');
+  web.use(securityHeaders());
   web.use(express.json({ limit: '100kb' }));
-  web.use(healthRoutes({ storage, pool }));
+  web.use(healthRoutes(ctx, pool));
   web.use('/api', officerAuthRoutes(ctx));
   web.use('/api', publicServicesRoutes(ctx));
   web.use('/api', visitAdminRoutes(ctx));
@@ -109,6 +111,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   // Short heartbeats: a dead link (no TCP close, e.g. a phone losing signal) is noticed in
   // ≤10 s on both sides instead of the default 45 s, so the reconnect grace starts in time.
   const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000 });
+  const socketHeaders = socketResponseHeaders(!!tls);
+  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
   const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls));
 

@@ -45,7 +45,7 @@ function page(bar: HTMLElement, start: () => void): void {
   async function scanWithCamera(): Promise<void> {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).catch(() => null);
     if (!stream || typeof BarcodeDetector === 'undefined') return;
-    const video = h('video', { autoplay: true, playsinline: true, muted: true, style: 'max-width:100%' });
+    const video = h('video', { autoplay: true, playsinline: true, muted: true, class: 'fit-width' });
     video.srcObject = stream;
     findForm.after(video);
     const detector = new BarcodeDetector({ formats: ['qr_code'] });

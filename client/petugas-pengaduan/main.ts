@@ -88,7 +88,7 @@ function page(bar: HTMLElement, start: () => void): void {
     if (c.attachment) {
       // Fetched with the officer token (an <img src> could not send it), shown from memory.
       const img = await fetch(`/api/officer/complaints/${c.id}/attachment`, { headers: officerHeaders() });
-      if (img.ok) detail.append(h('img', { src: URL.createObjectURL(await img.blob()), alt: t('officer.complaints.attachment'), style: 'max-width:100%' }));
+      if (img.ok) detail.append(h('img', { src: URL.createObjectURL(await img.blob()), alt: t('officer.complaints.attachment'), class: 'fit-width' }));
     }
     if (open) {
       detail.append(

@@ -6,9 +6,10 @@ import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { trackingCodeMatches } from '../public-services/codes.ts';
 import { ticketCode } from '../public-services/fields.ts';
+import { PUBLIC_ACTOR } from '../public-services/public-actor.ts';
 import { clientKey, createRateLimit } from '../public-services/rate-limits.ts';
 import { singleFileUpload } from '../public-services/uploads.ts';
-import { sniffImageType } from './attachment-check.ts';
+import { sniffImageType, withoutMetadata } from './attachment-check.ts';
 import { complaintHistory, createComplaint, findComplaintByTicket, transitionComplaint } from './complaint-store.ts';
 import {
   complaintAssignBody, complaintIdParam, complaintListQuery, complaintSubmitBody, complaintTransitionBody,
@@ -41,7 +42,6 @@ export function complaintRoutes(ctx: AppContext): Router {
   };
 
   router.post('/complaints', limitSubmissions, singleFileUpload('attachment', settings.attachmentMaxBytes), async (req, res) => {
-    const client = clientKey(req);
     const body = parseInput(complaintSubmitBody, formFields(req));
     const facility = await ctx.storage.db.selectFrom('facilities').select(['id', 'timezone']).where('id', '=', body.facilityId).executeTakeFirst();
     if (!facility) throw new HttpError(400, 'validation_failed', 'invalid request body', { facilityId: ['unknown facility'] });
@@ -49,11 +49,13 @@ export function complaintRoutes(ctx: AppContext): Router {
     if (req.file) {
       const mediaType = await sniffImageType(req.file.buffer);
       if (!mediaType) throw new HttpError(400, 'validation_failed', 'invalid upload', { attachment: ['must be a JPEG, PNG or WebP image'] });
-      attachment = { mediaType, data: req.file.buffer };
+      const clean = await withoutMetadata(req.file.buffer, mediaType);
+      if (!clean) throw new HttpError(400, 'validation_failed', 'invalid upload', { attachment: ['the image cannot be read (damaged or too many pixels)'] });
+      attachment = { mediaType, data: clean };
     }
     const dueAt = addWorkingDays(new Date(), settings.responseWorkingDays, facility.timezone, holidays);
     const created = await createComplaint(ctx.storage, { ...body, dueAt, attachment }, ({ id, ticket }) => ({
-      actorKind: 'public', actorId: client, facilityId: facility.id, action: 'complaint.submit',
+      ...PUBLIC_ACTOR, facilityId: facility.id, action: 'complaint.submit',
       subjectKind: 'complaint', subjectId: id,
       details: { ticket, category: body.category, anonymous: body.anonymous, attachment: !!attachment },
     }));

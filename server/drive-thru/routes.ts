@@ -9,6 +9,7 @@ import { parseInput } from '../http/validate.ts';
 import { trackingCodeMatches } from '../public-services/codes.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { ticketCode } from '../public-services/fields.ts';
+import { PUBLIC_ACTOR } from '../public-services/public-actor.ts';
 import { clientKey, createPairGuard, createRateLimit } from '../public-services/rate-limits.ts';
 import type { DriveThruTicketStatus } from '../storage/tables.ts';
 import { bookTicket, findRegisteredPair, findTicket, nextFreeSession, sessionView, ticketItems } from './drive-thru-store.ts';
@@ -63,8 +64,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
   });
 
   router.post('/drive-thru/tickets', async (req, res) => {
-    const client = clientKey(req);
-    await bookingLimit.consume(res, client);
+    await bookingLimit.consume(res, clientKey(req));
     const body = parseInput(bookingBody, req.body);
     const refused: Record<string, string[]> = {};
     body.items.forEach((item, i) => {
@@ -86,7 +86,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
     if (!pair) {
       await unregistered.failed(registrationKey, client);
       await appendAudit(ctx.storage, {
-        actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book_refused',
+        ...PUBLIC_ACTOR, facilityId: fac.id, action: 'drive_thru.book_refused',
         subjectKind: 'registration_number', subjectId: body.registrationNumber,
         // As for remisi lookups: the NIK stays out of the trail, its last 4 digits are enough to follow up.
         details: { reason: 'not_registered', nikLast4: body.visitorNik.slice(-4) },
@@ -95,7 +95,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
     }
 
     const outcome = await bookTicket(ctx.storage, { session, inmateId: pair.inmate_id, visitorId: pair.visitor_id, items: body.items }, (booked) => ({
-      actorKind: 'public', actorId: client, facilityId: fac.id, action: 'drive_thru.book',
+      ...PUBLIC_ACTOR, facilityId: fac.id, action: 'drive_thru.book',
       subjectKind: 'drive_thru_ticket', subjectId: booked.ticketId,
       details: { ticket: booked.ticket, sessionId: session.id, queueNumber: booked.queueNumber, items: body.items.length },
     }));

@@ -19,9 +19,17 @@ export function newTrackingCode(): string {
   return `${randomChars(4)}-${randomChars(4)}-${randomChars(4)}`;
 }
 
-/** Upper-cases and drops spaces, so "4f7k q2mz 9xhc" matches too. */
+const TRACKING_CODE_CHARS = 12;
+
+/**
+ * The canonical XXXX-XXXX-XXXX form of a typed tracking code, so "4f7k q2mz 9xhc", "4F7KQ2MZ9XHC"
+ * and "4F7K - Q2MZ - 9XHC" all match. Read-alike letters decode as Crockford says (O → 0,
+ * I and L → 1): they never occur in a code. Stored hashes are of the dashed form, so it stays.
+ */
 export function normaliseCode(code: string): string {
-  return code.toUpperCase().replace(/\s+/g, '');
+  const chars = code.toUpperCase().replace(/[\s-]+/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  if (chars.length !== TRACKING_CODE_CHARS) return chars;
+  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8)}`;
 }
 
 export function hashTrackingCode(code: string): string {

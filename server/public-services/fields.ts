@@ -19,4 +19,5 @@ export const registrationNumber = z
   .transform((v) => v.toUpperCase().replace(/\s+/g, ' '));
 export const facilityId = z.string().trim().min(1).max(64);
 export const isoDate = z.iso.date();
-export const ticketCode = z.string().trim().min(4).max(20).regex(/^[A-Za-z0-9-]+$/).transform((v) => v.toUpperCase());
+/** A ticket number as typed: "adu 7k3m9qx2" is ADU-7K3M9QX2 (spaces or dashes between the parts). */
+export const ticketCode = z.string().trim().min(4).max(20).regex(/^[A-Za-z0-9 -]+$/).transform((v) => v.toUpperCase().replace(/[\s-]+/g, '-'));

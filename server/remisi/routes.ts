@@ -4,6 +4,7 @@ import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
+import { PUBLIC_ACTOR } from '../public-services/public-actor.ts';
 import { clientKey, createPairGuard, createRateLimit } from '../public-services/rate-limits.ts';
 import { singleFileUpload } from '../public-services/uploads.ts';
 import { parseRemisiCsv } from './csv-import.ts';
@@ -22,14 +23,12 @@ export function remisiRoutes(ctx: AppContext): Router {
   const wrongPairs = createPairGuard('remisi-failures', limits.remisiFailuresPerRegistrationAndClient, limits.remisiLookupPerRegistration);
 
   router.post('/remisi/lookup', async (req, res) => {
-    const client = clientKey(req);
-    await perClient.consume(res, client);
+    await perClient.consume(res, clientKey(req));
     const body = parseInput(remisiLookupBody, req.body);
     await wrongPairs.admit(res, body.registrationNumber, client);
     const record = await lookupRemisi(ctx.storage, body.registrationNumber, ctx.nikVault.lookupHash(body.nik));
     await appendAudit(ctx.storage, {
-      actorKind: 'public',
-      actorId: client,
+      ...PUBLIC_ACTOR,
       action: 'remisi.lookup',
       subjectKind: 'registration_number',
       subjectId: body.registrationNumber,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { en as enText } from '../../client/i18n/en.ts';
 import { id as idText } from '../../client/i18n/id.ts';
-import { averageColour, bodyState, dominant, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { averageColour, bodyState, cspProblems, dominant, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
@@ -17,6 +17,7 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
   let booth: BrowserSession;
   let family: BrowserSession;
   const workerCrashes: string[] = [];
+  const csp: CspWatch[] = [];
   /** A dead mediasoup worker explains every media failure after it: say so first. */
   const explain = async <T>(step: () => Promise<T>): Promise<T> => {
     try {
@@ -33,6 +34,7 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
     seeded = await seedVisit(app, { visitorNames: ['Siti Aminah'] });
     booth = await launchBrowser({ media: fakeMedia('blue', 660) });
     family = await launchBrowser({ media: fakeMedia('red', 440) });
+    csp.push(await watchContentSecurityPolicy(booth.page), await watchContentSecurityPolicy(family.page));
   });
   afterAll(async () => {
     await family?.close();
@@ -122,5 +124,10 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
     await waitUntil('booth idle again', async () => (await bodyState(booth.page)).state === 'idle', 15_000);
     const row = await app.storage.db.selectFrom('visits').selectAll().where('id', '=', seeded.visitId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'ended', end_reason: 'hung_up' });
+  });
+
+  it('both pages ran the call under the strict Content-Security-Policy with no violation (socket.io, mediasoup)', () => {
+    expect(csp.flatMap((w) => w.documents.map((d) => new URL(d.url).pathname))).toEqual(['/booth/', '/family/']);
+    expect(csp.flatMap((w) => cspProblems(w, app.url)), [...booth.logs, ...family.logs].join('\n')).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { ladderSettings } from '../../server/calls/downlink-ladder.ts';
 import { TestCallClient } from '../calls/socket-client.ts';
-import { averageColour, bodyState, dominant, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { averageColour, bodyState, cspProblems, dominant, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
@@ -21,6 +21,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
   let family: BrowserSession;
   let officerPage: BrowserSession;
   let officer: Awaited<ReturnType<typeof loginOfficer>>;
+  let csp: CspWatch;
   const tile = (visitId: string) => `[data-testid="call-tile"][data-visit-id="${visitId}"]`;
   const remoteTiles = (s: BrowserSession) => s.page.evaluate(() => (globalThis as any).document.querySelectorAll('#remotes .remote-tile').length as number);
   const stats = (visitId: string) => officerPage.page.evaluate((v) => (globalThis as any).kvOfficer.stats(v) as Promise<Stats>, visitId);
@@ -44,6 +45,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     booth = await launchBrowser({ media: fakeMedia('blue', 660) });
     family = await launchBrowser({ media: fakeMedia('red', 440) });
     officerPage = await launchBrowser();
+    csp = await watchContentSecurityPolicy(officerPage.page);
   });
   afterAll(async () => {
     privilegedBooth?.close();
@@ -223,5 +225,10 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     await waitUntil('segment loads', async () => page.$eval('[data-testid="recording-player"]', (v) => ((v as any).readyState as number) >= 1 && (v as any).duration > 0), 15_000);
     const audit = await app.storage.db.selectFrom('audit_log').select(['action']).where('subject_id', '=', seeded.visitId).where('action', 'in', ['recording.inspect', 'recording.play']).execute();
     expect(audit.map((a) => a.action).sort()).toEqual(['recording.inspect', 'recording.play']);
+  });
+
+  it('the dashboard ran under the strict Content-Security-Policy with no violation (live video, playback)', () => {
+    expect(csp.documents.map((d) => new URL(d.url).pathname)).toContain('/officer/');
+    expect(cspProblems(csp, app.url), officerPage.logs.join('\n')).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { facilityNow } from '../../server/drive-thru/facility-clock.ts';
 import { REMISI_CSV_COLUMNS } from '../../server/remisi/csv-import.ts';
-import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
-import { makeNik, postJson, seedInmate, startPublicServicesApp } from '../helpers/public-services.ts';
+import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
+import { makeNik, ONE_PIXEL_PNG, postJson, seedInmate, startPublicServicesApp } from '../helpers/public-services.ts';
 import { createFacility, loginOfficer } from '../helpers/test-app.ts';
 
 const text = (s: BrowserSession, selector: string) => s.page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
@@ -17,6 +17,7 @@ describe('officer public-services pages in real Chromium', () => {
   let facility: Awaited<ReturnType<typeof createFacility>>;
   let supervisor: Awaited<ReturnType<typeof loginOfficer>>;
   let family: Awaited<ReturnType<typeof seedInmate>>;
+  let csp: CspWatch;
 
   beforeAll(async () => {
     app = await startPublicServicesApp({});
@@ -24,6 +25,7 @@ describe('officer public-services pages in real Chromium', () => {
     supervisor = await loginOfficer(app, [facility.id], 'supervisor');
     family = await seedInmate(app, facility.id, 'B.II-9/2024', [makeNik()]);
     browser = await launchBrowser();
+    csp = await watchContentSecurityPolicy(browser.page);
   });
   afterAll(async () => {
     await browser?.close();
@@ -58,7 +60,10 @@ describe('officer public-services pages in real Chromium', () => {
   });
 
   it('complaint triage: overdue highlighted, taken up, resolved with a public response', async () => {
-    const filed = await postJson(app, '/api/complaints', { facilityId: facility.id, category: 'layanan', description: 'Antrean pendaftaran kunjungan terlalu lama.' });
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ facilityId: facility.id, category: 'layanan', description: 'Antrean pendaftaran kunjungan terlalu lama.' })) form.append(k, v);
+    form.append('attachment', new Blob([new Uint8Array(ONE_PIXEL_PNG)], { type: 'image/png' }), 'antrean.png');
+    const filed = await fetch(`${app.url}/api/complaints`, { method: 'POST', body: form });
     const { ticket, trackingCode } = (await filed.json()) as { ticket: string; trackingCode: string };
     await app.storage.db.updateTable('complaints').set({ due_at: new Date(Date.now() - 3600_000).toISOString() }).where('ticket', '=', ticket).execute();
     await signIn('/petugas-pengaduan/');
@@ -67,6 +72,9 @@ describe('officer public-services pages in real Chromium', () => {
     await waitUntil('listed as overdue', async () => (await page.$eval(row, (el) => el.className).catch(() => '')) === 'overdue');
     await page.click(`${row} a`);
     await waitUntil('detail', async () => (await page.$('[data-action="start"]')) !== null);
+    // The photo is fetched with the token and shown from a blob: URL.
+    await waitUntil('photo shown', () => page.$eval('#detail img', (img) => (img as any).naturalWidth > 0 && (img as any).src.startsWith('blob:')).catch(() => false));
+    expect(await page.$eval('#detail img', (img) => (globalThis as any).getComputedStyle(img).maxWidth)).toBe('100%');
     await page.click('[data-action="start"]');
     await waitUntil('in progress', async () => (await page.$('[data-action="resolve"]')) !== null);
     await page.type('#detail [name="response"]', 'Loket tambahan sudah dibuka.');
@@ -128,5 +136,11 @@ describe('officer public-services pages in real Chromium', () => {
     await waitUntil('its complaints listed', async () => (await page.$('tr[data-ticket="ADU-UJI-0001"]')) !== null);
     const switches = await app.storage.db.selectFrom('audit_log').select(['facility_id']).where('action', '=', 'officer.facility_switch').where('actor_id', '=', both.officer.id).execute();
     expect(switches).toEqual([{ facility_id: other.id }]);
+  });
+
+  it('every officer page above ran under the strict Content-Security-Policy with no violation (blob: photo included)', () => {
+    const paths = csp.documents.map((d) => new URL(d.url).pathname);
+    expect(paths).toEqual(expect.arrayContaining(['/petugas-remisi/', '/petugas-pengaduan/', '/petugas-drive-thru/']));
+    expect(cspProblems(csp, app.url), browser.logs.join('\n')).toEqual([]);
   });
 });

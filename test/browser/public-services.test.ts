@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { facilityNow } from '../../server/drive-thru/facility-clock.ts';
 import { replaceRemisiRecords } from '../../server/remisi/remisi-store.ts';
-import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { makeNik, ONE_PIXEL_PNG, postJson, seedInmate, startPublicServicesApp } from '../helpers/public-services.ts';
 import { createFacility, loginOfficer } from '../helpers/test-app.ts';
 
@@ -16,12 +16,14 @@ describe('public-services pages in real Chromium (Bahasa Indonesia by default)',
   let browser: BrowserSession;
   let facility: Awaited<ReturnType<typeof createFacility>>;
   let family: Awaited<ReturnType<typeof seedInmate>>;
+  let csp: CspWatch;
 
   beforeAll(async () => {
     app = await startPublicServicesApp({});
     facility = await createFacility(app);
     family = await seedInmate(app, facility.id, 'B.I-501/2024', [makeNik()]);
     browser = await launchBrowser();
+    csp = await watchContentSecurityPolicy(browser.page);
   });
   afterAll(async () => {
     await browser?.close();
@@ -101,5 +103,11 @@ describe('public-services pages in real Chromium (Bahasa Indonesia by default)',
     await page.goto(`${app.url}/drive-thru-antrean/?facility=${facility.id}`);
     await waitUntil('board shows number 1 served', async () => (await text(browser, `[data-session="${session.id}"] .now`)) === '1');
     expect(await text(browser, '#facility-name')).toContain(facility.name);
+  });
+
+  it('every page above ran under the strict Content-Security-Policy with no violation (QR data: URL included)', () => {
+    const paths = csp.documents.map((d) => new URL(d.url).pathname);
+    expect(paths).toEqual(expect.arrayContaining(['/', '/remisi/', '/pengaduan/', '/drive-thru/', '/drive-thru-antrean/']));
+    expect(cspProblems(csp, app.url), browser.logs.join('\n')).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { verifyAuditChain } from '../../server/audit/audit-log.ts';
@@ -8,11 +9,11 @@ import { auditActions, durableDatabase, GENEROUS_LIMITS, ONE_PIXEL_PNG, postJson
 
 const DESCRIPTION = 'Petugas meminta uang saat pendaftaran kunjungan di pintu utama.';
 
-function submitForm(app: App, fields: Record<string, string>, file?: { data: Buffer; name: string; type: string }) {
+function submitForm(app: App, fields: Record<string, string>, file?: { data: Buffer; name: string; type: string }, headers: Record<string, string> = {}) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   if (file) form.append('attachment', new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
-  return fetch(`${app.url}/api/complaints`, { method: 'POST', body: form });
+  return fetch(`${app.url}/api/complaints`, { method: 'POST', body: form, headers });
 }
 
 describe('response deadline', () => {
@@ -79,6 +80,23 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     expect(bodies[2]).toEqual(bodies[0]);
   });
 
+  it('accepts the tracking code typed with spaces instead of dashes, or none, or read-alike letters', async () => {
+    const url = `${app.url}/api/complaints/${encodeURIComponent(filed.ticket.replace('-', ' ').toLowerCase())}`;
+    const variants = [
+      filed.trackingCode.replace(/-/g, ' '),
+      ` ${filed.trackingCode.replace(/-/g, '  ').toLowerCase()} `,
+      filed.trackingCode.replace(/-/g, ''),
+      filed.trackingCode.replace(/0/g, 'O').replace(/1/g, 'l'),
+    ];
+    for (const code of variants) {
+      const res = await fetch(url, { headers: { 'x-tracking-code': code } });
+      expect(res.status, code).toBe(200);
+      expect(await res.json()).toMatchObject({ ticket: filed.ticket });
+    }
+    const wrong = filed.trackingCode.slice(0, -1) + (filed.trackingCode.endsWith('2') ? '3' : '2');
+    expect((await fetch(url, { headers: { 'x-tracking-code': wrong.replace(/-/g, ' ') } })).status).toBe(404);
+  });
+
   it('refuses bad input with field errors and stores nothing', async () => {
     const before = await count();
     const cases: Array<[unknown, string[]]> = [
@@ -125,7 +143,7 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     expect(await detail.json()).toMatchObject({ reporterName: 'Siti', contact: '081234567890', attachment: { mediaType: 'image/png' } });
     const image = await fetch(`${app.url}/api/officer/complaints/${item.id}/attachment`, { headers: officer.auth });
     expect(image.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await image.arrayBuffer())).toEqual(ONE_PIXEL_PNG);
+    expect(await sharp(Buffer.from(await image.arrayBuffer())).metadata()).toMatchObject({ format: 'png', width: 1, height: 1 });
 
     const act = (path: string, body: unknown) => postJson(app, `/api/officer/complaints/${item.id}/${path}`, body, officer.auth);
     expect((await act('assign', { officerId: colleague.officer.id })).status).toBe(200);
@@ -156,6 +174,76 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     expect((await fetch(`${app.url}/api/officer/complaints/${item.id}`, { headers: stranger.auth })).status).toBe(404);
     expect((await postJson(app, `/api/officer/complaints/${item.id}/transition`, { to: 'in_progress' }, stranger.auth)).status).toBe(404);
     expect((await fetch(`${app.url}/api/officer/complaints`)).status).toBe(401);
+  });
+
+  it('keeps no trace of an anonymous complainant: no address in the audit trail, no EXIF in the image', async () => {
+    // A phone photo: 64×48 stored sideways (EXIF orientation 6), with where and with what it was taken.
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'KameraRahasia', Model: 'SN-0042', Orientation: '6' },
+        IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '6/1 12/1 30/1', GPSLongitudeRef: 'E', GPSLongitude: '106/1 49/1 0/1', GPSMapDatum: 'WGS-84' },
+      })
+      .toBuffer();
+    const before = await sharp(photo).metadata();
+    expect(before).toMatchObject({ format: 'jpeg', orientation: 6 });
+    const exif = before.exif?.toString('latin1') ?? '';
+    for (const marker of ['KameraRahasia', 'WGS-84']) expect(exif).toContain(marker);
+
+    // The complainant's address as a loopback reverse proxy passes it on.
+    const address = '198.51.100.23';
+    const fields = { facilityId, category: 'pungli', description: DESCRIPTION, anonymous: 'true' };
+    const submitted = await submitForm(app, fields, { data: photo, name: 'foto.jpg', type: 'image/jpeg' }, { 'x-forwarded-for': address });
+    expect(submitted.status).toBe(201);
+    const { ticket } = (await submitted.json()) as { ticket: string };
+    const complaint = await app.storage.db.selectFrom('complaints').select(['id', 'anonymous']).where('ticket', '=', ticket).executeTakeFirstOrThrow();
+    expect(complaint.anonymous).toBe(1);
+
+    const trail = await app.storage.db.selectFrom('audit_log').selectAll().where('subject_id', '=', complaint.id).execute();
+    expect(trail.map((r) => r.action)).toEqual(['complaint.submit']);
+    const publicRows = await app.storage.db.selectFrom('audit_log').selectAll().where('actor_kind', '=', 'public').execute();
+    for (const row of [...trail, ...publicRows]) {
+      const text = JSON.stringify(row);
+      for (const ip of [address, '127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(text).not.toContain(ip);
+    }
+
+    const officer = await loginOfficer(app, [facilityId]);
+    const image = await fetch(`${app.url}/api/officer/complaints/${complaint.id}/attachment`, { headers: officer.auth });
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    const served = Buffer.from(await image.arrayBuffer());
+    const after = await sharp(served).metadata();
+    expect(after).toMatchObject({ format: 'jpeg', width: 48, height: 64 }); // turned upright before the tag went
+    expect(after.exif).toBeUndefined();
+    expect(after.orientation).toBeUndefined();
+    for (const marker of ['KameraRahasia', 'WGS-84', 'Exif']) expect(served.includes(marker)).toBe(false);
+  });
+
+  it('re-encodes PNG and WebP as what they are, without their metadata', async () => {
+    for (const format of ['png', 'webp'] as const) {
+      const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 0, b: 255 } } })
+        [format]()
+        .withExif({ IFD0: { Make: 'KameraRahasia' } })
+        .toBuffer();
+      expect((await sharp(image).metadata()).exif).toBeDefined();
+      const res = await submitForm(app, { facilityId, category: 'lainnya', description: DESCRIPTION, anonymous: 'true' }, { data: image, name: 'x', type: 'application/octet-stream' });
+      expect(res.status).toBe(201);
+      const { ticket } = (await res.json()) as { ticket: string };
+      const stored = await app.storage.db
+        .selectFrom('complaint_attachments')
+        .innerJoin('complaints', 'complaints.id', 'complaint_attachments.complaint_id')
+        .select(['complaint_attachments.media_type', 'complaint_attachments.data_base64'])
+        .where('complaints.ticket', '=', ticket)
+        .executeTakeFirstOrThrow();
+      expect(stored.media_type).toBe(`image/${format}`);
+      const meta = await sharp(Buffer.from(stored.data_base64, 'base64')).metadata();
+      expect(meta).toMatchObject({ format, width: 8, height: 8 });
+      expect(meta.exif).toBeUndefined();
+    }
+    // Right magic bytes, but no image behind them: refused, nothing stored.
+    const broken = Buffer.concat([ONE_PIXEL_PNG.subarray(0, 40), Buffer.alloc(40)]);
+    const res = await submitForm(app, { facilityId, category: 'lainnya', description: DESCRIPTION }, { data: broken, name: 'x.png', type: 'image/png' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { fields: { attachment: [expect.any(String)] } } });
   });
 
   it('highlights complaints past their response deadline', async () => {

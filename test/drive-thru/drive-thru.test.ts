@@ -111,6 +111,16 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
     expect((await fetch(url, { headers: { 'x-tracking-code': 'AAAA-AAAA-AAAA' } })).status).toBe(404);
   });
 
+  it('accepts the tracking code and ticket number typed with spaces instead of dashes', async () => {
+    const spaced = booked.trackingCode.replace(/-/g, ' ').toLowerCase();
+    const typed = await fetch(`${app.url}/api/drive-thru/tickets/${encodeURIComponent(booked.ticket.replace('-', ' ').toLowerCase())}`, { headers: { 'x-tracking-code': spaced } });
+    expect(typed.status).toBe(200);
+    expect(await typed.json()).toMatchObject({ ticket: booked.ticket, queueNumber: 1 });
+    // Still the same secret: a wrong code typed the same way is refused.
+    const wrong = booked.trackingCode.slice(0, -1) + (booked.trackingCode.endsWith('2') ? '3' : '2');
+    expect((await fetch(`${app.url}/api/drive-thru/tickets/${booked.ticket}`, { headers: { 'x-tracking-code': wrong.replace(/-/g, ' ') } })).status).toBe(404);
+  });
+
   it('runs the station: find, serve, inspect each item, deliver; now-serving follows; all audited', async () => {
     const officer = await loginOfficer(app, [facilityId], 'officer');
     const station = (path: string, body: unknown = {}) => postJson(app, `/api/officer/drive-thru/tickets/${booked.ticket}/${path}`, body, officer.auth);
@@ -222,6 +232,33 @@ describe('drive-thru booking rate limit', () => {
       expect(statuses).toEqual([400, 400, 429]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe.each(storageKinds)('drive-thru bookings on %s leave no client address in the audit trail', (kind) => {
+  it('audits a booking and a refused booking without the address', async () => {
+    const db = await durableDatabase(kind);
+    const app = await startPublicServicesApp(db.env);
+    try {
+      const facilityId = (await createFacility(app)).id;
+      const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
+      const family = await seedInmate(app, facilityId, 'A.II-3/2025', [makeNik()]);
+      const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '10:00', capacity: 10 }, supervisor.auth)).json()) as Session;
+      const address = '198.51.100.41';
+      const book = (visitorNik: string) =>
+        postJson(app, '/api/drive-thru/tickets', { sessionId: session.id, registrationNumber: 'A.II-3/2025', visitorNik, items: ITEMS }, { 'x-forwarded-for': address });
+      expect((await book(family.niks[0]!)).status).toBe(201);
+      expect((await book(makeNik())).status).toBe(422);
+      const rows = [...(await auditActions(app, 'drive_thru.book')), ...(await auditActions(app, 'drive_thru.book_refused'))];
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(row.actor_kind).toBe('public');
+        for (const ip of [address, '127.0.0.1', '::1']) expect(JSON.stringify(row)).not.toContain(ip);
+      }
+    } finally {
+      await app.close();
+      await db.drop();
     }
   });
 });

@@ -139,3 +139,45 @@ export function recordBodyStates(page: Page): Promise<unknown> {
 export function recordedStates(page: Page): Promise<string[]> {
   return page.evaluate(() => [...(((globalThis as any).__kvStates as string[] | undefined) ?? [])]);
 }
+
+/** What a page's Content-Security-Policy did since watchContentSecurityPolicy. */
+export interface CspWatch {
+  /** Main-frame documents loaded, with their CSP header (null when there was none). */
+  documents: Array<{ url: string; csp: string | null }>;
+  /** Every `securitypolicyviolation` any loaded page reported (what was blocked, where). */
+  violations: string[];
+}
+
+/**
+ * From the next navigation on, records each document's CSP header and every CSP violation of
+ * the page (a blocked script, style, image or connection), so a test can prove the pages work
+ * under the policy rather than silently losing part of themselves.
+ */
+export async function watchContentSecurityPolicy(page: Page): Promise<CspWatch> {
+  const watch: CspWatch = { documents: [], violations: [] };
+  await page.exposeFunction('__kvCspViolation', (v: string) => {
+    if (watch.violations.length < 100) watch.violations.push(v);
+  });
+  await page.evaluateOnNewDocument(() => {
+    const w = globalThis as any;
+    w.document.addEventListener('securitypolicyviolation', (e: any) => {
+      void w.__kvCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} on ${e.documentURI} (${e.sourceFile || '?'}:${e.lineNumber})`);
+    });
+  });
+  page.on('response', (res) => {
+    const req = res.request();
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame() && watch.documents.length < 100) {
+      watch.documents.push({ url: res.url(), csp: res.headers()['content-security-policy'] ?? null });
+    }
+  });
+  return watch;
+}
+
+/** The pages (paths) loaded under a watch that lacked the strict CSP, and the violations seen. */
+export function cspProblems(watch: CspWatch, origin: string): string[] {
+  const strict = (csp: string | null) => !!csp && /(^|;)\s*default-src 'self'/.test(csp) && /frame-ancestors 'none'/.test(csp);
+  return [
+    ...watch.documents.filter((d) => !strict(d.csp)).map((d) => `no strict CSP on ${d.url.replace(origin, '')}: ${d.csp}`),
+    ...watch.violations,
+  ];
+}

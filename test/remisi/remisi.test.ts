@@ -222,3 +222,29 @@ describe('remisi rate limits', () => {
     expect((await lookup('B.II-99/2021', '10.9.9.10')).status).toBe(404);
   });
 });
+
+describe.each(storageKinds)('remisi lookups on %s leave no client address in the audit trail', (kind) => {
+  it('audits found and not-found lookups without the address', async () => {
+    const db = await durableDatabase(kind);
+    const app = await startPublicServicesApp(db.env);
+    try {
+      const facilityId = (await createFacility(app)).id;
+      const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
+      const family = await seedInmate(app, facilityId, 'B.I-5/2024');
+      expect((await uploadCsv(app, supervisor.token, [HEADER, 'B.I-5/2024,Andi,umum,2024,30,SK-9,2027-08-17,,'].join('\n'))).status).toBe(201);
+      const address = '198.51.100.57';
+      const lookup = (nik: string) => postJson(app, '/api/remisi/lookup', { registrationNumber: 'B.I-5/2024', nik }, { 'x-forwarded-for': address });
+      expect((await lookup(family.niks[0]!)).status).toBe(200);
+      expect((await lookup(makeNik())).status).toBe(404);
+      const rows = await auditActions(app, 'remisi.lookup');
+      expect(rows.map((r) => JSON.parse(r.details).found)).toEqual([true, false]);
+      for (const row of rows) {
+        expect(row.actor_kind).toBe('public');
+        for (const ip of [address, '127.0.0.1', '::1']) expect(JSON.stringify(row)).not.toContain(ip);
+      }
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+});
