@@ -23,7 +23,8 @@ export function remisiRoutes(ctx: AppContext): Router {
   const wrongPairs = createPairGuard('remisi-failures', limits.remisiFailuresPerRegistrationAndClient, limits.remisiLookupPerRegistration);
 
   router.post('/remisi/lookup', async (req, res) => {
-    await perClient.consume(res, clientKey(req));
+    const client = clientKey(req);
+    await perClient.consume(res, client);
     const body = parseInput(remisiLookupBody, req.body);
     await wrongPairs.admit(res, body.registrationNumber, client);
     const record = await lookupRemisi(ctx.storage, body.registrationNumber, ctx.nikVault.lookupHash(body.nik));
