@@ -92,6 +92,11 @@ export const configSchema = z
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
     publicServices: publicServicesSchema,
     supervision: supervisionSchema,
+    /** Call signalling (socket.io) connections. */
+    signalling: z.strictObject({
+      /** Open call connections per client address (IPv6: per /64); more are refused with too_many_connections. */
+      maxConnectionsPerAddress: z.number().int().min(1).max(10_000),
+    }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -136,4 +141,5 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'JWT_SECRET', key: 'jwtSecret', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
+  { env: 'SIGNALLING_MAX_CONNECTIONS_PER_ADDRESS', key: 'signalling.maxConnectionsPerAddress', kind: 'int' },
 ];

@@ -105,6 +105,8 @@ export function officerAccountRoutes(ctx: AppContext): Router {
         ...(body.password !== undefined ? { passwordReset: true } : {}),
       },
     }));
+    // Open sockets of the account are re-checked now, not at their next request.
+    ctx.revocations.publish({ kind: 'officer', officerId: id });
     const updated = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name', 'role', 'disabled']).where('id', '=', id).executeTakeFirstOrThrow();
     res.json({ officer: { id: updated.id, username: updated.username, displayName: updated.display_name, role: updated.role, disabled: updated.disabled === 1 } });
   });
