@@ -174,7 +174,8 @@ export function attachCallSignalling(
       // Every request, not just the first: the account or device may have been revoked since.
       const problem = await recheck(socket.data);
       if (problem) {
-        revoke(socket as unknown as Socket, problem, `refused ${method}`);
+        // After the refusal's ack has gone out (acks are sent from promise callbacks, before this runs).
+        setImmediate(() => revoke(socket as unknown as Socket, problem, `refused ${method}`));
         if (problem === 'device_revoked') throw new CallError('device_revoked', 'this booth device was revoked');
         throw new CallError('forbidden', problem === 'token_expired' ? 'session expired: sign in again' : 'officer session no longer valid: sign in again');
       }
