@@ -6,6 +6,8 @@ import path from 'node:path';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { resolveJwtSecret } from './auth/jwt-secret.ts';
+import { logoutRoutes } from './auth/logout-routes.ts';
+import { RevocationBus } from './auth/revocation-bus.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { AppContext } from './context.ts';
 import type { Config } from './config/schema.ts';
@@ -21,6 +23,7 @@ import { publicServicesRoutes } from './public-services/routes.ts';
 import { CallService } from './calls/call-service.ts';
 import { MemoryLiveState } from './live-state/live-state.ts';
 import { attachCallSignalling } from './signalling/call-socket.ts';
+import { ConnectionGuards } from './signalling/connection-guards.ts';
 import { OfficerMonitoring } from './monitoring/officer-monitoring.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
@@ -81,7 +84,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   }
   const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
   let url = '';
-  const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), nikVault, publicUrl: () => url };
+  const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), nikVault, revocations: new RevocationBus(), publicUrl: () => url };
 
   const web = express();
   web.disable('x-powered-by');
@@ -90,6 +93,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use(express.json({ limit: '100kb' }));
   web.use(healthRoutes(ctx, pool));
   web.use('/api', officerAuthRoutes(ctx));
+  web.use('/api', logoutRoutes(ctx));
   web.use('/api', publicServicesRoutes(ctx));
   web.use('/api', visitAdminRoutes(ctx));
   web.use('/api', recordingRoutes(ctx));
@@ -110,11 +114,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const server = tls ? https.createServer(tls, web) : http.createServer(web);
   // Short heartbeats: a dead link (no TCP close, e.g. a phone losing signal) is noticed in
   // ≤10 s on both sides instead of the default 45 s, so the reconnect grace starts in time.
-  const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000 });
+  // A transport that opens no call within connectTimeout is closed (socket.io's default is 45 s).
+  const guards = new ConnectionGuards(config.signalling.maxConnectionsPerAddress);
+  const io = new SocketServer(server, {
+    maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000, connectTimeout: 10_000, allowRequest: guards.allowRequest,
+  });
+  guards.attach(io);
   const socketHeaders = socketResponseHeaders(!!tls);
   io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
-  const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls));
+  const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls), { revocations: ctx.revocations, guards });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

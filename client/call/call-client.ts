@@ -106,6 +106,10 @@ export class CallClient {
       connected: (first) => void this.#onConnected(first),
       refused: (code) => {
         this.refusal = code;
+        // Also mid-call (a revoked device, an expired token): the server closed this side's media.
+        this.#joined = false;
+        this.#teardownMedia();
+        this.#stopQuality();
         this.#setState('refused');
         this.#rejectHello(new RequestError(code, code));
       },

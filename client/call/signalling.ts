@@ -67,6 +67,12 @@ export class Signalling {
         ack?.({ ok: false });
         return;
       }
+      // The server is closing this connection for good (revoked device, signed-out officer, expired token): a refusal.
+      if (method === 'sessionRevoked') {
+        this.#socket.disconnect();
+        handlers.refused((data.data as { code: RefusalCode }).code);
+        return;
+      }
       const result = handlers.notification({ method, data: data.data } as Notification);
       if (ack) {
         if (result instanceof Promise) result.then((ok) => ack({ ok }), () => ack({ ok: false }));

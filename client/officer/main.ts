@@ -57,13 +57,23 @@ function show(bar: HTMLElement): void {
 
 function start(): void {
   document.body.dataset.state = 'signed-out';
-  withOfficer(root, (bar) => {
-    // The stored token may have expired since the tab was opened: ask the server first.
-    void api('/api/auth/me', { headers: officerHeaders() }).then((me) => {
-      if (!me.ok && me.error.status === 401) return signedOut();
-      show(bar);
-    });
-  });
+  withOfficer(
+    root,
+    (bar) => {
+      // The stored token may have expired since the tab was opened: ask the server first.
+      void api('/api/auth/me', { headers: officerHeaders() }).then((me) => {
+        if (!me.ok && me.error.status === 401) return signedOut();
+        show(bar);
+      });
+    },
+    () => {
+      // Signed out with the button: the next sign-in starts a fresh live view with the new token.
+      live?.stop();
+      live = undefined;
+      recordings = undefined;
+      document.body.dataset.state = 'signed-out';
+    },
+  );
 }
 
 document.getElementById('lang')!.append(

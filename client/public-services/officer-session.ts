@@ -35,6 +35,12 @@ export function signOut(): void {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
+/** The sign-out button: the server ends the session (its token stops working everywhere), then the page forgets it. */
+async function logOut(): Promise<void> {
+  if (sessionStorage.getItem(TOKEN_KEY)) await api('/api/auth/logout', jsonInit('POST', {}, officerHeaders()));
+  signOut();
+}
+
 /** Officer-page errors: 401 ends the session and shows the login again. */
 export function officerErrorText(error: ApiError, onSignedOut: () => void): string | undefined {
   if (error.status === 401) {
@@ -71,9 +77,10 @@ function facilitySwitcher(current: OfficerSession, onSignedOut: () => void, mess
 
 /**
  * Shows the sign-in form in `root` until an officer is signed in (token in sessionStorage,
- * sent as Authorization: Bearer), then calls `ready` with a bar naming who is signed in.
+ * sent as Authorization: Bearer), then calls `ready` with a bar naming who is signed in. Its
+ * sign-out button ends the session on the server too, then calls `onLoggedOut`.
  */
-export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void): void {
+export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void, onLoggedOut?: () => void): void {
   const render = () => {
     const current = session();
     if (sessionStorage.getItem(TOKEN_KEY) && current) {
@@ -82,7 +89,13 @@ export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void
         signOut();
         render();
       };
-      logout.addEventListener('click', signedOut);
+      logout.addEventListener('click', () => {
+        logout.setAttribute('disabled', '');
+        void logOut().then(() => {
+          onLoggedOut?.();
+          render();
+        });
+      });
       const status = h('span', { class: 'status', role: 'status' });
       const who = h('span', { 'data-testid': 'signed-in-as', text: t('officer.signedInAs', { name: current.displayName, facility: current.facility.name }) });
       const bar = h('div', { class: 'officer-bar' }, who, ...[facilitySwitcher(current, signedOut, status)].filter((x) => x !== undefined), status, logout);

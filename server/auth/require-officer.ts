@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { currentOfficerRole } from '../officers/officer-store.ts';
 import type { OfficerRole } from '../storage/tables.ts';
+import { isOfficerSessionRevoked } from './officer-sessions.ts';
 import { TokenError, type OfficerClaims, type TokenService } from './tokens.ts';
 
 declare module 'express-serve-static-core' {
@@ -27,6 +28,8 @@ export function requireOfficer(ctx: Pick<AppContext, 'tokens' | 'storage'>, role
   return async (req, _res, next) => {
     try {
       const claims = ctx.tokens.verify('officer', bearer(req));
+      // Signed out (POST /api/auth/logout): the session's tokens are dead before they expire.
+      if (await isOfficerSessionRevoked(ctx.storage, claims.sid)) throw new HttpError(401, 'token_revoked', 'signed out: sign in again');
       const role = await currentOfficerRole(ctx.storage, claims.sub, claims.fac);
       if (!role) throw new HttpError(401, 'token_revoked', 'officer login required');
       if (!roles.includes(role)) throw new HttpError(403, 'forbidden', `role ${role} may not do this`);

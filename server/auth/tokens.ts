@@ -11,6 +11,8 @@ const officerClaims = z.object({
   sub: z.string().min(1),
   role: z.enum(['officer', 'supervisor', 'admin']),
   fac: z.string().min(1),
+  /** the sign-in session: kept by refresh and facility switch, revoked by sign-out (officer-sessions.ts) */
+  sid: z.string().min(1).max(64),
   /** expiry, seconds since the epoch (set by signOfficer) */
   exp: z.number().int().optional(),
 });
@@ -27,6 +29,8 @@ const boothClaims = z.object({
   sub: z.string().min(1),
   booth: z.string().min(1),
   fac: z.string().min(1),
+  /** expiry, seconds since the epoch (set by signBooth) */
+  exp: z.number().int().optional(),
 });
 
 /** One officer may fetch one recording file for a few minutes (a <video> cannot send headers). */
@@ -36,6 +40,8 @@ const playbackClaims = z.object({
   fac: z.string().min(1),
   visit: z.string().min(1),
   file: z.string().min(1),
+  /** the officer session the link was made in: sign-out ends the link too */
+  sid: z.string().min(1).max(64).optional(),
 });
 
 export type PlaybackClaims = z.infer<typeof playbackClaims>;
@@ -77,8 +83,10 @@ export class TokenService {
     });
   }
 
-  signOfficer(claims: Omit<OfficerClaims, 'kind' | 'exp'>): { token: string; expiresAt: Date } {
-    const exp = Math.floor(Date.now() / 1000) + OFFICER_TOKEN_SECONDS;
+  /** A new sign-in gets a new session id; refresh and facility switch pass the current one on. */
+  signOfficer(claims: Omit<OfficerClaims, 'kind' | 'exp' | 'sid'> & { sid?: string }, options: { lifetimeSeconds?: number } = {}): { token: string; expiresAt: Date } {
+    claims = { ...claims, sid: claims.sid ?? randomUUID() };
+    const exp = Math.floor(Date.now() / 1000) + (options.lifetimeSeconds ?? OFFICER_TOKEN_SECONDS);
     return { token: this.#sign({ ...claims, kind: 'officer' }, 'officer', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
   }
 

@@ -8,7 +8,7 @@ import { LiveRecording } from '../recording/live-recording.ts';
 import { OfficerMutes } from '../supervision/officer-mutes.ts';
 import type { types as ms } from 'mediasoup';
 import type { WorkerPool } from '../media/worker-pool.ts';
-import type { EndReason, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
+import type { EndReason, RefusalCode, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
 import { PROTOCOL_VERSION } from '../signalling/messages.ts';
 import type { VisitsTable } from '../storage/tables.ts';
 import {
@@ -31,6 +31,8 @@ export interface Admitted {
   peerId: string;
   /** family: the visitor's name; booth: the booth's name (the peer takes the inmate's name) */
   displayName: string;
+  /** booth: the device token's expiry (ms); the connection is closed then */
+  expiresAt?: number;
 }
 
 /** Per live call: its recording and what officers muted. */
@@ -109,6 +111,13 @@ export class CallService {
 
   // ---- admission ------------------------------------------------------------------------------
 
+  /** Why an admitted booth connection may not go on (device revoked, token expired), or undefined. */
+  async recheck(a: Admitted): Promise<RefusalCode | undefined> {
+    if (a.party.kind !== 'booth') return undefined;
+    if (a.expiresAt !== undefined && Date.now() >= a.expiresAt) return 'token_expired';
+    return (await isBoothDeviceActive(this.#o.ctx.storage, a.party.deviceId, a.party.boothId)) ? undefined : 'device_revoked';
+  }
+
   async admit(token: unknown, role: unknown): Promise<Admitted> {
     const { tokens, storage } = this.#o.ctx;
     try {
@@ -118,7 +127,7 @@ export class CallService {
         const booth = await storage.db.selectFrom('booths').select(['name']).where('id', '=', claims.booth).executeTakeFirst();
         if (!booth) throw new Refusal('device_revoked');
         const party: Party = { kind: 'booth', deviceId: claims.sub, boothId: claims.booth, facilityId: claims.fac };
-        return { party, role: 'booth', peerId: peerIdFor(party), displayName: booth.name };
+        return { party, role: 'booth', peerId: peerIdFor(party), displayName: booth.name, ...(claims.exp ? { expiresAt: claims.exp * 1000 } : {}) };
       }
       const claims = await this.#verifyJoin(token);
       const visit = await getVisitWithParties(storage, claims.visit);
@@ -373,6 +382,11 @@ export class CallService {
     void this.#o.liveState
       .setPresence(s.call.visitId, { partyKey: s.peer.id, peerId: s.peer.id, role: s.peer.role, displayName: s.peer.displayName, state: 'reconnecting', since: new Date().toISOString(), node: this.nodeId })
       .catch(() => {});
+  }
+
+  /** The connection was closed because its device or session was revoked: its media goes now, no grace. */
+  async revoked(s: Session): Promise<void> {
+    await this.#leave(s.call, s.peer, 'disconnected');
   }
 
   /** Another connection of the same party took over: this one's media goes now. */

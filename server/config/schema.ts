@@ -120,6 +120,11 @@ export const configSchema = z
     publicServices: publicServicesSchema,
     supervision: supervisionSchema,
     officerLogin: officerLoginSchema,
+    /** Call signalling (socket.io) connections. */
+    signalling: z.strictObject({
+      /** Open call connections per client address (IPv6: per /64); more are refused with too_many_connections. */
+      maxConnectionsPerAddress: z.number().int().min(1).max(10_000),
+    }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -167,4 +172,5 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { env: 'LOGIN_MAX_CONCURRENT_HASHES', key: 'officerLogin.maxConcurrentHashes', kind: 'int' },
+  { env: 'SIGNALLING_MAX_CONNECTIONS_PER_ADDRESS', key: 'signalling.maxConnectionsPerAddress', kind: 'int' },
 ];

@@ -76,6 +76,7 @@ export function boothRoutes(ctx: AppContext): Router {
       details: { boothId: device.booth_id, label: device.label },
     } : undefined);
     if (!revoked) throw new HttpError(409, 'already_revoked', 'this device is already revoked');
+    ctx.revocations.publish({ kind: 'boothDevice', deviceId: id });
     const { facility_id: _facility, ...row } = (await findBoothDevice(ctx.storage, id))!;
     res.json({ device: boothDeviceView(row) });
   });

@@ -7,8 +7,10 @@ import { refusalForToken } from '../calls/call-rules.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { AppContext } from '../context.ts';
-import { isOfficerActiveIn } from '../officers/officer-store.ts';
-import { PROTOCOL_VERSION, type RequestData, type RequestMethod, type ResponseData } from '../signalling/messages.ts';
+import { isOfficerSessionRevoked } from '../auth/officer-sessions.ts';
+import { currentOfficerRole, isOfficerActiveIn } from '../officers/officer-store.ts';
+import { PROTOCOL_VERSION, type RefusalCode, type RequestData, type RequestMethod, type ResponseData } from '../signalling/messages.ts';
+import type { OfficerRole } from '../storage/tables.ts';
 import { Observation } from './observation.ts';
 import { MAX_OBSERVATIONS_PER_CONNECTION, observerPeerId, officerMayObserve } from './observe-rules.ts';
 
@@ -19,8 +21,12 @@ export interface OfficerAdmitted {
   displayName: string;
   /** distinguishes this connection's hidden peers from the same officer's other tabs */
   nonce: string;
-  /** the session token's expiry (ms): the connection may not start watching or listening after it */
+  /** the session token's expiry (ms): the connection is closed then */
   expiresAt: number;
+  /** the sign-in session (token `sid`): signing out closes the connection */
+  sessionId: string;
+  /** the role at admission: a changed role closes the connection (the page signs in again) */
+  role: OfficerRole;
 }
 
 /**
@@ -46,11 +52,25 @@ export class OfficerMonitoring {
       throw err;
     }
     const officer = await this.#ctx.storage.db.selectFrom('officers').select(['display_name']).where('id', '=', claims.sub).executeTakeFirst();
-    if (!officer || !(await isOfficerActiveIn(this.#ctx.storage, claims.sub, claims.fac))) {
+    const role = await currentOfficerRole(this.#ctx.storage, claims.sub, claims.fac);
+    if (!officer || !role) {
       throw new Refusal('token_invalid', 'officer no longer active in this facility');
     }
+    if (await isOfficerSessionRevoked(this.#ctx.storage, claims.sid)) throw new Refusal('session_revoked', 'signed out');
     const expiresAt = (claims.exp ?? 0) * 1000;
-    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8), expiresAt };
+    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8), expiresAt, sessionId: claims.sid, role };
+  }
+
+  /**
+   * Why an admitted connection may not go on (checked before every request and when the account
+   * changes), or undefined: token expired, signed out, account disabled, removed from the
+   * facility, or its role changed.
+   */
+  async recheck(officer: OfficerAdmitted): Promise<RefusalCode | undefined> {
+    if (Date.now() >= officer.expiresAt) return 'token_expired';
+    if (await isOfficerSessionRevoked(this.#ctx.storage, officer.sessionId)) return 'session_revoked';
+    const role = await currentOfficerRole(this.#ctx.storage, officer.officerId, officer.facilityId);
+    return role === officer.role ? undefined : 'session_revoked';
   }
 
   open(officer: OfficerAdmitted, channel: PeerChannel): OfficerSession {

@@ -141,6 +141,8 @@ export function officerAccountRoutes(ctx: AppContext): Router {
         });
       }
     });
+    // Open sockets of the account are re-checked now, not at their next request.
+    ctx.revocations.publish({ kind: 'officer', officerId: id });
     const updated = await ctx.storage.db
       .selectFrom('officers')
       .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')

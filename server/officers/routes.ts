@@ -116,8 +116,8 @@ export function officerAuthRoutes(ctx: AppContext): Router {
 
   // requireOfficer has already checked the account is enabled and assigned, and put its current role in the claims.
   router.post('/auth/refresh', requireOfficer(ctx), (req, res) => {
-    const { sub, role, fac } = officerOf(req);
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub, role, fac });
+    const { sub, role, fac, sid } = officerOf(req);
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub, role, fac, sid });
     res.json({ token, expiresAt: expiresAt.toISOString() });
   });
 
@@ -129,7 +129,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const facilities = await facilitiesOf(claims.sub);
     const facility = facilities.find((f) => f.id === facilityId);
     if (!facility) throw new HttpError(404, 'not_found', 'not one of your facilities');
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: facility.role, fac: facility.id });
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: facility.role, fac: facility.id, sid: claims.sid });
     await appendAudit(ctx.storage, {
       actorKind: 'officer', actorId: claims.sub, facilityId: facility.id, action: 'officer.facility_switch', details: { from: claims.fac },
     });

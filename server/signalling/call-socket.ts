@@ -1,11 +1,13 @@
 import type { types as ms } from 'mediasoup';
 import type { Namespace, Server as SocketServer, Socket } from 'socket.io';
+import type { Revocation, RevocationBus } from '../auth/revocation-bus.ts';
 import { CallError, Refusal } from '../calls/call-error.ts';
 import { connectionKey } from '../calls/call-rules.ts';
 import type { Admitted, CallService, Session } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { OfficerAdmitted, OfficerMonitoring } from '../monitoring/officer-monitoring.ts';
+import { refusalError, type ConnectionGuards } from './connection-guards.ts';
 import {
   CALL_NAMESPACE,
   MAX_REQUEST_BYTES,
@@ -15,6 +17,7 @@ import {
   requests,
   type Ack,
   type ErrorCode,
+  type RefusalCode,
   type RequestData,
   type RequestMethod,
 } from './messages.ts';
@@ -23,12 +26,16 @@ import {
 const MAX_IN_FLIGHT = 16;
 /** How long a client has to ack `newConsumer`. */
 const ACK_TIMEOUT_MS = 5000;
+/** How often connections are checked for an expired token (closed within this of the expiry). */
+const EXPIRY_SWEEP_MS = 1000;
 
 interface SocketData {
   admitted: Admitted;
   /** set instead of `admitted` for an officer (handshake role 'officer'): a hidden observer */
   officer?: OfficerAdmitted;
   takenOver?: boolean;
+  /** set when the server closed the connection because its token, session or device is no longer valid */
+  revoked?: RefusalCode;
 }
 
 type CallSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
@@ -50,11 +57,61 @@ function payloadSize(payload: unknown): number {
  * one live connection per token, validates and acknowledges every request, and turns the
  * media plane's notifications into socket messages.
  */
-export function attachCallSignalling(io: SocketServer, calls: CallService, logger: Logger, monitoring?: OfficerMonitoring): { close(): void } {
+export function attachCallSignalling(
+  io: SocketServer,
+  calls: CallService,
+  logger: Logger,
+  monitoring?: OfficerMonitoring,
+  options: { revocations?: RevocationBus; guards?: ConnectionGuards } = {},
+): { close(): void } {
   const nsp: Namespace = io.of(CALL_NAMESPACE);
   const log = logger.child({ part: 'call-signalling' });
 
+  /** Ends a connection whose right to be here is gone: tell the client why (it must not reconnect), close it. */
+  function revoke(raw: Socket, code: RefusalCode, why: string): void {
+    const socket = raw as unknown as CallSocket;
+    if (socket.data.revoked || !raw.connected) return;
+    socket.data.revoked = code;
+    const { officer, admitted } = socket.data;
+    log.info({ code, why, officerId: officer?.officerId, deviceId: admitted?.party.kind === 'booth' ? admitted.party.deviceId : undefined }, 'connection revoked');
+    raw.emit('notification', { method: 'sessionRevoked', data: { code } });
+    raw.disconnect(true);
+  }
+
+  /** Why this connection may not go on, or undefined (family links end with their call). */
+  function recheck(data: SocketData): Promise<RefusalCode | undefined> {
+    if (data.officer) return monitoring ? monitoring.recheck(data.officer) : Promise.resolve('session_revoked');
+    return data.admitted ? calls.recheck(data.admitted) : Promise.resolve(undefined);
+  }
+
+  async function onRevocation(r: Revocation): Promise<void> {
+    for (const socket of [...nsp.sockets.values()]) {
+      const data = socket.data as SocketData;
+      if (r.kind === 'session' && data.officer?.sessionId === r.sessionId) revoke(socket, 'session_revoked', 'signed out');
+      else if (r.kind === 'boothDevice' && data.admitted?.party.kind === 'booth' && data.admitted.party.deviceId === r.deviceId) revoke(socket, 'device_revoked', 'device revoked');
+      else if (r.kind === 'officer' && data.officer?.officerId === r.officerId) {
+        const problem = await recheck(data);
+        if (problem) revoke(socket, problem, 'officer account changed');
+      }
+    }
+  }
+  const unsubscribe = options.revocations?.subscribe((r) => void onRevocation(r).catch((err: Error) => log.error({ err: err.message, revocation: r }, 'revocation failed')));
+
+  // Tokens are checked at the handshake; a connection outliving its token is closed here.
+  const expirySweep = setInterval(() => {
+    const now = Date.now();
+    for (const socket of nsp.sockets.values()) {
+      const data = socket.data as SocketData;
+      const expiresAt = data.officer?.expiresAt ?? data.admitted?.expiresAt;
+      if (expiresAt !== undefined && now >= expiresAt) revoke(socket, 'token_expired', 'token expired');
+    }
+  }, EXPIRY_SWEEP_MS);
+  expirySweep.unref();
+
   nsp.use((socket, next) => {
+    const release = options.guards ? options.guards.reserve(socket) : () => {};
+    if (!release) return next(refusalError('too_many_connections'));
+    socket.once('disconnect', release);
     const auth = (socket.handshake.auth ?? {}) as { token?: unknown; role?: unknown };
     const admitting: Promise<Partial<SocketData>> =
       auth.role === 'officer'
@@ -66,11 +123,10 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
         next();
       },
       (err: unknown) => {
+        release();
         const code = err instanceof Refusal ? err.code : 'server_error';
         if (!(err instanceof Refusal)) log.error({ err: (err as Error).message }, 'admission failed');
-        const refusal = new Error(code) as Error & { data?: unknown };
-        refusal.data = { code };
-        next(refusal);
+        next(refusalError(code));
       },
     );
   });
@@ -115,6 +171,14 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       .catch((err: Error) => log.error({ err: err.message }, 'claimConnection failed'));
 
     async function handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
+      // Every request, not just the first: the account or device may have been revoked since.
+      const problem = await recheck(socket.data);
+      if (problem) {
+        // After the refusal's ack has gone out (acks are sent from promise callbacks, before this runs).
+        setImmediate(() => revoke(socket as unknown as Socket, problem, `refused ${method}`));
+        if (problem === 'device_revoked') throw new CallError('device_revoked', 'this booth device was revoked');
+        throw new CallError('forbidden', problem === 'token_expired' ? 'session expired: sign in again' : 'officer session no longer valid: sign in again');
+      }
       if (observer) return observer.handle(method, data);
       if ((OFFICER_METHODS as readonly string[]).includes(method)) throw new CallError('forbidden', `${method} is for officers`);
       if (method === 'hello') return calls.hello(admitted);
@@ -218,13 +282,16 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       const s = session;
       session = undefined;
       if (!s) return;
-      if (socket.data.takenOver) calls.takenOver(s).catch((err: Error) => log.error({ visitId: s.call.visitId, peerId: s.peer.id, err: err.message }, 'taken-over cleanup failed'));
+      if (socket.data.revoked) calls.revoked(s).catch((err: Error) => log.error({ visitId: s.call.visitId, peerId: s.peer.id, err: err.message }, 'revoked cleanup failed'));
+      else if (socket.data.takenOver) calls.takenOver(s).catch((err: Error) => log.error({ visitId: s.call.visitId, peerId: s.peer.id, err: err.message }, 'taken-over cleanup failed'));
       else calls.disconnected(s);
     });
   });
 
   return {
     close() {
+      unsubscribe?.();
+      clearInterval(expirySweep);
       nsp.disconnectSockets(true);
       nsp.removeAllListeners();
     },

@@ -39,6 +39,7 @@ export const errorCode = z.enum([
   'privileged', // a privileged (legal counsel) visit is never observed
   'not_live', // the visit has no live call (on this node) to observe
   'muted_by_officer', // the party may not unmute what an officer muted
+  'device_revoked', // the booth device was revoked since connecting; the connection is closed
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -54,6 +55,9 @@ export const refusalCode = z.enum([
   'visit_over',
   'not_a_visitor',
   'awaiting_approval',
+  'session_revoked', // officer signed out, or the account was disabled, changed or moved out of the facility
+  'too_many_connections', // this client address has the most open connections allowed
+  'namespace_refused', // only CALL_NAMESPACE is served
   'server_error',
 ]);
 export type RefusalCode = z.infer<typeof refusalCode>;
@@ -265,6 +269,8 @@ export const notifications = {
   mediaReset: z.object({}),
   /** Another connection with the same token took over this session; do not reconnect. */
   takenOver: z.object({}),
+  /** The server ends this connection now (device revoked, officer signed out or account changed, token expired); do not reconnect. */
+  sessionRevoked: z.object({ code: refusalCode }),
   /** Officers: an observed call ended, or its media was reset (observe it again). */
   observationEnded: z.object({ visitId: id, reason: z.enum([...endReason.options, 'media_reset']) }),
   /** The call ends in about this many seconds (server deadline; warnings at configured offsets). */

@@ -254,6 +254,14 @@ export interface RecordingsTable {
   purged_at: string | null;
 }
 
+export interface OfficerSessionRevocationsTable {
+  session_id: string;
+  officer_id: string;
+  revoked_at: string;
+  /** when the last token of the session expires; the row is useless (and pruned) after that */
+  expires_at: string;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -274,4 +282,5 @@ export interface Tables {
   drive_thru_sessions: DriveThruSessionsTable;
   drive_thru_tickets: DriveThruTicketsTable;
   drive_thru_items: DriveThruItemsTable;
+  officer_session_revocations: OfficerSessionRevocationsTable;
 }

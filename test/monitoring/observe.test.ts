@@ -191,15 +191,18 @@ describe('officers observe live calls as hidden peers', () => {
   it('an officer disabled or removed from the facility after connecting can start no new observation', async () => {
     const seeded = await seedVisit(app);
     const { booth, family } = await liveCall(app, seeded);
-    const { client, officer } = await observer(app, [seeded.facilityId]);
+    const { client, officer, token } = await observer(app, [seeded.facilityId]);
     await app.storage.db.updateTable('officers').set({ disabled: 1 }).where('id', '=', officer.id).execute();
     expect(code(await client.request('observeCall', { visitId: seeded.visitId }))).toBe('forbidden');
+    // the refusal also closes the connection (test/monitoring/revocation.test.ts): re-enabled, a new one for the next case
     await app.storage.db.updateTable('officers').set({ disabled: 0 }).where('id', '=', officer.id).execute();
+    const again = await TestCallClient.open(app, { token, role: 'officer' });
     await app.storage.db.deleteFrom('officer_facilities').where('officer_id', '=', officer.id).execute();
-    expect(code(await client.request('observeCall', { visitId: seeded.visitId }))).toBe('forbidden');
+    expect(code(await again.request('observeCall', { visitId: seeded.visitId }))).toBe('forbidden');
     const audits = await app.storage.db.selectFrom('audit_log').select('action').where('actor_id', '=', officer.id).where('action', '=', 'call.observe').execute();
     expect(audits).toEqual([]);
     client.close();
+    again.close();
     booth.close();
     family.close();
   });

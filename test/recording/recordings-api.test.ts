@@ -91,6 +91,34 @@ describe('recordings: index, playback, access control, retention', () => {
     expect((await api('/recordings/not-a-uuid', { headers: officer.auth })).status).toBe(400);
   });
 
+  it('a playback link stops working when its officer is disabled, removed from the facility or signs out', async () => {
+    const admin = await loginOfficer(app, [visit.facilityId], 'admin');
+    const linkOf = async (auth: Record<string, string>) => {
+      const res = await api(`/recordings/${visit.visitId}/playback`, json({ file }, auth));
+      expect(res.status).toBe(200);
+      return `${app.url}${((await res.json()) as { url: string }).url}`;
+    };
+    const disabled = await loginOfficer(app, [visit.facilityId]);
+    const removed = await loginOfficer(app, [visit.facilityId]);
+    const leaving = await loginOfficer(app, [visit.facilityId]);
+    const links = { disabled: await linkOf(disabled.auth), removed: await linkOf(removed.auth), leaving: await linkOf(leaving.auth) };
+    for (const url of Object.values(links)) expect((await fetch(url, { headers: { range: 'bytes=0-9' } })).status).toBe(206);
+
+    const patch = await api(`/officers/${disabled.officer.id}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ disabled: true, reason: 'tidak bertugas lagi' }),
+    });
+    expect(patch.status).toBe(200);
+    await app.storage.db.deleteFrom('officer_facilities').where('officer_id', '=', removed.officer.id).execute();
+    expect((await api('/auth/logout', json({}, leaving.auth))).status).toBe(204);
+    for (const [who, url] of Object.entries(links)) {
+      const res = await fetch(url, { headers: { range: 'bytes=0-9' } });
+      expect(res.status, who).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'token_revoked' } });
+    }
+    // the officer who still has access keeps playing
+    expect((await fetch(await linkOf(officer.auth), { headers: { range: 'bytes=0-9' } })).status).toBe(206);
+  });
+
   it('keeps a verifiable audit chain that fails once a row is edited', async () => {
     expect((await verifyAuditChain(app.storage)).ok).toBe(true);
     const row = await app.storage.db.selectFrom('audit_log').select('seq').where('action', '=', 'recording.play').executeTakeFirstOrThrow();

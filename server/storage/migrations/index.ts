@@ -4,6 +4,7 @@ import * as m0002 from './0002_visits_domain.ts';
 import * as m0003 from './0003_public_services.ts';
 import * as m0004 from './0004_recordings.ts';
 import * as m0005 from './0005_roles_per_facility.ts';
+import * as m0006 from './0006_officer_session_revocations.ts';
 import * as m0009 from './0009_privileged_visit_approval.ts';
 import * as m0010 from './0010_visitor_nik_protection.ts';
 
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0003_public_services': m0003,
   '0004_recordings': m0004,
   '0005_roles_per_facility': m0005,
+  '0006_officer_session_revocations': m0006,
   '0009_privileged_visit_approval': m0009,
   '0010_visitor_nik_protection': m0010,
 };
