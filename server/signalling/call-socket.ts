@@ -113,6 +113,9 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
         old.disconnect(true);
       })
       .catch((err: Error) => log.error({ err: err.message }, 'claimConnection failed'));
+    // A party's requests run one at a time, in order (parallel produce / createTransport cannot race).
+    // Officers' requests are not queued: they only observe, across several calls.
+    let queue: Promise<unknown> = claimed;
 
     async function handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
       if (observer) return observer.handle(method, data);
@@ -191,8 +194,9 @@ export function attachCallSignalling(io: SocketServer, calls: CallService, logge
       }
       if (inFlight >= MAX_IN_FLIGHT) return ack(fail('busy', 'too many requests in flight'));
       inFlight++;
-      void claimed
-        .then(() => handle(m, parsed.data as RequestData<typeof m>))
+      const run = (observer ? claimed : queue).then(() => handle(m, parsed.data as RequestData<typeof m>));
+      if (!observer) queue = run.catch(() => {});
+      void run
         .then(
           (data) => ack({ ok: true, data }),
           (err: unknown) => {
