@@ -123,7 +123,7 @@ export class PartyRecorder {
     if (wanted.length === 0) return;
     this.#producers = live;
     const current = this.#current;
-    if (!current) return this.#startSegment();
+    if (!current) return this.#startEachTrack();
     const had = current.segment.tracks.map((t) => t.producerId);
     if (had.length === wanted.length && had.every((id) => wanted.includes(id))) return;
     if (had.every((id) => wanted.includes(id))) {
@@ -133,6 +133,26 @@ export class PartyRecorder {
       return;
     }
     await this.#replace(current, 'reconnected');
+  }
+
+  /**
+   * Starts a segment with all tracks; if that fails, with each track alone (audio first), so
+   * one track that cannot be recorded does not keep the other from it. Rejects on any failure.
+   */
+  async #startEachTrack(): Promise<void> {
+    try {
+      await this.#startSegment();
+    } catch (err) {
+      const all = this.#producers;
+      for (const kind of KINDS) {
+        if (!all[kind] || !all.audio || !all.video) continue;
+        this.#producers = { [kind]: all[kind] };
+        const ok = await this.#startSegment().then(() => true, () => false);
+        if (ok) break;
+      }
+      this.#producers = all;
+      throw err;
+    }
   }
 
   #offset(at: Date): number {
@@ -204,8 +224,12 @@ export class PartyRecorder {
       this.#options.onFailure?.(new Error(`recording of ${this.party} gave up after ${MAX_RESTARTS} restarts`));
       return;
     }
-    await this.#startSegment();
-    this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: this.#current!.segment.startedAt.toISOString(), reason });
+    try {
+      await this.#startEachTrack();
+    } finally {
+      const resumed = this.#current as Current | undefined;
+      if (resumed) this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: resumed.segment.startedAt.toISOString(), reason });
+    }
   }
 
   /** Ends recording; the last file is finalised when this resolves. */
