@@ -21,7 +21,7 @@ export type RecordingFailure = (err: Error, producer?: ms.Producer) => void;
 /** A track's recording must have started this long after its first packet at the latest. */
 export const RECORDING_START_LIMIT_MS = 2000;
 /** Browsers produce audio and video a few ms apart: a party's first tracks wait this long so both go in one file. */
-const TRACK_SETTLE_MS = 500;
+const TRACK_SETTLE_MS = 300;
 
 /**
  * The recording of one live call as parties come and go: each party's tracks are recorded as

@@ -3,14 +3,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { LiveRecording, RECORDING_START_LIMIT_MS } from '../../server/recording/live-recording.ts';
 import type { Manifest } from '../../server/recording/manifest.ts';
 import { durableDatabase } from '../helpers/public-services.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
 import { storageKinds } from '../helpers/storages.ts';
-import { startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
+import { encodeSyntheticClip, startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
 import { fakeAudioRtp, TestCallClient } from '../calls/socket-client.ts';
 import type { CallView } from '../../server/supervision/call-view-contract.ts';
@@ -43,12 +43,13 @@ function hangingFfmpeg(): string {
   return file;
 }
 
-describe.each(storageKinds)('every track is recorded on its own (%s)', (kind) => {
+describe.each(storageKinds)('every track is recorded on its own (%s)', { timeout: 60_000 }, (kind) => {
   let app: App;
   let router: ms.Router;
   let otherRouter: ms.Router;
   let drop: () => Promise<void>;
-  const parties: SyntheticParty[] = [];
+  let clip: string;
+  let parties: SyntheticParty[] = [];
 
   beforeAll(async () => {
     const db = await durableDatabase(kind);
@@ -56,17 +57,25 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', (kind) =>
     app = await startTestApp(db.env);
     router = await app.pool.leastLoaded().createRouter({ mediaCodecs });
     otherRouter = await app.pool.leastLoaded().createRouter({ mediaCodecs });
+    // Parties stream a pre-encoded clip (-c copy): live encoders would starve ffmpeg's start on 2 cores.
+    clip = encodeSyntheticClip(mkdtempSync(path.join(os.tmpdir(), 'kv-track-clip-')));
+  });
+  afterEach(async () => {
+    await Promise.all(parties.map((p) => p.stop()));
+    parties = [];
   });
   afterAll(async () => {
-    await Promise.all(parties.map((p) => p.stop()));
     await app?.close();
     await drop?.();
   });
 
+  /** A synthetic party whose RTP already reaches its producers (so the first packet is in the past). */
   async function party(on = router): Promise<SyntheticParty> {
-    const p = await startSyntheticParty(on);
+    const p = await startSyntheticParty(on, { clip });
     parties.push(p);
-    await sleep(500); // RTP flows before the recording is asked for
+    for (const producer of [p.audio, p.video]) {
+      await expect.poll(async () => (await producer.getStats()).some((s) => s.byteCount > 0), { timeout: 15_000, interval: 100 }).toBe(true);
+    }
     return p;
   }
 
@@ -179,8 +188,8 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', (kind) =>
     const { live, failures } = await startLive(seeded.visitId, seeded.facilityId, ctx);
     const asked = Date.now();
     void live.partyMedia({ party: { id: 'booth', role: 'inmate', name: 'Budi' }, audio: booth.audio });
-    await expect.poll(() => failures.length, { timeout: 4000, interval: 50 }).toBe(1);
-    // RTP was already flowing: the bound runs from the first packet the producer saw (≤ asked).
+    await expect.poll(() => failures.length, { timeout: RECORDING_START_LIMIT_MS + 2000, interval: 50 }).toBe(1);
+    // RTP was already flowing: the bound runs from the first packet the producer saw (before asked).
     expect(failures[0]!.at - asked).toBeLessThan(RECORDING_START_LIMIT_MS + 1000);
     expect(failures[0]!.producer).toBe(booth.audio);
     expect(failures[0]!.err.message).toMatch(/not recorded within 2000 ms/);
@@ -191,7 +200,7 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', (kind) =>
   });
 });
 
-describe('live calls: what GET /api/calls says is recorded, and fail-closed for a lone track', () => {
+describe('live calls: what GET /api/calls says is recorded, and fail-closed for a lone track', { timeout: 60_000 }, () => {
   function configFile(config: Record<string, unknown>): string {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-rec-config-')), 'config.json');
     writeFileSync(file, JSON.stringify(config));
