@@ -24,7 +24,7 @@ function size(bytes: number): string {
 
 function statusLabel(status: string): string {
   const key = `officer.dashboard.rec.status.${status}`;
-  return ['recording', 'complete', 'purged', 'failed'].includes(status) ? t(key as MessageKey) : status;
+  return ['recording', 'complete', 'incomplete', 'purged', 'failed'].includes(status) ? t(key as MessageKey) : status;
 }
 
 /** Recordings of the facility: list, one recording's segments, play a segment via a short-lived link. */

@@ -294,7 +294,7 @@ export class CallService {
   /** Every call is recorded unless its visit is privileged (legal counsel). */
   async #startRecording(call: Call, visit: VisitsTable): Promise<LiveRecording> {
     if (visit.privileged === 1) return LiveRecording.notRecorded();
-    const onFailure = (err: Error) => this.#recordingFailed(call, err);
+    const onFailure = (err: Error, producer?: ms.Producer) => this.#recordingFailed(call, err, producer);
     try {
       const facility = await this.#o.ctx.storage.db.selectFrom('facilities').select(['timezone']).where('id', '=', visit.facility_id).executeTakeFirstOrThrow();
       const room = await call.room();
@@ -305,16 +305,20 @@ export class CallService {
     }
   }
 
-  /** Fail closed (policy): a call that cannot be recorded does not go on. */
-  #recordingFailed(call: Call, err: Error): void {
+  /**
+   * Fail closed (policy): a call that cannot be recorded does not go on; a track that could not
+   * be recorded in time is stopped at once (its media is no longer forwarded).
+   */
+  #recordingFailed(call: Call, err: Error, producer?: ms.Producer): void {
     const failClosed = this.#o.ctx.config.recordingFailClosed;
-    this.#o.ctx.logger.error({ visitId: call.visitId, err: err.message, failClosed }, 'recording failed');
-    void this.#audit('system', 'recording', call, 'recording.failed', { error: err.message.slice(0, 300), failClosed });
+    this.#o.ctx.logger.error({ visitId: call.visitId, err: err.message, failClosed, producerId: producer?.id }, 'recording failed');
+    void this.#audit('system', 'recording', call, 'recording.failed', { error: err.message.slice(0, 300), failClosed, ...(producer ? { kind: producer.kind } : {}) });
+    if (failClosed) producer?.close();
     // After the current request's ack, so a joining party sees callEnded rather than a failed join.
     if (failClosed) setTimeout(() => this.#detach(call, 'ending a call whose recording failed', this.endCall(call.visitId, 'recording_failed')), 0);
   }
 
-  /** A party's new producer: keep an officer's mute, and (re)start its recording once audio and video exist. */
+  /** A party's new producer: keep an officer's mute, and record the party's tracks (each as soon as it exists). */
   #onProduced(supervision: CallSupervision, peer: Peer, producer: ms.Producer): void {
     if (peer.hidden || (peer.role !== 'booth' && peer.role !== 'family')) return;
     if (supervision.mutes.isMuted(peer.id, producer.kind)) {
@@ -323,13 +327,10 @@ export class CallService {
       peer.channel.notify('mutedByOfficer', { kind: producer.kind, muted: true });
     }
     const live = peer.producers().filter((p) => !p.closed);
-    const audio = live.find((p) => p.kind === 'audio');
-    const video = live.find((p) => p.kind === 'video');
-    if (!audio || !video) return;
     const party = peer.role === 'booth'
       ? { id: 'booth', role: 'inmate' as const, name: peer.displayName }
       : { id: peer.id, role: 'family' as const, name: peer.displayName };
-    void supervision.recording.partyMedia({ party, audio, video });
+    void supervision.recording.partyMedia({ party, audio: live.find((p) => p.kind === 'audio'), video: live.find((p) => p.kind === 'video') });
   }
 
   /** Deadline timer fired: the stored visit decides (an extension moves the end later). */

@@ -29,6 +29,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly #transports = new Map<string, ms.WebRtcTransport>();
   readonly #producers = new Map<string, ms.Producer>();
   readonly #consumers = new Map<string, ms.Consumer>();
+  /** Kinds whose produce is under way (at most one per kind). */
+  readonly #producing = new Set<ms.MediaKind>();
   #channel: PeerChannel;
   #rtpCapabilities: ms.RtpCapabilities | undefined;
   #state: 'connected' | 'reconnecting' = 'connected';
@@ -97,6 +99,20 @@ export class Peer extends EventEmitter<PeerEvents> {
   addProducer(producer: ms.Producer): void {
     this.#producers.set(producer.id, producer);
     producer.observer.once('close', () => this.#producers.delete(producer.id));
+  }
+
+  /**
+   * Reserves the kind for a new producer: false while a live producer of that kind exists or
+   * another produce of it is under way. releaseProducing() when that produce is done.
+   */
+  claimProducing(kind: ms.MediaKind): boolean {
+    if (this.#producing.has(kind) || this.producers().some((p) => p.kind === kind && !p.closed)) return false;
+    this.#producing.add(kind);
+    return true;
+  }
+
+  releaseProducing(kind: ms.MediaKind): void {
+    this.#producing.delete(kind);
   }
 
   producer(id: string): ms.Producer | undefined {

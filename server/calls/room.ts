@@ -137,8 +137,6 @@ export class Room extends EventEmitter<RoomEvents> {
 
   async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
     this.#assertMember(peer);
-    // One transport per direction: a new one replaces the old (the client rebuilt its side).
-    peer.transportFor(direction)?.close();
     const announcedAddress = this.#announcedAddress !== this.#listenIp ? this.#announcedAddress : undefined;
     const transport = await this.#router.createWebRtcTransport({
       listenInfos: [
@@ -152,6 +150,13 @@ export class Room extends EventEmitter<RoomEvents> {
     transport.on('icestatechange', (state) => {
       if (state === 'disconnected') this.#logger.info({ peerId: peer.id, direction }, 'ice disconnected');
     });
+    // One transport per direction: the new one replaces the old (the client rebuilt its side).
+    // Closed and added with no await between, so requests that overlap still leave exactly one.
+    peer.transportFor(direction)?.close();
+    if (peer.closed || this.#closed) {
+      transport.close();
+      throw new CallError('not_joined', 'left the call meanwhile');
+    }
     peer.addTransport(transport);
     return transport;
   }
@@ -169,10 +174,15 @@ export class Room extends EventEmitter<RoomEvents> {
   async produce(peer: Peer, transportId: string, kind: ms.MediaKind, rtpParameters: ms.RtpParameters, source: MediaSource): Promise<ms.Producer> {
     this.#assertMember(peer);
     const transport = this.#transport(peer, transportId);
-    // One producer per source: a re-produce (rebuilt send side) replaces the old one.
-    for (const p of peer.producers()) if (peer.sourceOf(p) === source) p.close();
-    const producer = await this.#media(() => transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } }));
-    peer.addProducer(producer);
+    // One producer per kind: a re-produce is accepted once the old one closed (rebuilt send side, new peer).
+    if (!peer.claimProducing(kind)) throw new CallError('already_producing', `already sending ${kind}`);
+    let producer: ms.Producer;
+    try {
+      producer = await this.#media(() => transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } }));
+      peer.addProducer(producer);
+    } finally {
+      peer.releaseProducing(kind);
+    }
     this.emit('produced', peer, producer);
     if (!peer.hidden) {
       for (const other of this.peers()) {
@@ -196,6 +206,8 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#assertMember(peer);
     if (!peer.recvTransport()) throw new CallError('not_found', 'create the recv transport first');
     peer.rtpCapabilities = receiveCapabilities(rtpCapabilities);
+    // Resolves once the consumers exist, not once the page acked them: the page acks only after
+    // its receive transport connected, a later request of the same party (requests run in order).
     await Promise.all(this.visiblePeers(peer).flatMap((other) => other.producers().map((p) => this.#consume(peer, other, p))));
   }
 
@@ -248,6 +260,11 @@ export class Room extends EventEmitter<RoomEvents> {
       this.#downlinks.set(consumer.id, downlink);
       consumer.observer.once('close', () => this.#downlinks.delete(consumer.id));
     }
+    void this.#offer(channel, consumer, from, producer).catch((err: Error) => this.#logger.warn({ peerId: peer.id, consumerId: consumer.id, err: err.message }, 'consumer offer failed'));
+  }
+
+  /** Tells the peer about its new consumer and resumes it once acked (closed if refused or not acked). */
+  async #offer(channel: Peer['channel'], consumer: ms.Consumer, from: Peer, producer: ms.Producer): Promise<void> {
     const acked = await channel.request('newConsumer', {
       consumerId: consumer.id,
       producerId: producer.id,

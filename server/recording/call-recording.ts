@@ -20,7 +20,7 @@ export interface CallRecordingOptions {
 
 /**
  * Server-side recording of one call: one PartyRecorder (series of WebM segments) per party,
- * and a manifest with parties, times, segments, gaps and SHA-256 of every file at the end.
+ * and a manifest with parties and their tracks, times, segments, gaps and SHA-256 of every file at the end.
  */
 export class CallRecording {
   readonly dir: string;
@@ -42,26 +42,43 @@ export class CallRecording {
     return new CallRecording(options, dir);
   }
 
-  /** Starts recording a party; rejects if ffmpeg cannot start. */
-  async addParty(party: ManifestParty, producers: PartyProducers): Promise<void> {
+  /**
+   * The party's current producers: each of its tracks counts from now (one never recorded makes
+   * the recording incomplete) and is recorded; a change of producers starts the party's next
+   * segment. Rejects if the segment cannot start (ffmpeg, consumers).
+   */
+  async partyTracks(party: ManifestParty, producers: PartyProducers): Promise<void> {
     if (this.#manifest) throw new Error('recording already finished');
-    const existing = this.#parties.get(party.id);
-    if (existing) return existing.recorder.reconnected(producers);
-    const recorder = await PartyRecorder.create({
-      router: this.#router,
-      party: assertSafeId(party.id, 'party id'),
-      dir: this.dir,
-      ffmpegPath: this.#options.ffmpegPath,
-      logger: this.#options.logger.child({ visitId: this.#options.visitId }),
-      onFailure: this.#options.onFailure,
-      producers,
-    });
-    this.#parties.set(party.id, { info: party, recorder });
+    let entry = this.#parties.get(party.id);
+    if (!entry) {
+      const recorder = new PartyRecorder({
+        router: this.#router,
+        party: assertSafeId(party.id, 'party id'),
+        dir: this.dir,
+        ffmpegPath: this.#options.ffmpegPath,
+        logger: this.#options.logger.child({ visitId: this.#options.visitId }),
+        recordingStartedAt: this.#startedAt,
+        onFailure: this.#options.onFailure,
+      });
+      entry = { info: party, recorder };
+      this.#parties.set(party.id, entry);
+    }
+    await entry.recorder.update(producers);
+  }
+
+  /** Starts recording a party; rejects if ffmpeg cannot start. */
+  addParty(party: ManifestParty, producers: PartyProducers): Promise<void> {
+    return this.partyTracks(party, producers);
   }
 
   /** The party's media changed (reconnect): a new segment, and the gap goes in the manifest. */
   async partyReconnected(partyId: string, producers: PartyProducers): Promise<void> {
-    await this.#parties.get(partyId)?.recorder.reconnected(producers);
+    await this.#parties.get(partyId)?.recorder.update(producers);
+  }
+
+  /** True while some party's current segment writes this producer's media. */
+  isRecording(producerId: string): boolean {
+    return [...this.#parties.values()].some((p) => p.recorder.recording(producerId));
   }
 
   /**
@@ -85,7 +102,7 @@ export class CallRecording {
           facilityId: this.#options.facilityId,
           startedAt: this.#startedAt.toISOString(),
           endedAt: new Date().toISOString(),
-          parties: parties.map((p) => p.info),
+          parties: parties.map((p) => ({ ...p.info, tracks: p.recorder.tracks })),
           gaps: parties.flatMap((p) => p.recorder.gaps),
         },
         parties.flatMap((p) => p.recorder.segments),

@@ -32,6 +32,11 @@ export class FfmpegProcess extends EventEmitter<Events> {
     });
   }
 
+  /** Started and not exited (nor asked to stop). */
+  get running(): boolean {
+    return !this.#stopping && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
   get pid(): number | undefined {
     return this.#child.pid;
   }

@@ -8,26 +8,39 @@ import type { LiveRecordingState } from '../supervision/call-view-contract.ts';
 /** What the officers' dashboard shows about a live call's recording. */
 export type { LiveRecordingState };
 
+/** A party's current producers (either may be missing: an audio-only or video-only party). */
 export interface PartyMedia {
   party: ManifestParty;
-  audio: ms.Producer;
-  video: ms.Producer;
+  audio?: ms.Producer;
+  video?: ms.Producer;
 }
 
+/** A failure of the recording; `producer` is set when one track could not be recorded in time. */
+export type RecordingFailure = (err: Error, producer?: ms.Producer) => void;
+
+/** A track's recording must have started this long after its first packet at the latest. */
+export const RECORDING_START_LIMIT_MS = 2000;
+/** Browsers produce audio and video a few ms apart: a party's first tracks wait this long so both go in one file. */
+const TRACK_SETTLE_MS = 300;
+
 /**
- * The recording of one live call as parties come and go: a party is added once its audio and
- * video exist, and every later re-produce (reconnect, rebuilt send side) starts its next
- * segment. Changes run one at a time; the first failure is reported once through onFailure.
+ * The recording of one live call as parties come and go: each party's tracks are recorded as
+ * they appear (audio alone, video alone, or both), and every later re-produce (reconnect,
+ * rebuilt send side) starts its next segment. A track whose recording has not started within
+ * RECORDING_START_LIMIT_MS of its first packet is reported. Changes run one at a time.
  */
 export class LiveRecording {
   readonly #recorded: RecordedCall | undefined;
-  readonly #onFailure: (err: Error) => void;
-  readonly #parties = new Map<string, { audio: string; video: string }>();
+  readonly #onFailure: RecordingFailure;
+  readonly #latest = new Map<string, PartyMedia>();
+  readonly #settling = new Map<string, Promise<void>>();
+  readonly #watched = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
   #state: LiveRecordingState;
   #queue: Promise<void> = Promise.resolve();
   #finished: Promise<void> | undefined;
 
-  private constructor(state: LiveRecordingState, recorded: RecordedCall | undefined, onFailure: (err: Error) => void) {
+  private constructor(state: LiveRecordingState, recorded: RecordedCall | undefined, onFailure: RecordingFailure) {
     this.#state = state;
     this.#recorded = recorded;
     this.#onFailure = onFailure;
@@ -46,7 +59,7 @@ export class LiveRecording {
   static async start(
     ctx: Pick<AppContext, 'config' | 'storage' | 'logger'>,
     call: { router: ms.Router; visitId: string; facilityId: string; timezone: string },
-    onFailure: (err: Error) => void,
+    onFailure: RecordingFailure,
   ): Promise<LiveRecording> {
     let live: LiveRecording | undefined;
     // A segment that fails after the party's first one (inside PartyRecorder) fails the call's recording too.
@@ -61,19 +74,63 @@ export class LiveRecording {
     return this.#state;
   }
 
-  /** The party's current audio and video producers; a no-op when they are already the recorded ones. */
+  /** True while this producer's media is being written to a file. */
+  records(producerId: string): boolean {
+    return this.#recorded?.recording.isRecording(producerId) ?? false;
+  }
+
+  /**
+   * The party's current producers; a no-op when they are already the recorded ones. Resolves
+   * once the change is applied (a party's first lone track after a short wait for the other).
+   */
   partyMedia(media: PartyMedia): Promise<void> {
+    if (!this.#recorded || this.#finished) return Promise.resolve();
+    const id = media.party.id;
+    this.#latest.set(id, media);
+    for (const producer of [media.audio, media.video]) if (producer) this.#watchStart(id, producer);
+    if (media.audio && media.video) return this.#apply(id);
+    let settling = this.#settling.get(id);
+    if (!settling) {
+      settling = new Promise<void>((resolve) => setTimeout(resolve, TRACK_SETTLE_MS)).then(() => {
+        this.#settling.delete(id);
+        return this.#apply(id);
+      });
+      this.#settling.set(id, settling);
+    }
+    return settling;
+  }
+
+  #apply(partyId: string): Promise<void> {
     return this.#enqueue(async () => {
-      const recorded = this.#recorded;
-      if (this.#state !== 'recording' || !recorded || this.#finished) return;
-      if (media.audio.closed || media.video.closed) return;
-      const known = this.#parties.get(media.party.id);
-      if (known && known.audio === media.audio.id && known.video === media.video.id) return;
-      this.#parties.set(media.party.id, { audio: media.audio.id, video: media.video.id });
-      const producers = { audio: media.audio, video: media.video };
-      if (known) await recorded.recording.partyReconnected(media.party.id, producers);
-      else await recorded.recording.addParty(media.party, producers);
+      const media = this.#latest.get(partyId);
+      if (!media || !this.#recorded || this.#finished) return;
+      await this.#recorded.recording.partyTracks(media.party, { audio: media.audio, video: media.video });
     });
+  }
+
+  /** From the producer's first RTP packet, its recording has RECORDING_START_LIMIT_MS to start. */
+  #watchStart(partyId: string, producer: ms.Producer): void {
+    if (this.#watched.has(producer.id)) return;
+    this.#watched.add(producer.id);
+    const onTrace = (trace: ms.ProducerTraceEventData) => {
+      if (trace.type !== 'rtp') return;
+      producer.off('trace', onTrace);
+      void producer.enableTraceEvent([]).catch(() => {});
+      this.#later(() => {
+        if (this.#finished || producer.closed || this.records(producer.id)) return;
+        this.#fail(new Error(`${producer.kind} of ${partyId} not recorded within ${RECORDING_START_LIMIT_MS} ms of its first packet`), producer);
+      }, RECORDING_START_LIMIT_MS);
+    };
+    producer.on('trace', onTrace);
+    void producer.enableTraceEvent(['rtp']).catch(() => {});
+  }
+
+  #later(fn: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
   }
 
   /** The call's room was replaced (worker died): parties' next segments go to the new router. */
@@ -84,6 +141,8 @@ export class LiveRecording {
   /** Stops every party (while media still flows) and completes manifest and index. Idempotent. */
   finish(): Promise<void> {
     this.#finished ??= this.#queue.then(async () => {
+      for (const t of this.#timers) clearTimeout(t);
+      this.#timers.clear();
       if (!this.#recorded) return;
       await this.#recorded.finish();
     });
@@ -95,9 +154,10 @@ export class LiveRecording {
     return this.#queue;
   }
 
-  #fail(err: Error): void {
+  /** The first failure is reported; recording of the other tracks goes on (the call may end, by policy). */
+  #fail(err: Error, producer?: ms.Producer): void {
     if (this.#state === 'failed') return;
     this.#state = 'failed';
-    this.#onFailure(err);
+    this.#onFailure(err, producer);
   }
 }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { GapRecord, SegmentRecord } from './party-recorder.ts';
+import type { GapRecord, SegmentRecord, TrackRecord } from './party-recorder.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -19,10 +19,16 @@ export interface Manifest {
   facilityId: string;
   startedAt: string;
   endedAt: string;
-  parties: ManifestParty[];
+  /** tracks: every kind the party produced; one with recorded false makes the recording incomplete. */
+  parties: Array<ManifestParty & { tracks: TrackRecord[] }>;
   /** sha256 null and missing true: ffmpeg stopped before it created the file. */
   segments: Array<SegmentRecord & { bytes: number; sha256: string | null; missing?: true }>;
   gaps: GapRecord[];
+}
+
+/** A party produced a track that was never recorded (the index row says incomplete). */
+export function hasUnrecordedTrack(manifest: Pick<Manifest, 'parties'>): boolean {
+  return manifest.parties.some((p) => (p.tracks ?? []).some((t) => !t.recorded));
 }
 
 export async function sha256File(file: string): Promise<string> {

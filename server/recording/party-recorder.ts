@@ -3,7 +3,8 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import { Segment, type PartyProducers } from './segment.ts';
 
-export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected';
+export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed';
+export type TrackKind = ms.MediaKind;
 
 export interface SegmentRecord {
   party: string;
@@ -13,6 +14,10 @@ export interface SegmentRecord {
   startedAt: string;
   endedAt: string;
   endReason: SegmentEndReason;
+  /** The kinds this file holds. */
+  tracks: TrackKind[];
+  /** Milliseconds from the recording's start (manifest startedAt, when the call opened) to this segment's start. */
+  startOffsetMs: number;
 }
 
 export interface GapRecord {
@@ -22,6 +27,14 @@ export interface GapRecord {
   reason: 'ffmpeg_died' | 'reconnected';
 }
 
+/** One kind a party produced during the call, and whether (and from when) it was recorded. */
+export interface TrackRecord {
+  kind: TrackKind;
+  recorded: boolean;
+  /** Milliseconds from the recording's start to the first segment holding this track; null: never recorded. */
+  startOffsetMs: number | null;
+}
+
 export interface PartyRecorderOptions {
   router: ms.Router;
   /** File-name-safe party id, e.g. "booth" or "family-<visitorId>". */
@@ -29,6 +42,8 @@ export interface PartyRecorderOptions {
   dir: string;
   ffmpegPath: string;
   logger: Logger;
+  /** When the call's recording started: segment offsets are counted from here. */
+  recordingStartedAt: Date;
   /** A later segment could not be started (or closed): the party is no longer recorded. */
   onFailure?: (err: Error) => void;
 }
@@ -39,38 +54,48 @@ interface Current {
 }
 
 const MAX_RESTARTS = 20;
+const KINDS: readonly TrackKind[] = ['audio', 'video'];
 
 /**
- * Records one party of a call as a series of segments. Segment changes (ffmpeg died, party
- * reconnected, stop) run one at a time through a queue, so they never interleave.
+ * Records one party of a call as a series of segments, each holding the party's tracks that
+ * existed when it started. A track added later (video after audio) starts a new segment holding
+ * both before the old one stops, so no track loses media. Segment changes (tracks changed, ffmpeg
+ * died, party reconnected, stop) run one at a time through a queue, so they never interleave.
  */
 export class PartyRecorder {
   readonly #options: PartyRecorderOptions;
   #router: ms.Router;
-  #producers: PartyProducers;
+  #producers: PartyProducers = {};
   #current: Current | undefined;
   #restarts = 0;
   #mediaLostAt: Date | undefined;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
+  /** Every kind the party produced; the time its recording began, once it did. */
+  readonly #tracks = new Map<TrackKind, Date | undefined>();
   readonly segments: SegmentRecord[] = [];
   readonly gaps: GapRecord[] = [];
 
-  private constructor(options: PartyRecorderOptions, producers: PartyProducers) {
+  constructor(options: PartyRecorderOptions) {
     this.#options = options;
     this.#router = options.router;
-    this.#producers = producers;
-  }
-
-  /** Starts the first segment; rejects if recording cannot start (the caller decides to fail closed). */
-  static async create(options: PartyRecorderOptions & { producers: PartyProducers }): Promise<PartyRecorder> {
-    const recorder = new PartyRecorder(options, options.producers);
-    await recorder.#startSegment();
-    return recorder;
   }
 
   get party(): string {
     return this.#options.party;
+  }
+
+  /** The party's tracks, audio first: every kind it produced, recorded or not. */
+  get tracks(): TrackRecord[] {
+    return KINDS.filter((k) => this.#tracks.has(k)).map((kind) => {
+      const since = this.#tracks.get(kind);
+      return { kind, recorded: since !== undefined, startOffsetMs: since ? this.#offset(since) : null };
+    });
+  }
+
+  /** True while the current segment writes this producer's media. */
+  recording(producerId: string): boolean {
+    return !this.#stopped && (this.#current?.segment.records(producerId) ?? false);
   }
 
   /** The call moved to a new router (worker died): the next segment is created there. */
@@ -78,8 +103,64 @@ export class PartyRecorder {
     this.#router = router;
   }
 
+  /**
+   * The party's current producers. Its tracks count at once (a track never recorded makes the
+   * recording incomplete); the segment change runs in the queue. Rejects if a segment cannot start.
+   */
+  update(producers: PartyProducers): Promise<void> {
+    for (const kind of KINDS) if (producers[kind] && !this.#tracks.has(kind)) this.#tracks.set(kind, undefined);
+    return this.#run(() => this.#apply(producers));
+  }
+
+  async #apply(producers: PartyProducers): Promise<void> {
+    if (this.#stopped) return;
+    const live: PartyProducers = {};
+    for (const kind of KINDS) {
+      const p = producers[kind];
+      if (p && !p.closed) live[kind] = p;
+    }
+    const wanted = KINDS.flatMap((k) => (live[k] ? [live[k].id] : []));
+    if (wanted.length === 0) return;
+    this.#producers = live;
+    const current = this.#current;
+    if (!current) return this.#startEachTrack();
+    const had = current.segment.tracks.map((t) => t.producerId);
+    if (had.length === wanted.length && had.every((id) => wanted.includes(id))) return;
+    if (had.every((id) => wanted.includes(id))) {
+      // A track was added: the new segment (all tracks) starts before the old one stops.
+      await this.#startSegment();
+      await this.#finish(current, 'tracks_changed');
+      return;
+    }
+    await this.#replace(current, 'reconnected');
+  }
+
+  /**
+   * Starts a segment with all tracks; if that fails, with each track alone (audio first), so
+   * one track that cannot be recorded does not keep the other from it. Rejects on any failure.
+   */
+  async #startEachTrack(): Promise<void> {
+    try {
+      await this.#startSegment();
+    } catch (err) {
+      const all = this.#producers;
+      for (const kind of KINDS) {
+        if (!all[kind] || !all.audio || !all.video) continue;
+        this.#producers = { [kind]: all[kind] };
+        const ok = await this.#startSegment().then(() => true, () => false);
+        if (ok) break;
+      }
+      this.#producers = all;
+      throw err;
+    }
+  }
+
+  #offset(at: Date): number {
+    return Math.max(0, at.getTime() - this.#options.recordingStartedAt.getTime());
+  }
+
   async #startSegment(): Promise<void> {
-    const number = this.segments.length + 1;
+    const number = this.segments.length + (this.#current ? 2 : 1);
     const file = `${this.party}-${String(number).padStart(3, '0')}.webm`;
     const segment = await Segment.create({
       router: this.#router,
@@ -90,6 +171,7 @@ export class PartyRecorder {
     const current = { segment, file };
     this.#current = current;
     this.#mediaLostAt = undefined;
+    for (const t of segment.tracks) if (this.#tracks.get(t.kind) === undefined) this.#tracks.set(t.kind, segment.startedAt);
     for (const producer of [this.#producers.audio, this.#producers.video]) {
       if (!producer) continue;
       producer.observer.once('close', () => (this.#mediaLostAt ??= new Date()));
@@ -99,16 +181,23 @@ export class PartyRecorder {
         { party: this.party, file, code: info.code, signal: info.signal, stderr: info.stderr.slice(-300) },
         'recording ffmpeg died, starting a new segment',
       );
-      void this.#enqueue(() => this.#replace(current, 'ffmpeg_died'));
+      void this.#report(this.#run(() => this.#replace(current, 'ffmpeg_died')));
     });
   }
 
-  #enqueue(step: () => Promise<void>): Promise<void> {
-    this.#queue = this.#queue.then(step).catch((err: unknown) => {
+  /** Runs a step after the previous ones; the returned promise carries its outcome, the queue goes on. */
+  #run(step: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(step);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** For steps nobody awaits: a failure is logged and reported through onFailure. */
+  #report(run: Promise<void>): Promise<void> {
+    return run.catch((err: unknown) => {
       this.#options.logger.error({ party: this.party, err: (err as Error).message }, 'recording segment change failed');
       this.#options.onFailure?.(err instanceof Error ? err : new Error(String(err)));
     });
-    return this.#queue;
   }
 
   async #finish(current: Current, endReason: SegmentEndReason): Promise<void> {
@@ -120,6 +209,8 @@ export class PartyRecorder {
       startedAt: current.segment.startedAt.toISOString(),
       endedAt: new Date().toISOString(),
       endReason,
+      tracks: current.segment.tracks.map((t) => t.kind),
+      startOffsetMs: this.#offset(current.segment.startedAt),
     });
   }
 
@@ -133,27 +224,24 @@ export class PartyRecorder {
       this.#options.onFailure?.(new Error(`recording of ${this.party} gave up after ${MAX_RESTARTS} restarts`));
       return;
     }
-    await this.#startSegment();
-    this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: this.#current!.segment.startedAt.toISOString(), reason });
-  }
-
-  /** The party came back with new producers: close this segment, open the next. */
-  reconnected(producers: PartyProducers): Promise<void> {
-    return this.#enqueue(async () => {
-      this.#producers = producers;
-      if (this.#current) await this.#replace(this.#current, 'reconnected');
-      else if (!this.#stopped) await this.#startSegment();
-    });
+    try {
+      await this.#startEachTrack();
+    } finally {
+      const resumed = this.#current as Current | undefined;
+      if (resumed) this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: resumed.segment.startedAt.toISOString(), reason });
+    }
   }
 
   /** Ends recording; the last file is finalised when this resolves. */
   stop(): Promise<void> {
-    return this.#enqueue(async () => {
-      if (this.#stopped) return;
-      this.#stopped = true;
-      const last = this.#current;
-      this.#current = undefined;
-      if (last) await this.#finish(last, 'stopped');
-    });
+    return this.#report(
+      this.#run(async () => {
+        if (this.#stopped) return;
+        this.#stopped = true;
+        const last = this.#current;
+        this.#current = undefined;
+        if (last) await this.#finish(last, 'stopped');
+      }),
+    );
   }
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import type { AppContext } from '../context.ts';
 import { CallRecording } from './call-recording.ts';
-import { sha256File, MANIFEST_FILE, type Manifest } from './manifest.ts';
+import { hasUnrecordedTrack, sha256File, MANIFEST_FILE, type Manifest } from './manifest.ts';
 
 export interface RecordedCall {
   readonly recording: CallRecording;
@@ -55,7 +55,7 @@ export async function startRecordedCall(
           await ctx.storage.db
             .updateTable('recordings')
             .set({
-              status: 'complete',
+              status: hasUnrecordedTrack(manifest) ? 'incomplete' : 'complete',
               ended_at: manifest.endedAt,
               bytes: manifest.segments.reduce((n, s) => n + s.bytes, 0),
               segment_count: manifest.segments.length,

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 
 const HOUR_MS = 3600_000;
 
-/** Deletes recordings (complete or failed) older than recordingRetentionDays; the index row stays, marked purged. */
+/** Deletes recordings (complete, incomplete or failed) older than recordingRetentionDays; the index row stays, marked purged. */
 export class RecordingRetention {
   readonly #ctx: Pick<AppContext, 'config' | 'storage' | 'logger'>;
   #timer: NodeJS.Timeout | undefined;
@@ -39,7 +39,7 @@ export class RecordingRetention {
     const expired = await storage.db
       .selectFrom('recordings')
       .select(['visit_id', 'facility_id', 'dir', 'ended_at'])
-      .where('status', 'in', ['complete', 'failed'])
+      .where('status', 'in', ['complete', 'incomplete', 'failed'])
       .where('ended_at', '<', cutoff)
       .limit(500)
       .execute();

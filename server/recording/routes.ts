@@ -11,6 +11,10 @@ import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { isOfficerActiveIn } from '../officers/officer-store.ts';
 import { MANIFEST_FILE, type Manifest } from './manifest.ts';
+import type { RecordingStatus } from '../storage/tables.ts';
+
+/** Finished recordings whose files can be read (incomplete: a track is missing, the rest plays). */
+const FINISHED: readonly RecordingStatus[] = ['complete', 'incomplete'];
 
 const listQuery = z.strictObject({
   date: z.iso.date().optional(),
@@ -65,7 +69,7 @@ export function recordingRoutes(ctx: AppContext): Router {
     const { visitId } = parseInput(visitParam, req.params, 'path');
     const claims = officerOf(req);
     const row = await recordingOf(claims.fac, visitId);
-    const manifest = row.status === 'complete' ? await manifestOf(row.dir) : null;
+    const manifest = FINISHED.includes(row.status) ? await manifestOf(row.dir) : null;
     await appendAudit(ctx.storage, { actorKind: 'officer', actorId: claims.sub, facilityId: claims.fac, action: 'recording.inspect', subjectKind: 'visit', subjectId: visitId });
     res.json({ recording: { visitId, status: row.status, startedAt: row.started_at, endedAt: row.ended_at, bytes: row.bytes }, manifest });
   });
@@ -75,7 +79,7 @@ export function recordingRoutes(ctx: AppContext): Router {
     const { file } = parseInput(playbackBody, req.body);
     const claims = officerOf(req);
     const row = await recordingOf(claims.fac, visitId);
-    if (row.status !== 'complete') throw new HttpError(409, 'recording_not_available', `recording is ${row.status}`);
+    if (!FINISHED.includes(row.status)) throw new HttpError(409, 'recording_not_available', `recording is ${row.status}`);
     const manifest = await manifestOf(row.dir);
     // A segment whose file was never written (listed as missing) cannot be played either.
     if (!manifest.segments.some((s) => s.file === file && !s.missing)) throw new HttpError(404, 'not_found', 'no such segment in this recording');
@@ -100,7 +104,7 @@ export function recordingRoutes(ctx: AppContext): Router {
       throw new HttpError(401, 'token_revoked', 'playback link no longer valid');
     }
     const row = await recordingOf(claims.fac, claims.visit);
-    if (row.status !== 'complete') throw new HttpError(410, 'recording_gone', `recording is ${row.status}`);
+    if (!FINISHED.includes(row.status)) throw new HttpError(410, 'recording_gone', `recording is ${row.status}`);
     res.sendFile(claims.file, { root: path.join(ctx.config.recordingsDir, row.dir), dotfiles: 'deny', acceptRanges: true, headers: { 'content-type': 'video/webm', 'cache-control': 'private, no-store' } }, (err) => {
       if (err) next(err);
     });

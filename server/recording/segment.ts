@@ -23,11 +23,14 @@ export class Segment {
   readonly #ffmpegPath: string;
   readonly ffmpeg: FfmpegProcess;
   readonly startedAt: Date;
+  /** What this file holds, in file order: the kinds and the producers they come from. */
+  readonly tracks: ReadonlyArray<{ kind: ms.MediaKind; producerId: string }>;
   #keyFrameTimer: NodeJS.Timeout | undefined;
 
   private constructor(transports: ms.PlainTransport[], consumers: ms.Consumer[], ffmpeg: FfmpegProcess, file: string, ffmpegPath: string) {
     this.#transports = transports;
     this.#consumers = consumers;
+    this.tracks = consumers.map((c) => ({ kind: c.kind, producerId: c.producerId }));
     this.#file = file;
     this.#ffmpegPath = ffmpegPath;
     this.ffmpeg = ffmpeg;
@@ -35,7 +38,10 @@ export class Segment {
   }
 
   static async create(options: { router: ms.Router; producers: PartyProducers; file: string; ffmpegPath: string }): Promise<Segment> {
-    const tracks = (['audio', 'video'] as const).flatMap((kind) => (options.producers[kind] ? [options.producers[kind]] : []));
+    const tracks = (['audio', 'video'] as const).flatMap((kind) => {
+      const producer = options.producers[kind];
+      return producer && !producer.closed ? [producer] : [];
+    });
     if (tracks.length === 0) throw new Error('nothing to record: party has no audio or video producer');
     const transports: ms.PlainTransport[] = [];
     const consumers: ms.Consumer[] = [];
@@ -74,6 +80,11 @@ export class Segment {
     for (const c of this.#consumers) {
       if (c.kind === 'video' && !c.closed) await c.requestKeyFrame().catch(() => {});
     }
+  }
+
+  /** True while this segment's ffmpeg writes the producer's media. */
+  records(producerId: string): boolean {
+    return this.ffmpeg.running && this.#consumers.some((c) => c.producerId === producerId && !c.closed);
   }
 
   /**

@@ -169,6 +169,9 @@ export function attachCallSignalling(
         old.disconnect(true);
       })
       .catch((err: Error) => log.error({ err: err.message }, 'claimConnection failed'));
+    // A party's requests run one at a time, in order (parallel produce / createTransport cannot race).
+    // Officers' requests are not queued: they only observe, across several calls.
+    let queue: Promise<unknown> = claimed;
 
     async function handle<M extends RequestMethod>(method: M, data: RequestData<M>): Promise<unknown> {
       // Every request, not just the first: the account or device may have been revoked since.
@@ -255,8 +258,9 @@ export function attachCallSignalling(
       }
       if (inFlight >= MAX_IN_FLIGHT) return ack(fail('busy', 'too many requests in flight'));
       inFlight++;
-      void claimed
-        .then(() => handle(m, parsed.data as RequestData<typeof m>))
+      const run = (observer ? claimed : queue).then(() => handle(m, parsed.data as RequestData<typeof m>));
+      if (!observer) queue = run.catch(() => {});
+      void run
         .then(
           (data) => ack({ ok: true, data }),
           (err: unknown) => {

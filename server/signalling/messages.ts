@@ -5,6 +5,7 @@
  * Transport: socket.io namespace CALL_NAMESPACE, handshake `auth: { token }`.
  * - client → server: `socket.emit('request', { method, data }, ack)`; every request is validated
  *   and acknowledged with `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
+ *   A party's requests are handled one at a time, in the order sent.
  * - server → client: `socket.emit('notification', { method, data })`; `newConsumer` is sent with
  *   an ack callback (the client acks once the consumer exists locally; the server then resumes it).
  * - refused connection: `connect_error` whose `message` (and `data.code`) is a RefusalCode.
@@ -35,6 +36,7 @@ export const errorCode = z.enum([
   'call_ended',
   'media_error', // mediasoup refused the parameters
   'busy', // too many requests in flight
+  'already_producing', // the party already sends this kind (one audio and one video producer per party)
   'forbidden', // this role may not use this method (officers never produce; parties never observe)
   'privileged', // a privileged (legal counsel) visit is never observed
   'not_live', // the visit has no live call (on this node) to observe
@@ -176,8 +178,12 @@ export const requests = {
     request: z.object({ transportId: id }).strict(),
     response: z.object({ iceParameters: looseObject }),
   },
+  /** camera ⇔ video, microphone ⇔ audio; one live producer per kind (a closed one may be replaced). */
   produce: {
-    request: z.object({ transportId: id, kind: z.enum(['audio', 'video']), rtpParameters, source: mediaSource }).strict(),
+    request: z
+      .object({ transportId: id, kind: z.enum(['audio', 'video']), rtpParameters, source: mediaSource })
+      .strict()
+      .refine((d) => (d.kind === 'video') === (d.source === 'camera'), { message: 'a camera sends video, a microphone sends audio' }),
     response: z.object({ producerId: id }),
   },
   setProducerPaused: {

@@ -236,7 +236,8 @@ export interface DriveThruItemsTable {
   decided_at: string | null;
 }
 
-export type RecordingStatus = 'recording' | 'complete' | 'purged' | 'failed';
+/** incomplete: finished, but a party produced a track that was never recorded. */
+export type RecordingStatus = 'recording' | 'complete' | 'incomplete' | 'purged' | 'failed';
 
 /** Index of call recordings; the files and manifest.json live under recordingsDir/dir. */
 export interface RecordingsTable {

@@ -2,7 +2,11 @@
  * GET /api/calls response: the one definition shared by the server (call-view.ts) and the
  * officer dashboard (client/officer). Types only, so the browser bundle can import it.
  */
-export type LiveRecordingState = 'recording' | 'not_recorded' | 'failed';
+/**
+ * recording: every track of every party is being written; starting: a party's track is not
+ * written yet (its recording has 2 s from its first packet); failed: a track could not be recorded.
+ */
+export type LiveRecordingState = 'recording' | 'starting' | 'not_recorded' | 'failed';
 
 export interface PartyView {
   peerId: string;
@@ -14,6 +18,8 @@ export interface PartyView {
   videoMuted: boolean;
   /** what an officer holds muted (the party cannot lift it) */
   officerMuted: { audio: boolean; video: boolean };
+  /** which of the party's tracks are being written to a recording file right now */
+  recorded: { audio: boolean; video: boolean };
 }
 
 export interface CallView {

@@ -76,7 +76,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     expect(text).toContain(seeded.inmate.name);
     expect(text).toContain('Siti Aminah');
     expect(text).toContain('Bilik 1');
-    expect(await page.$eval(`${tile(seeded.visitId)} [data-testid="recording-state"]`, (el) => (el as any).dataset.recording)).toMatch(/^(recording|not_recorded|failed)$/);
+    expect(await page.$eval(`${tile(seeded.visitId)} [data-testid="recording-state"]`, (el) => (el as any).dataset.recording)).toMatch(/^(recording|starting|not_recorded|failed)$/);
     expect(await page.$eval(`${tile(seeded.visitId)} [data-testid="time-left"]`, (el) => el.textContent ?? '')).toMatch(/^\d{1,2}:\d{2}(:\d{2})?$/);
     // the privileged call is listed, labelled, and not watched
     expect(await page.$eval(`${tile(privilegedVisitId)} [data-testid="privileged-label"]`, (el) => el.textContent ?? '')).toContain('tidak dipantau dan tidak direkam');

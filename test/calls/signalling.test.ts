@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
-import { errorCodeOf, fakeAudioRtp, TestCallClient } from './socket-client.ts';
+import { errorCodeOf, fakeAudioRtp, fakeVideoRtp, TestCallClient } from './socket-client.ts';
 
 /** Booth and family both in the call; the booth sends (fake) audio the family consumes. */
 async function liveCall(app: App, seeded: SeededVisit) {
@@ -140,6 +140,69 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
     expect(familyJoin.visitId).toBe(seeded.visitId);
     family.close();
     booth2.close();
+  });
+
+  it('ties kind to source: a camera sends video, a microphone audio', async () => {
+    const seeded = await seedVisit(app);
+    const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+    await booth.ok('joinCall', { visitId: seeded.visitId });
+    const send = await booth.ok('createTransport', { direction: 'send' });
+    const produce = (kind: 'audio' | 'video', source: 'camera' | 'microphone', ssrc: number) =>
+      booth.request('produce', { transportId: send.transportId, kind, rtpParameters: kind === 'audio' ? fakeAudioRtp(ssrc) : fakeVideoRtp(ssrc), source });
+    expect(errorCodeOf(await produce('audio', 'camera', 3001))).toBe('invalid_request');
+    expect(errorCodeOf(await produce('video', 'microphone', 3002))).toBe('invalid_request');
+    const peer = (await app.calls.call(seeded.visitId)!.room()).peer(`booth-${seeded.boothId}`)!;
+    expect(peer.producers()).toEqual([]);
+    expect(errorCodeOf(await produce('audio', 'microphone', 3003))).toBe('ok');
+    expect(errorCodeOf(await produce('video', 'camera', 3004))).toBe('ok');
+    expect(peer.producers().map((p) => `${p.kind}:${peer.sourceOf(p)}`).sort()).toEqual(['audio:microphone', 'video:camera']);
+    booth.close();
+  });
+
+  it('16 parallel produce(audio) make exactly one producer; after the send side is rebuilt the party produces again', async () => {
+    const seeded = await seedVisit(app);
+    const { booth, family, producer } = await liveCall(app, seeded);
+    const room = await app.calls.call(seeded.visitId)!.room();
+    const peer = room.peer(`booth-${seeded.boothId}`)!;
+    const send = peer.transportFor('send')!;
+    const acks = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => booth.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: fakeAudioRtp(7000 + i), source: 'microphone' })),
+    );
+    expect(acks.map(errorCodeOf)).toEqual(Array(16).fill('already_producing'));
+    expect(peer.producers().filter((p) => p.kind === 'audio').map((p) => p.id)).toEqual([producer.producerId]);
+    // a fresh party (no producer yet): 16 at once still give one
+    const other = await seedVisit(app);
+    const booth2 = await TestCallClient.open(app, { token: other.boothToken, role: 'booth' });
+    await booth2.ok('joinCall', { visitId: other.visitId });
+    const send2 = await booth2.ok('createTransport', { direction: 'send' });
+    const acks2 = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => booth2.request('produce', { transportId: send2.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(7100 + i), source: 'microphone' })),
+    );
+    expect(acks2.map(errorCodeOf)).toEqual(['ok', ...Array(15).fill('already_producing')]);
+    const peer2 = (await app.calls.call(other.visitId)!.room()).peer(`booth-${other.boothId}`)!;
+    expect(peer2.producers()).toHaveLength(1);
+    // rebuilt send side: the old transport (and its producer) closes, a new audio producer is accepted
+    const rebuilt = await booth2.ok('createTransport', { direction: 'send' });
+    expect(errorCodeOf(await booth2.request('produce', { transportId: rebuilt.transportId, kind: 'audio', rtpParameters: fakeAudioRtp(7200), source: 'microphone' }))).toBe('ok');
+    expect(peer2.producers()).toHaveLength(1);
+    booth.close();
+    booth2.close();
+    family.close();
+  });
+
+  it('16 parallel createTransport(send) leave one send transport, the last one answered', async () => {
+    const seeded = await seedVisit(app);
+    const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+    await booth.ok('joinCall', { visitId: seeded.visitId });
+    const acks = await Promise.all(Array.from({ length: 16 }, () => booth.request('createTransport', { direction: 'send' })));
+    expect(acks.map(errorCodeOf)).toEqual(Array(16).fill('ok'));
+    const room = await app.calls.call(seeded.visitId)!.room();
+    const peer = room.peer(`booth-${seeded.boothId}`)!;
+    const last = (acks[15] as { data: { transportId: string } }).data.transportId;
+    expect(peer.transportFor('send')?.id).toBe(last);
+    // the router itself holds one transport: none of the 15 replaced ones is left open
+    expect((await room.router.dump()).transportIds).toEqual([last]);
+    booth.close();
   });
 
   it('one live connection per token: a second tab takes over and the first is told why', async () => {

@@ -64,7 +64,7 @@ describe('recording failures', () => {
     const manifest = await writeManifest(
       dir,
       { visitId: 'v', facilityId: 'f', startedAt: at, endedAt: at, parties: [], gaps: [] },
-      [{ party: 'booth', index: 1, file: 'booth-001.webm', startedAt: at, endedAt: at, endReason: 'stopped' }],
+      [{ party: 'booth', index: 1, file: 'booth-001.webm', startedAt: at, endedAt: at, endReason: 'stopped', tracks: ['audio'], startOffsetMs: 0 }],
     );
     expect(manifest.segments).toEqual([expect.objectContaining({ file: 'booth-001.webm', bytes: 0, sha256: null, missing: true })]);
   });

@@ -39,7 +39,8 @@ describe('officer supervision API (real app, socket.io peers)', () => {
   });
 
   it('lists the live calls of the officer facility with parties and recording state', async () => {
-    await expect.poll(() => app.calls.supervision(seeded.visitId)?.recording.state).toBe('recording');
+    // 'recording' once every track of both parties is being written (each has 2 s from its first packet)
+    await expect.poll(async () => (await api(app, 'GET', '/calls', officer.auth)).body.calls?.find((c: Json) => c.visitId === seeded.visitId)?.recording, { timeout: 5000 }).toBe('recording');
     const { status, body } = await api(app, 'GET', '/calls', officer.auth);
     expect(status).toBe(200);
     const call = body.calls.find((c: Json) => c.visitId === seeded.visitId);
@@ -54,7 +55,7 @@ describe('officer supervision API (real app, socket.io peers)', () => {
     expect(call.startedAt).not.toBeNull();
     expect(new Date(call.deadline).getTime()).toBe(seeded.start.getTime() + seeded.durationSeconds * 1000);
     expect(call.parties.map((p: Json) => p.role).sort()).toEqual(['booth', 'family']);
-    expect(call.parties.find((p: Json) => p.role === 'booth')).toMatchObject({ peerId: parties.booth.peerId, state: 'connected', audioMuted: false, videoMuted: false });
+    expect(call.parties.find((p: Json) => p.role === 'booth')).toMatchObject({ peerId: parties.booth.peerId, state: 'connected', audioMuted: false, videoMuted: false, recorded: { audio: true, video: true } });
   });
 
   it('scopes every route to the token facility: other facility 404, family token 401, no token 401', async () => {
