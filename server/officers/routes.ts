@@ -82,7 +82,9 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const officer = await findOfficerByUsername(ctx.storage, username);
     const checked = await hashes.tryRun(async () => verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password));
     if (!checked) {
+      // Cheap to answer, so it costs no budget: only attempts that were checked count.
       await giveBack();
+      await perClient.reward(client, 1);
       ctx.logger.warn({ client, maxConcurrentHashes: hashes.size }, 'login refused: password checks at capacity');
       res.set('Retry-After', '1');
       throw new HttpError(429, 'busy', 'the server is busy checking other logins, try again in a moment');
