@@ -8,6 +8,7 @@ import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { clientKey } from '../public-services/rate-limits.ts';
 import { loginHashGate } from './hash-gate.ts';
+import { KnownClients } from './known-clients.ts';
 import { findOfficerByUsername } from './officer-store.ts';
 import { timingDummyHash, verifyPassword } from './passwords.ts';
 
@@ -34,7 +35,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
   // are exempt, so guessing from many addresses slows the guessers without locking the user out
   // of the places they work from.
   const perUsername = new RateLimiterMemory({ keyPrefix: 'login-user', points: limits.failuresPerUsername.points, duration: limits.failuresPerUsername.durationSeconds });
-  const knownClients = new RateLimiterMemory({ keyPrefix: 'login-known', points: 1, duration: Math.max(1, limits.trustedClientDays * 86_400) });
+  const knownClients = new KnownClients(limits.trustedClientDays);
   const hashes = loginHashGate(ctx);
 
   async function facilitiesOf(officerId: string) {
@@ -59,7 +60,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const username = body.username.toLowerCase();
     const client = clientKey(req);
     const pairKey = `${username}|${client}`;
-    const known = limits.trustedClientDays > 0 && (await knownClients.get(pairKey)) !== null;
+    const known = knownClients.has(pairKey);
     try {
       await perClient.consume(client);
       await failures.consume(pairKey);
@@ -81,7 +82,9 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const officer = await findOfficerByUsername(ctx.storage, username);
     const checked = await hashes.tryRun(async () => verifyPassword(officer?.password_hash ?? (await timingDummyHash()), body.password));
     if (!checked) {
+      // Cheap to answer, so it costs no budget: only attempts that were checked count.
       await giveBack();
+      await perClient.reward(client, 1);
       ctx.logger.warn({ client, maxConcurrentHashes: hashes.size }, 'login refused: password checks at capacity');
       res.set('Retry-After', '1');
       throw new HttpError(429, 'busy', 'the server is busy checking other logins, try again in a moment');
@@ -94,7 +97,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     await giveBack();
     await failures.delete(pairKey);
     await perClient.reward(client, 1);
-    if (limits.trustedClientDays > 0) await knownClients.set(pairKey, 1, limits.trustedClientDays * 86_400);
+    knownClients.add(pairKey);
     const facilities = await facilitiesOf(officer.id);
     const facility = body.facilityId ? facilities.find((f) => f.id === body.facilityId) : facilities.length === 1 ? facilities[0] : undefined;
     if (!facility) {

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { verifyAuditChain } from '../../server/audit/audit-log.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
+
+// Each login costs an argon2 hash (64 MiB): slow on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const post = (app: App, path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -74,6 +74,8 @@ describe.each(['sqlite', 'postgres'] as const)('roles per facility and account c
     const listB = (await (await fetch(`${app.url}/api/officers`, { headers: adminB.auth })).json()) as Json;
     expect(listA.officers.find((o: Json) => o.id === shared.officer.id).role).toBe('admin');
     expect(listB.officers.find((o: Json) => o.id === shared.officer.id).role).toBe('officer');
+    const assigneesB = (await (await fetch(`${app.url}/api/officer/complaint-assignees`, { headers: adminB.auth })).json()) as Json;
+    expect(assigneesB.officers.find((o: Json) => o.id === shared.officer.id).role).toBe('officer');
     expect((await fetch(`${app.url}/api/officers`, { headers: bearer(await tokenFor(shared.username, shared.password, a.id)) })).status).toBe(200);
   });
 
