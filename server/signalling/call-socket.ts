@@ -190,7 +190,8 @@ export function attachCallSignalling(
         const { session: next, response } = await calls.join(admitted, channel, (data as RequestData<'joinCall'>).visitId);
         if (!socket.connected) {
           // The 'disconnect' handler already ran and saw no session: treat the new peer as it would have.
-          if (socket.data.takenOver) await calls.takenOver(next);
+          if (socket.data.revoked) await calls.revoked(next);
+          else if (socket.data.takenOver) await calls.takenOver(next);
           else calls.disconnected(next);
           throw new CallError('not_joined', 'connection closed while joining');
         }

@@ -109,12 +109,15 @@ describe('recordings: index, playback, access control, retention', () => {
     });
     expect(patch.status).toBe(200);
     await app.storage.db.deleteFrom('officer_facilities').where('officer_id', '=', removed.officer.id).execute();
-    expect((await api('/auth/logout', json({}, leaving.auth))).status).toBe(204);
-    for (const [who, url] of Object.entries(links)) {
-      const res = await fetch(url, { headers: { range: 'bytes=0-9' } });
+    const refused = async (who: keyof typeof links) => {
+      const res = await fetch(links[who], { headers: { range: 'bytes=0-9' } });
       expect(res.status, who).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'token_revoked' } });
-    }
+    };
+    await refused('disabled');
+    await refused('removed');
+    expect((await api('/auth/logout', json({}, leaving.auth))).status).toBe(204);
+    await refused('leaving');
     // the officer who still has access keeps playing
     expect((await fetch(await linkOf(officer.auth), { headers: { range: 'bytes=0-9' } })).status).toBe(206);
   });
