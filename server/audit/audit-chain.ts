@@ -5,7 +5,7 @@ import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformRes
 import type { AuditLogTable, Tables } from '../storage/tables.ts';
 
 /** Where the chain key comes from: config `auditKey` / AUDIT_KEY, else generated once into dataDir. */
-export const AUDIT_KEY_SPEC = { configKey: 'auditKey', env: 'AUDIT_KEY', file: 'audit-key' } as const;
+export const AUDIT_KEY_SPEC = { configKey: 'auditKey', env: 'AUDIT_KEY', fileName: 'audit-key' } as const;
 export const AUDIT_ANCHOR_FILE = 'audit-anchor.json';
 
 export type AuditRowFields = Omit<AuditLogTable, 'hash'>;
@@ -57,17 +57,19 @@ export class AuditChain implements KyselyPlugin {
   readonly #key: string;
   readonly #anchoring: boolean;
   readonly #onError: (err: Error) => void;
+  readonly #onAnchored: (anchor: AuditAnchor) => void;
   #db: Kysely<Tables> | null = null;
   #writes: Promise<unknown> = Promise.resolve();
   #wanted = 0;
   #catchingUp = false;
   #closed = false;
 
-  constructor(options: { key: string; dataDir: string; anchoring: boolean; onError?: (err: Error) => void }) {
+  constructor(options: { key: string; dataDir: string; anchoring: boolean; onError?: (err: Error) => void; onAnchored?: (anchor: AuditAnchor) => void }) {
     this.#key = options.key;
     this.anchorFile = path.join(options.dataDir, AUDIT_ANCHOR_FILE);
     this.#anchoring = options.anchoring;
     this.#onError = options.onError ?? (() => {});
+    this.#onAnchored = options.onAnchored ?? (() => {});
   }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
@@ -170,7 +172,9 @@ export class AuditChain implements KyselyPlugin {
         throw new Error(`audit entry ${row.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`);
       }
     }
-    this.#writeAnchor({ seq: row.seq, hash: row.hash, at: new Date().toISOString() });
+    const anchor = { seq: row.seq, hash: row.hash, at: new Date().toISOString() };
+    this.#writeAnchor(anchor);
+    this.#onAnchored(anchor);
     return row.seq;
   }
 

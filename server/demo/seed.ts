@@ -1,6 +1,6 @@
 import { AUDIT_KEY_SPEC } from '../audit/audit-chain.ts';
 import { resolveJwtSecret } from '../auth/jwt-secret.ts';
-import { resolveLocalSecret } from '../config/local-secret.ts';
+import { resolveKeptSecret } from '../auth/kept-secret.ts';
 import { TokenService } from '../auth/tokens.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { pino } from 'pino';
@@ -30,7 +30,7 @@ async function main(args: string[]): Promise<number> {
     config = loadConfig();
     secret = resolveJwtSecret(config.jwtSecret, config.dataDir);
     nikVault = new NikVault(resolveNikSecret(config.nikKey, config.dataDir));
-    auditKey = resolveLocalSecret(AUDIT_KEY_SPEC, config.auditKey, config.dataDir);
+    auditKey = resolveKeptSecret(AUDIT_KEY_SPEC, config.auditKey, config.dataDir);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server as SocketServer, Socket } from 'socket.io';
-import { requestAddressKey } from './client-address.ts';
+import { requestAddressKey } from '../http/client-address.ts';
 import type { RefusalCode } from './messages.ts';
 
 /** A socket.io middleware refusal: the client's `connect_error` carries the code (message and data.code). */

@@ -2,8 +2,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { AUDIT_KEY_SPEC, AuditChain } from '../audit/audit-chain.ts';
-import { resolveLocalSecret } from '../config/local-secret.ts';
+import { AUDIT_KEY_SPEC, AuditChain, type AuditAnchor } from '../audit/audit-chain.ts';
+import { resolveKeptSecret } from '../auth/kept-secret.ts';
 import type { Tables } from './tables.ts';
 import { migrateToLatest } from './migrate.ts';
 import { ensurePrivateDir, makeFilesPrivate, withPrivateUmask } from './private-files.ts';
@@ -46,12 +46,15 @@ export async function openStorage(options: {
   anchorAudit?: boolean;
   /** Told when the audit anchor cannot be moved (invalid anchor, head not sealed with the key). */
   onAuditAnchorError?: (err: Error) => void;
+  /** Told each time the audit anchor moves (e.g. to copy it into the logs). */
+  onAuditAnchored?: (anchor: AuditAnchor) => void;
 }): Promise<Storage> {
   const chain = new AuditChain({
-    key: resolveLocalSecret(AUDIT_KEY_SPEC, options.auditKey ?? null, options.dataDir),
+    key: resolveKeptSecret(AUDIT_KEY_SPEC, options.auditKey ?? null, options.dataDir),
     dataDir: options.dataDir,
     anchoring: options.anchorAudit ?? true,
     onError: options.onAuditAnchorError,
+    onAnchored: options.onAuditAnchored,
   });
   let db: Kysely<Tables>;
   let kind: StorageKind;

@@ -1,7 +1,7 @@
 import { io as connect, Manager, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
-import { addressKey, clientAddress } from '../../server/signalling/client-address.ts';
+import { clientAddressKey as addressKey, clientAddress } from '../../server/http/client-address.ts';
 import { CALL_NAMESPACE } from '../../server/signalling/messages.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 

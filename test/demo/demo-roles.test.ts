@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
+import { NikVault } from '../../server/visits/nik-vault.ts';
 import { DEMO, seedDemo } from '../../server/demo/demo-data.ts';
 import { findOfficerByUsername, officerAssignments, setOfficerRole } from '../../server/officers/officer-store.ts';
 import { storageKinds, storageFixture } from '../helpers/storages.ts';
@@ -14,14 +15,15 @@ describe.each(storageKinds)('demo seed and roles per facility on %s', (kind) => 
     const storage = await fixture.open();
     try {
       const tokens = new TokenService('demo-roles-test-secret-0123456789abcdef');
-      const first = await seedDemo(storage, tokens, 'http://localhost:3000');
+      const nikVault = new NikVault('demo-roles-test-nik-key-0123456789abcdefghij');
+      const first = await seedDemo(storage, tokens, nikVault, 'http://localhost:3000');
       const officer = (await findOfficerByUsername(storage, DEMO.officerUsername))!;
       const [assignment] = await officerAssignments(storage, officer.id);
       expect(assignment!.role).toBe('supervisor');
 
       // Lowered by hand: the next run makes it a supervisor of the demo facility again.
       await setOfficerRole(storage, officer.id, assignment!.facilityId, 'officer');
-      await seedDemo(storage, tokens, 'http://localhost:3000');
+      await seedDemo(storage, tokens, nikVault, 'http://localhost:3000');
       expect((await officerAssignments(storage, officer.id)).map((a) => a.role)).toEqual(['supervisor']);
 
       // Also assigned to a real facility: its password is that facility's business too.
@@ -29,7 +31,7 @@ describe.each(storageKinds)('demo seed and roles per facility on %s', (kind) => 
       await storage.db.insertInto('facilities').values(other).execute();
       await setOfficerRole(storage, officer.id, other.id, 'officer');
       const hashBefore = (await findOfficerByUsername(storage, DEMO.officerUsername))!.password_hash;
-      await expect(seedDemo(storage, tokens, 'http://localhost:3000')).rejects.toThrow(/refusing to reset its password/);
+      await expect(seedDemo(storage, tokens, nikVault, 'http://localhost:3000')).rejects.toThrow(/refusing to reset its password/);
       expect((await findOfficerByUsername(storage, DEMO.officerUsername))!.password_hash).toBe(hashBefore);
       expect(first.officerUsername).toBe(DEMO.officerUsername);
     } finally {
