@@ -24,7 +24,7 @@ describe('audit key', () => {
       cwd: projectRoot,
       env: {
         PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', HTTP_HOST: '127.0.0.1',
-        DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'kv-prod-audit-')), JWT_SECRET: randomBytes(48).toString('base64url'),
+        DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'kv-prod-audit-')), JWT_SECRET: randomBytes(48).toString('base64url'), NIK_KEY: randomBytes(48).toString('base64url'),
       },
       encoding: 'utf8',
       timeout: 50_000,
