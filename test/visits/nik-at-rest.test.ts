@@ -210,7 +210,7 @@ describe('data directory and database file permissions', () => {
   it('refuses to start with NODE_ENV=production and no NIK_KEY', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz0123456789', PORT: '0', HTTP_HOST: '127.0.0.1', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'kv-prod-nik-')) },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz0123456789', AUDIT_KEY: 'y'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz0123456789', PORT: '0', HTTP_HOST: '127.0.0.1', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'kv-prod-nik-')) },
       encoding: 'utf8',
       timeout: 20_000,
     });
