@@ -181,9 +181,10 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
       .jpeg()
       .withExif({
-        IFD0: { Make: 'KameraRahasia', Model: 'SN-0042', Orientation: '6' },
+        IFD0: { Make: 'KameraRahasia', Model: 'SN-0042' },
         IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '6/1 12/1 30/1', GPSLongitudeRef: 'E', GPSLongitude: '106/1 49/1 0/1', GPSMapDatum: 'WGS-84' },
       })
+      .withMetadata({ orientation: 6 })
       .toBuffer();
     const before = await sharp(photo).metadata();
     expect(before).toMatchObject({ format: 'jpeg', orientation: 6 });
