@@ -64,7 +64,8 @@ export function driveThruRoutes(ctx: AppContext): Router {
   });
 
   router.post('/drive-thru/tickets', async (req, res) => {
-    await bookingLimit.consume(res, clientKey(req));
+    const client = clientKey(req);
+    await bookingLimit.consume(res, client);
     const body = parseInput(bookingBody, req.body);
     const refused: Record<string, string[]> = {};
     body.items.forEach((item, i) => {

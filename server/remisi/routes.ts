@@ -23,7 +23,8 @@ export function remisiRoutes(ctx: AppContext): Router {
   const perRegistration = createRateLimit('remisi-registration', limits.remisiLookupPerRegistration);
 
   router.post('/remisi/lookup', async (req, res) => {
-    await perClient.consume(res, clientKey(req));
+    const client = clientKey(req);
+    await perClient.consume(res, client);
     const body = parseInput(remisiLookupBody, req.body);
     await perRegistration.consume(res, body.registrationNumber);
     const record = await lookupRemisi(ctx.storage, body.registrationNumber, body.nik);
