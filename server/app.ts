@@ -100,10 +100,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   // Short heartbeats: a dead link (no TCP close, e.g. a phone losing signal) is noticed in
   // ≤10 s on both sides instead of the default 45 s, so the reconnect grace starts in time.
   const io = new SocketServer(server, { maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000 });
-  const socketHeaders = socketResponseHeaders(!!tls);
-  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
   const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls));
+
+  const socketHeaders = socketResponseHeaders(!!tls);
+  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
