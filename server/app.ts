@@ -132,6 +132,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
   const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls), { revocations: ctx.revocations, guards });
 
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, () => {

@@ -1,4 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
+// Before the schemas below are built: they decide at construction whether to compile with eval.
+import './zod-without-eval.ts';
 import {
   ackSchema,
   CALL_NAMESPACE,

@@ -181,12 +181,15 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } })
       .jpeg()
       .withExif({
-        IFD0: { Make: 'KameraRahasia', Model: 'SN-0042', Orientation: '6' },
+        IFD0: { Make: 'KameraRahasia', Model: 'SN-0042' },
         IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '6/1 12/1 30/1', GPSLongitudeRef: 'E', GPSLongitude: '106/1 49/1 0/1', GPSMapDatum: 'WGS-84' },
       })
+      .withMetadata({ orientation: 6 })
+      .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="6,12.5S"/></rdf:RDF></x:xmpmeta>')
       .toBuffer();
     const before = await sharp(photo).metadata();
     expect(before).toMatchObject({ format: 'jpeg', orientation: 6 });
+    expect(before.xmp?.toString()).toContain('GPSLatitude');
     const exif = before.exif?.toString('latin1') ?? '';
     for (const marker of ['KameraRahasia', 'WGS-84']) expect(exif).toContain(marker);
 
@@ -214,8 +217,9 @@ describe.each(storageKinds)('complaints on %s', (kind) => {
     const after = await sharp(served).metadata();
     expect(after).toMatchObject({ format: 'jpeg', width: 48, height: 64 }); // turned upright before the tag went
     expect(after.exif).toBeUndefined();
+    expect(after.xmp).toBeUndefined();
     expect(after.orientation).toBeUndefined();
-    for (const marker of ['KameraRahasia', 'WGS-84', 'Exif']) expect(served.includes(marker)).toBe(false);
+    for (const marker of ['KameraRahasia', 'WGS-84', 'Exif', 'GPSLatitude']) expect(served.includes(marker)).toBe(false);
   });
 
   it('re-encodes PNG and WebP as what they are, without their metadata', async () => {

@@ -36,7 +36,7 @@ describe.each(storageKinds)('/healthz on %s', (kind) => {
   });
 
   it('gives a client on this machine the workers and the database', async () => {
-    for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '::1' }]) {
+    for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }, { 'x-forwarded-for': '::1' }] as Array<Record<string, string>>) {
       const { status, body } = await healthz(app, headers);
       expect(status).toBe(200);
       expect(body).toMatchObject({ status: 'ok', database: { kind, ok: true } });
