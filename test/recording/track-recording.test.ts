@@ -252,6 +252,33 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
     }
   });
 
+  it('with fail-closed, a track not recorded 2 s after its first packet is stopped and the call ends (recording_failed)', async () => {
+    const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: hangingFfmpeg() });
+    let sender: SyntheticParty | undefined;
+    try {
+      const seeded = await seedVisit(app);
+      const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+      await booth.ok('joinCall', { visitId: seeded.visitId });
+      // Real RTP into the call's router (a browser's media cannot be made in node), handed to the
+      // call's recording as the service does for a party's producer.
+      const room = await app.calls.call(seeded.visitId)!.room();
+      sender = await startSyntheticParty(room.router, { clip: encodeSyntheticClip(mkdtempSync(path.join(os.tmpdir(), 'kv-track-clip-'))) });
+      await expect.poll(async () => (await sender!.audio.getStats()).some((st) => st.byteCount > 0), { timeout: 15_000, interval: 100 }).toBe(true);
+      const asked = Date.now();
+      void app.calls.supervision(seeded.visitId)!.recording.partyMedia({ party: { id: 'booth', role: 'inmate', name: 'Budi' }, audio: sender.audio });
+      expect(await booth.waitFor('callEnded', () => true, RECORDING_START_LIMIT_MS + 5000)).toEqual({ reason: 'recording_failed' });
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(RECORDING_START_LIMIT_MS);
+      expect(sender.audio.closed).toBe(true);
+      const audit = await app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('subject_id', '=', seeded.visitId).where('action', '=', 'recording.failed').execute();
+      expect(audit).toHaveLength(1);
+      expect(JSON.stringify(audit[0]!.details)).toContain('audio');
+      booth.close();
+    } finally {
+      await sender?.stop();
+      await app.close();
+    }
+  });
+
   it('with fail-closed, an audio-only party whose recording cannot start ends the call (recording_failed)', async () => {
     const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {
