@@ -97,6 +97,8 @@ export const configSchema = z
     recordingRetentionDays: z.number().int().min(1).max(3650),
     /** true: a call whose recording cannot start does not start. */
     recordingFailClosed: z.boolean(),
+    /** A track's recording must have started this long after its first RTP packet (else recordingFailClosed applies). */
+    recordingStartLimitMs: z.number().int().min(500).max(60_000),
     dataDir: z.string().min(1),
     /** null: embedded SQLite under dataDir; postgres://… : PostgreSQL. */
     databaseUrl: z
@@ -163,6 +165,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'MEDIASOUP_LOG_LEVEL', key: 'mediasoup.logLevel', kind: 'string' },
   { env: 'RECORDINGS_DIR', key: 'recordingsDir', kind: 'string' },
   { env: 'RECORDING_RETENTION_DAYS', key: 'recordingRetentionDays', kind: 'int' },
+  { env: 'RECORDING_START_LIMIT_MS', key: 'recordingStartLimitMs', kind: 'int' },
   { env: 'DATA_DIR', key: 'dataDir', kind: 'string' },
   { env: 'DATABASE_URL', key: 'databaseUrl', kind: 'nullable-string' },
   { env: 'REDIS_URL', key: 'redisUrl', kind: 'nullable-string' },

@@ -18,8 +18,6 @@ export interface PartyMedia {
 /** A failure of the recording; `producer` is set when one track could not be recorded in time. */
 export type RecordingFailure = (err: Error, producer?: ms.Producer) => void;
 
-/** A track's recording must have started this long after its first packet at the latest. */
-export const RECORDING_START_LIMIT_MS = 2000;
 /** Browsers produce audio and video a few ms apart: a party's first tracks wait this long so both go in one file. */
 const TRACK_SETTLE_MS = 300;
 
@@ -27,11 +25,13 @@ const TRACK_SETTLE_MS = 300;
  * The recording of one live call as parties come and go: each party's tracks are recorded as
  * they appear (audio alone, video alone, or both), and every later re-produce (reconnect,
  * rebuilt send side) starts its next segment. A track whose recording has not started within
- * RECORDING_START_LIMIT_MS of its first packet is reported. Changes run one at a time.
+ * recordingStartLimitMs of its first packet is reported. Changes run one at a time.
  */
 export class LiveRecording {
   readonly #recorded: RecordedCall | undefined;
   readonly #onFailure: RecordingFailure;
+  /** A track's recording must have started this long after its first packet (config recordingStartLimitMs). */
+  readonly #startLimitMs: number;
   readonly #latest = new Map<string, PartyMedia>();
   readonly #settling = new Map<string, Promise<void>>();
   readonly #watched = new Set<string>();
@@ -40,8 +40,9 @@ export class LiveRecording {
   #queue: Promise<void> = Promise.resolve();
   #finished: Promise<void> | undefined;
 
-  private constructor(state: LiveRecordingState, recorded: RecordedCall | undefined, onFailure: RecordingFailure) {
+  private constructor(state: LiveRecordingState, recorded: RecordedCall | undefined, onFailure: RecordingFailure, startLimitMs = 2000) {
     this.#state = state;
+    this.#startLimitMs = startLimitMs;
     this.#recorded = recorded;
     this.#onFailure = onFailure;
   }
@@ -66,7 +67,7 @@ export class LiveRecording {
     const recorded = await startRecordedCall(ctx, call, (err) => {
       if (live) live.#fail(err);
     });
-    live = new LiveRecording('recording', recorded, onFailure);
+    live = new LiveRecording('recording', recorded, onFailure, ctx.config.recordingStartLimitMs);
     return live;
   }
 
@@ -108,7 +109,7 @@ export class LiveRecording {
     });
   }
 
-  /** From the producer's first RTP packet, its recording has RECORDING_START_LIMIT_MS to start. */
+  /** From the producer's first RTP packet, its recording has recordingStartLimitMs to start. */
   #watchStart(partyId: string, producer: ms.Producer): void {
     if (this.#watched.has(producer.id)) return;
     this.#watched.add(producer.id);
@@ -118,8 +119,8 @@ export class LiveRecording {
       void producer.enableTraceEvent([]).catch(() => {});
       this.#later(() => {
         if (this.#finished || producer.closed || this.records(producer.id)) return;
-        this.#fail(new Error(`${producer.kind} of ${partyId} not recorded within ${RECORDING_START_LIMIT_MS} ms of its first packet`), producer);
-      }, RECORDING_START_LIMIT_MS);
+        this.#fail(new Error(`${producer.kind} of ${partyId} not recorded within ${this.#startLimitMs} ms of its first packet`), producer);
+      }, this.#startLimitMs);
     };
     producer.on('trace', onTrace);
     void producer.enableTraceEvent(['rtp']).catch(() => {});

@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
-import { LiveRecording, RECORDING_START_LIMIT_MS } from '../../server/recording/live-recording.ts';
+import { LiveRecording } from '../../server/recording/live-recording.ts';
+
+/** The default bound (config/default.json), which the test environment relaxes elsewhere. */
+const RECORDING_START_LIMIT_MS = 2000;
+const LIMIT_ENV = { RECORDING_START_LIMIT_MS: String(RECORDING_START_LIMIT_MS) };
 import type { Manifest } from '../../server/recording/manifest.ts';
 import { durableDatabase } from '../helpers/public-services.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
@@ -54,7 +58,8 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', { timeout
   beforeAll(async () => {
     const db = await durableDatabase(kind);
     drop = db.drop;
-    app = await startTestApp(db.env);
+    app = await startTestApp({ ...db.env, ...LIMIT_ENV });
+    expect(app.config.recordingStartLimitMs).toBe(RECORDING_START_LIMIT_MS);
     router = await app.pool.leastLoaded().createRouter({ mediaCodecs });
     otherRouter = await app.pool.leastLoaded().createRouter({ mediaCodecs });
     // Parties stream a pre-encoded clip (-c copy): live encoders would starve ffmpeg's start on 2 cores.
@@ -223,7 +228,7 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
   }
 
   it('an audio-only party is recorded, and each party says which of its tracks are', async () => {
-    const app = await startTestApp();
+    const app = await startTestApp(LIMIT_ENV);
     try {
       const { booth, view } = await audioOnlyBooth(app);
       await expect.poll(async () => (await view())?.parties[0]?.recorded, { timeout: 5000, interval: 100 }).toEqual({ audio: true, video: false });
@@ -235,7 +240,7 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
   });
 
   it('without fail-closed, a track whose recorder cannot start is not called recording, and the call goes on', async () => {
-    const app = await startTestApp({ CONFIG_FILE: configFile({ recordingFailClosed: false }), FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    const app = await startTestApp({ ...LIMIT_ENV, CONFIG_FILE: configFile({ recordingFailClosed: false }), FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {
       const { booth, view } = await audioOnlyBooth(app);
       await expect.poll(async () => (await view())?.recording, { timeout: 5000, interval: 100 }).toBe('failed');
@@ -247,8 +252,35 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
     }
   });
 
+  it('with fail-closed, a track not recorded 2 s after its first packet is stopped and the call ends (recording_failed)', async () => {
+    const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: hangingFfmpeg() });
+    let sender: SyntheticParty | undefined;
+    try {
+      const seeded = await seedVisit(app);
+      const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+      await booth.ok('joinCall', { visitId: seeded.visitId });
+      // Real RTP into the call's router (a browser's media cannot be made in node), handed to the
+      // call's recording as the service does for a party's producer.
+      const room = await app.calls.call(seeded.visitId)!.room();
+      sender = await startSyntheticParty(room.router, { clip: encodeSyntheticClip(mkdtempSync(path.join(os.tmpdir(), 'kv-track-clip-'))) });
+      await expect.poll(async () => (await sender!.audio.getStats()).some((st) => st.byteCount > 0), { timeout: 15_000, interval: 100 }).toBe(true);
+      const asked = Date.now();
+      void app.calls.supervision(seeded.visitId)!.recording.partyMedia({ party: { id: 'booth', role: 'inmate', name: 'Budi' }, audio: sender.audio });
+      expect(await booth.waitFor('callEnded', () => true, RECORDING_START_LIMIT_MS + 5000)).toEqual({ reason: 'recording_failed' });
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(RECORDING_START_LIMIT_MS);
+      expect(sender.audio.closed).toBe(true);
+      const audit = await app.storage.db.selectFrom('audit_log').select(['action', 'details']).where('subject_id', '=', seeded.visitId).where('action', '=', 'recording.failed').execute();
+      expect(audit).toHaveLength(1);
+      expect(JSON.stringify(audit[0]!.details)).toContain('audio');
+      booth.close();
+    } finally {
+      await sender?.stop();
+      await app.close();
+    }
+  });
+
   it('with fail-closed, an audio-only party whose recording cannot start ends the call (recording_failed)', async () => {
-    const app = await startTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: '/nonexistent/ffmpeg' });
     try {
       expect(app.config.recordingFailClosed).toBe(true);
       const { seeded, booth } = await audioOnlyBooth(app);
