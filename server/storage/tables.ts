@@ -254,6 +254,13 @@ export interface RecordingsTable {
   purged_at: string | null;
 }
 
+/** A value derived from a key kept outside the database (e.g. the NIK key), to detect a swapped key. */
+export interface KeyChecksTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -274,4 +281,5 @@ export interface Tables {
   drive_thru_sessions: DriveThruSessionsTable;
   drive_thru_tickets: DriveThruTicketsTable;
   drive_thru_items: DriveThruItemsTable;
+  key_checks: KeyChecksTable;
 }

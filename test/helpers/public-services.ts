@@ -34,7 +34,9 @@ export async function durableDatabase(kind: 'sqlite' | 'postgres') {
     return { env: { DATA_DIR: dataDir } as Record<string, string>, drop: async () => {} };
   }
   const schema = await freshPostgresSchema();
-  return { env: { DATABASE_URL: schema.url } as Record<string, string>, drop: () => schema.drop() };
+  // The data dir goes with the database: it keeps the generated NIK key the stored hashes were made with.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-ps-data-'));
+  return { env: { DATABASE_URL: schema.url, DATA_DIR: dataDir } as Record<string, string>, drop: () => schema.drop() };
 }
 
 export async function startPublicServicesApp(dbEnv: Record<string, string>, publicServices: Record<string, unknown> = { rateLimits: GENEROUS_LIMITS }): Promise<App> {
