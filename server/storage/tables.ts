@@ -263,6 +263,13 @@ export interface OfficerSessionRevocationsTable {
   expires_at: string;
 }
 
+/** A value derived from a key kept outside the database (e.g. the NIK key), to detect a swapped key. */
+export interface KeyChecksTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -284,4 +291,5 @@ export interface Tables {
   drive_thru_tickets: DriveThruTicketsTable;
   drive_thru_items: DriveThruItemsTable;
   officer_session_revocations: OfficerSessionRevocationsTable;
+  key_checks: KeyChecksTable;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { ConfigError } from '../config/load.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Storage } from '../storage/database.ts';
 import type { NikVault } from './nik-vault.ts';
@@ -12,6 +13,7 @@ const BATCH = 500;
  * clear values do not linger in free pages or old row versions. Idempotent; returns how many rows it converted.
  */
 export async function protectClearNiks(storage: Storage, vault: NikVault, logger: Logger): Promise<number> {
+  await assertSameNikKey(storage, vault);
   let converted = 0;
   for (;;) {
     const rows = await storage.db.selectFrom('visitors').select(['id', 'nik_hash']).where('nik_encrypted', 'is', null).limit(BATCH).execute();
@@ -34,4 +36,22 @@ export async function protectClearNiks(storage: Storage, vault: NikVault, logger
     logger.info({ converted }, 'clear NIKs replaced by keyed hash and encrypted copy');
   }
   return converted;
+}
+
+/**
+ * A different key would match no stored NIK (remisi and drive-thru would refuse every family)
+ * and open no encrypted one: refuse to start instead. The first start records the key's check.
+ */
+async function assertSameNikKey(storage: Storage, vault: NikVault): Promise<void> {
+  await storage.db
+    .insertInto('key_checks')
+    .values({ name: 'nik', value: vault.keyCheck(), created_at: new Date().toISOString() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const stored = await storage.db.selectFrom('key_checks').select('value').where('name', '=', 'nik').executeTakeFirstOrThrow();
+  if (stored.value !== vault.keyCheck()) {
+    throw new ConfigError(
+      'invalid configuration: nikKey (environment NIK_KEY): not the key this database\'s NIKs were stored with; restore the original NIK_KEY or data/nik-key (without it no stored NIK can be matched or read)',
+    );
+  }
 }

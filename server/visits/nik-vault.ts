@@ -34,6 +34,11 @@ export class NikVault {
     this.#sealKey = Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), 'kunjungan nik encryption v1', 32));
   }
 
+  /** Stored once per database: tells whether this is the key its NIKs were stored with. */
+  keyCheck(): string {
+    return createHmac('sha256', this.#lookupKey).update('kunjungan nik key check', 'utf8').digest('hex');
+  }
+
   /** The value stored in and compared against visitors.nik_hash. */
   lookupHash(nik: string): string {
     return createHmac('sha256', this.#lookupKey).update(nik, 'utf8').digest('hex');

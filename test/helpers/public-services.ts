@@ -36,7 +36,7 @@ export async function durableDatabase(kind: 'sqlite' | 'postgres') {
     return { env: { DATA_DIR: dataDir } as Record<string, string>, drop: async () => {} };
   }
   const schema = await freshPostgresSchema();
-  // the data dir holds the audit key and anchor, which belong to this database across restarts
+  // The data dir goes with the database: it keeps the generated NIK key the stored hashes were made with, and the audit key and anchor.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-ps-data-'));
   return { env: { DATABASE_URL: schema.url, DATA_DIR: dataDir } as Record<string, string>, drop: () => schema.drop() };
 }

@@ -180,7 +180,7 @@ describe('officer supervision API (real app, socket.io peers)', () => {
 
   it('supervisors act too; a privileged visit is listed but not recorded', async () => {
     const visit = await seedVisit(app);
-    await app.storage.db.updateTable('visits').set({ privileged: 1 }).where('id', '=', visit.visitId).execute();
+    await app.storage.db.updateTable('visits').set({ privileged: 1, privileged_approval: 'approved' }).where('id', '=', visit.visitId).execute();
     const supervisor = await loginOfficer(app, [visit.facilityId, seeded.facilityId], 'supervisor');
     const { booth, family } = await liveCall(app, visit);
     try {

@@ -88,6 +88,10 @@ describe.each(storageKinds)('NIKs at rest on %s', (kind) => {
     if (kind === 'sqlite') expectNoClearNik(db.env.DATA_DIR!, NIK);
   });
 
+  it('refuses to start with a NIK key other than the one the database was written with', async () => {
+    await expect(startTestApp({ ...db.env, NIK_KEY: 'a-different-nik-key-0123456789-abcdefghijkl' })).rejects.toThrow(/nikKey \(environment NIK_KEY\): not the key/);
+  });
+
   it('still refuses the same NIK twice for one inmate (the unique key is on the hash)', async () => {
     const dup = await postJson(app, `/api/inmates/${inmate.id}/visitors`, { name: 'Lagi', nik: NIK, relationship: 'anak' }, officer.auth);
     expect(dup.status).toBe(409);
