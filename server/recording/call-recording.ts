@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
+import { RecordingJournal } from './journal.ts';
 import { writeManifest, type Manifest, type ManifestParty } from './manifest.ts';
 import { PartyRecorder } from './party-recorder.ts';
 import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
@@ -28,18 +29,22 @@ export class CallRecording {
   #router: ms.Router;
   readonly #startedAt = new Date();
   readonly #parties = new Map<string, { info: ManifestParty; recorder: PartyRecorder }>();
+  readonly #journal: RecordingJournal;
   #manifest: Promise<Manifest> | undefined;
 
   private constructor(options: CallRecordingOptions, dir: string) {
     this.#options = options;
     this.#router = options.router;
     this.dir = dir;
+    this.#journal = new RecordingJournal(dir);
   }
 
   static async create(options: CallRecordingOptions): Promise<CallRecording> {
     const dir = visitRecordingDir(options.recordingsDir, options.facilityId, localDate(new Date(), options.timezone), options.visitId);
     await mkdir(dir, { recursive: true, mode: 0o750 });
-    return new CallRecording(options, dir);
+    const recording = new CallRecording(options, dir);
+    await recording.#journal.append(RecordingJournal.callEntry({ visitId: options.visitId, facilityId: options.facilityId, startedAt: recording.#startedAt }));
+    return recording;
   }
 
   /** Starts recording a party; rejects if ffmpeg cannot start. */
@@ -47,6 +52,7 @@ export class CallRecording {
     if (this.#manifest) throw new Error('recording already finished');
     const existing = this.#parties.get(party.id);
     if (existing) return existing.recorder.reconnected(producers);
+    await this.#journal.append({ type: 'party', party });
     const recorder = await PartyRecorder.create({
       router: this.#router,
       party: assertSafeId(party.id, 'party id'),
@@ -54,6 +60,7 @@ export class CallRecording {
       ffmpegPath: this.#options.ffmpegPath,
       logger: this.#options.logger.child({ visitId: this.#options.visitId }),
       onFailure: this.#options.onFailure,
+      journal: this.#journal,
       producers,
     });
     this.#parties.set(party.id, { info: party, recorder });
@@ -78,7 +85,7 @@ export class CallRecording {
     this.#manifest ??= (async () => {
       const parties = [...this.#parties.values()];
       await Promise.all(parties.map((p) => p.recorder.stop()));
-      return writeManifest(
+      const manifest = await writeManifest(
         this.dir,
         {
           visitId: this.#options.visitId,
@@ -90,6 +97,8 @@ export class CallRecording {
         },
         parties.flatMap((p) => p.recorder.segments),
       );
+      await this.#journal.remove();
+      return manifest;
     })();
     return this.#manifest;
   }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
+import type { RecordingJournal } from './journal.ts';
 import { Segment, type PartyProducers } from './segment.ts';
 
-export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected';
+/** interrupted: the server stopped without finalising it (set by the recovery pass at the next start). */
+export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'interrupted';
 
 export interface SegmentRecord {
   party: string;
@@ -31,6 +33,8 @@ export interface PartyRecorderOptions {
   logger: Logger;
   /** A later segment could not be started (or closed): the party is no longer recorded. */
   onFailure?: (err: Error) => void;
+  /** Segment starts and ends, for the recovery pass if the server dies before the manifest. */
+  journal?: RecordingJournal;
 }
 
 interface Current {
@@ -89,6 +93,7 @@ export class PartyRecorder {
     });
     const current = { segment, file };
     this.#current = current;
+    await this.#options.journal?.append({ type: 'segment', party: this.party, index: number, file, startedAt: segment.startedAt.toISOString(), ffmpegPid: segment.ffmpeg.pid });
     this.#mediaLostAt = undefined;
     for (const producer of [this.#producers.audio, this.#producers.video]) {
       if (!producer) continue;
@@ -113,14 +118,16 @@ export class PartyRecorder {
 
   async #finish(current: Current, endReason: SegmentEndReason): Promise<void> {
     await current.segment.stop();
+    const endedAt = new Date().toISOString();
     this.segments.push({
       party: this.party,
       index: this.segments.length + 1,
       file: current.file,
       startedAt: current.segment.startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
+      endedAt,
       endReason,
     });
+    await this.#options.journal?.append({ type: 'segmentEnded', file: current.file, endedAt, endReason });
   }
 
   async #replace(old: Current, reason: 'ffmpeg_died' | 'reconnected'): Promise<void> {
@@ -134,7 +141,9 @@ export class PartyRecorder {
       return;
     }
     await this.#startSegment();
-    this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: this.#current!.segment.startedAt.toISOString(), reason });
+    const gap: GapRecord = { party: this.party, from: gapFrom.toISOString(), to: this.#current!.segment.startedAt.toISOString(), reason };
+    this.gaps.push(gap);
+    await this.#options.journal?.append({ type: 'gap', gap });
   }
 
   /** The party came back with new producers: close this segment, open the next. */

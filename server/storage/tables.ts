@@ -222,7 +222,8 @@ export interface DriveThruItemsTable {
   decided_at: string | null;
 }
 
-export type RecordingStatus = 'recording' | 'complete' | 'purged' | 'failed';
+/** incomplete: finished, but part of it is known to be missing (see the manifest). */
+export type RecordingStatus = 'recording' | 'complete' | 'incomplete' | 'purged' | 'failed';
 
 /** Index of call recordings; the files and manifest.json live under recordingsDir/dir. */
 export interface RecordingsTable {
