@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import { RecordingJournal } from './journal.ts';
-import { writeManifest, type Manifest, type ManifestParty } from './manifest.ts';
+import { readManifest, writeManifest, type Manifest, type ManifestParty, type ManifestSegment } from './manifest.ts';
+import type { GapRecord } from './party-recorder.ts';
 import { PartyRecorder } from './party-recorder.ts';
 import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
 import type { PartyProducers } from './segment.ts';
@@ -30,19 +31,25 @@ export class CallRecording {
   readonly #startedAt = new Date();
   readonly #parties = new Map<string, { info: ManifestParty; recorder: PartyRecorder }>();
   readonly #journal: RecordingJournal;
+  /** The visit's earlier recording in this folder (the call restarted after its server stopped): kept, and continued. */
+  readonly #earlier: Manifest | undefined;
+  /** Files already in the folder: never overwritten, even when no manifest lists them. */
+  readonly #existingFiles: string[];
   #manifest: Promise<Manifest> | undefined;
 
-  private constructor(options: CallRecordingOptions, dir: string) {
+  private constructor(options: CallRecordingOptions, dir: string, earlier: Manifest | undefined, existingFiles: string[]) {
     this.#options = options;
     this.#router = options.router;
     this.dir = dir;
     this.#journal = new RecordingJournal(dir);
+    this.#earlier = earlier;
+    this.#existingFiles = existingFiles;
   }
 
   static async create(options: CallRecordingOptions): Promise<CallRecording> {
     const dir = visitRecordingDir(options.recordingsDir, options.facilityId, localDate(new Date(), options.timezone), options.visitId);
     await mkdir(dir, { recursive: true, mode: 0o750 });
-    const recording = new CallRecording(options, dir);
+    const recording = new CallRecording(options, dir, await readManifest(dir), await readdir(dir));
     await recording.#journal.append(RecordingJournal.callEntry({ visitId: options.visitId, facilityId: options.facilityId, startedAt: recording.#startedAt }));
     return recording;
   }
@@ -61,9 +68,19 @@ export class CallRecording {
       logger: this.#options.logger.child({ visitId: this.#options.visitId }),
       onFailure: this.#options.onFailure,
       journal: this.#journal,
+      firstIndex: this.#firstFreeIndex(party.id),
       producers,
     });
     this.#parties.set(party.id, { info: party, recorder });
+  }
+
+  #firstFreeIndex(partyId: string): number {
+    const listed = (this.#earlier?.segments ?? []).filter((s) => s.party === partyId).map((s) => s.index);
+    const onDisk = this.#existingFiles.flatMap((f) => {
+      const m = /^(.+)-(\d+)\.webm$/.exec(f);
+      return m && m[1] === partyId ? [Number(m[2])] : [];
+    });
+    return 1 + Math.max(0, ...listed, ...onDisk);
   }
 
   /** The party's media changed (reconnect): a new segment, and the gap goes in the manifest. */
@@ -85,17 +102,22 @@ export class CallRecording {
     this.#manifest ??= (async () => {
       const parties = [...this.#parties.values()];
       await Promise.all(parties.map((p) => p.recorder.stop()));
+      const earlier = this.#earlier;
+      const restartGaps: GapRecord[] = (earlier?.parties ?? []).map((p) => ({ party: p.id, from: earlier!.endedAt, to: this.#startedAt.toISOString(), reason: 'server_restarted' }));
+      const earlierSegments: ManifestSegment[] = (earlier?.segments ?? []).map(({ bytes: _b, sha256: _h, missing: _m, ...s }) => s);
+      const current = parties.map((p) => p.info);
       const manifest = await writeManifest(
         this.dir,
         {
           visitId: this.#options.visitId,
           facilityId: this.#options.facilityId,
-          startedAt: this.#startedAt.toISOString(),
+          startedAt: earlier?.startedAt ?? this.#startedAt.toISOString(),
           endedAt: new Date().toISOString(),
-          parties: parties.map((p) => p.info),
-          gaps: parties.flatMap((p) => p.recorder.gaps),
+          parties: [...(earlier?.parties ?? []).filter((p) => !current.some((c) => c.id === p.id)), ...current],
+          gaps: [...(earlier?.gaps ?? []), ...restartGaps, ...parties.flatMap((p) => p.recorder.gaps)],
+          ...(earlier?.recovered ? { recovered: earlier.recovered } : {}),
         },
-        parties.flatMap((p) => p.recorder.segments),
+        [...earlierSegments, ...parties.flatMap((p) => p.recorder.segments)],
       );
       await this.#journal.remove();
       return manifest;

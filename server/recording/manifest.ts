@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { GapRecord, SegmentRecord } from './party-recorder.ts';
@@ -52,6 +52,15 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
+}
+
+/** The manifest in a visit folder, if one was written (an earlier recording of the visit). */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
 }
 
 /** Hashes every segment file (a missing one is listed as such) and writes manifest.json atomically (temp file + rename). */

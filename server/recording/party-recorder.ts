@@ -21,7 +21,8 @@ export interface GapRecord {
   party: string;
   from: string;
   to: string;
-  reason: 'ffmpeg_died' | 'reconnected';
+  /** server_restarted: between an earlier recording of the visit (its server stopped or died) and this one. */
+  reason: 'ffmpeg_died' | 'reconnected' | 'server_restarted';
 }
 
 export interface PartyRecorderOptions {
@@ -35,6 +36,8 @@ export interface PartyRecorderOptions {
   onFailure?: (err: Error) => void;
   /** Segment starts and ends, for the recovery pass if the server dies before the manifest. */
   journal?: RecordingJournal;
+  /** Number of the first segment (default 1): a visit recorded again after a restart continues after its earlier files. */
+  firstIndex?: number;
 }
 
 interface Current {
@@ -83,7 +86,7 @@ export class PartyRecorder {
   }
 
   async #startSegment(): Promise<void> {
-    const number = this.segments.length + 1;
+    const number = (this.#options.firstIndex ?? 1) + this.segments.length;
     const file = `${this.party}-${String(number).padStart(3, '0')}.webm`;
     const segment = await Segment.create({
       router: this.#router,
@@ -121,7 +124,7 @@ export class PartyRecorder {
     const endedAt = new Date().toISOString();
     this.segments.push({
       party: this.party,
-      index: this.segments.length + 1,
+      index: (this.#options.firstIndex ?? 1) + this.segments.length,
       file: current.file,
       startedAt: current.segment.startedAt.toISOString(),
       endedAt,

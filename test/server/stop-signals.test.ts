@@ -114,6 +114,7 @@ async function readRow(dataDir: string, databaseUrl: string | null, visitId: str
   }
 }
 
+const startedLog = (rec: RecordedServer) => rec.server.logs.find((l) => l.msg === 'test call recording')!;
 const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
 
 type StopWay = { name: string; stop(server: ServerProcess): void };
@@ -243,5 +244,23 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     expect(existsSync(path.join(rec.dir, 'recording.journal'))).toBe(false);
     const { code } = await again.stop('SIGTERM');
     expect(code).toBe(0);
-  }, 120_000);
+
+    // The booth calls again (the visit is still on): the new recording continues after the
+    // recovered files, which stay as they were, in the same manifest.
+    const resumed = await startRecordedServer({ ...env, DATA_DIR: rec.server.dataDir, RESUME_VISIT: JSON.stringify(startedLog(rec).visit), PARTIES_LEAVE_AFTER_MS: '4000' });
+    servers.push(resumed.server);
+    expect(resumed.dir).toBe(rec.dir);
+    await waitForLog(resumed.server, 'test parties left');
+    resumed.server.child.kill('SIGTERM');
+    expect((await resumed.exit).code).toBe(0);
+    const final = readManifest(rec.dir);
+    const familyId = manifest.parties.find((p) => p.role === 'family')!.id;
+    expect(final.segments.map((s) => s.file).sort()).toEqual(['booth-001.webm', 'booth-002.webm', 'booth-003.webm', `${familyId}-001.webm`, `${familyId}-002.webm`]);
+    for (const s of manifest.segments) expect(final.segments.find((f) => f.file === s.file)).toMatchObject({ sha256: s.sha256, bytes: s.bytes, endReason: s.endReason });
+    expect(final.gaps.filter((g) => g.reason === 'server_restarted').map((g) => g.party).sort()).toEqual(['booth', familyId]);
+    expect(final.recovered).toEqual(manifest.recovered);
+    expect(final.startedAt).toBe(manifest.startedAt);
+    const finalRow = await readRow(rec.server.dataDir, databaseUrl, rec.visitId);
+    expect(finalRow).toMatchObject({ status: 'complete', segment_count: 5 });
+  }, 180_000);
 });
