@@ -61,7 +61,7 @@ export async function openStorage(options: {
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: file }) });
   }
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, kind);
   } catch (err) {
     await db.destroy();
     throw err;
