@@ -44,7 +44,7 @@ export async function startServerProcess(
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => `${l.msg} ${l.err ?? ''}`).join(' | ')}`)), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
       let nl: number;
