@@ -22,7 +22,7 @@ export async function startServerProcess(
   env: Record<string, string> = {},
   via: 'node' | 'npm start' = 'node',
   /** entry: another script run with node (a test harness around the real app); ownGroup: lead its own process group, as a server started from a terminal or by systemd does. */
-  options: { entry?: string; ownGroup?: boolean } = {},
+  options: { entry?: string; ownGroup?: boolean; startTimeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'kv-server-'));
   const [command, args] = via === 'node' ? [process.execPath, ['--import', 'tsx', options.entry ?? 'server/main.ts']] : ['npm', ['start', '--silent']];
@@ -44,7 +44,8 @@ export async function startServerProcess(
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => `${l.msg} ${l.err ?? ''}`).join(' | ')}`)), 30_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => `${l.msg} ${l.err ?? ''}`).join(' | ')}`)), startTimeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
       let nl: number;

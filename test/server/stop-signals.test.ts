@@ -33,7 +33,7 @@ interface RecordedServer {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function waitForLog(server: ServerProcess, msg: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+async function waitForLog(server: ServerProcess, msg: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = server.logs.find((l) => l.msg === msg);
@@ -45,7 +45,7 @@ async function waitForLog(server: ServerProcess, msg: string, timeoutMs = 30_000
 }
 
 async function startRecordedServer(env: Record<string, string>): Promise<RecordedServer> {
-  const server = await startServerProcess({ SYNTHETIC_CLIP: clip, ...env }, 'node', { entry: HARNESS, ownGroup: true });
+  const server = await startServerProcess({ SYNTHETIC_CLIP: clip, ...env }, 'node', { entry: HARNESS, ownGroup: true, startTimeoutMs: 90_000 });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) resolve({ code: server.child.exitCode, signal: server.child.signalCode });
     server.child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -221,7 +221,7 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     expect(durationSeconds(boothSecond)).toBe('N/A');
     expect((await readRow(rec.server.dataDir, databaseUrl, rec.visitId)).status).toBe('recording');
 
-    const again = await startServerProcess({ DATA_DIR: rec.server.dataDir, ...env });
+    const again = await startServerProcess({ DATA_DIR: rec.server.dataDir, ...env }, 'node', { startTimeoutMs: 90_000 });
     servers.push(again);
     expect(await waitUntilGone(leftovers)).toEqual([]);
     const row = await readRow(rec.server.dataDir, databaseUrl, rec.visitId);
