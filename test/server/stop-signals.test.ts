@@ -178,6 +178,8 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
   let pg: Awaited<ReturnType<typeof freshPostgresSchema>> | undefined;
   let databaseUrl: string | null = null;
   const servers: ServerProcess[] = [];
+  /** Frozen leftover recorders, killed here if the test fails before the recovery does it. */
+  const frozen: number[] = [];
   beforeAll(async () => {
     if (kind === 'postgres') {
       pg = await freshPostgresSchema();
@@ -186,6 +188,7 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
   });
   afterAll(async () => {
     for (const s of servers) killGroup(s);
+    for (const pid of frozen.filter(alive)) process.kill(pid, 'SIGKILL');
     await pg?.drop();
   });
 
@@ -218,6 +221,7 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     // Such an ffmpeg ends by itself 10 s after its input stopped (ffmpeg's RTP read timeout);
     // frozen, they are still there however long the restart takes on a busy machine.
     for (const pid of leftovers) process.kill(pid, 'SIGSTOP');
+    frozen.push(...leftovers);
     expect(durationSeconds(boothSecond)).toBe('N/A');
     expect((await readRow(rec.server.dataDir, databaseUrl, rec.visitId)).status).toBe('recording');
 
