@@ -32,6 +32,7 @@ import { NikVault, resolveNikSecret } from './visits/nik-vault.ts';
 import { openStorage, type Storage } from './storage/database.ts';
 import { RecordingRetention } from './recording/retention.ts';
 import { recordingRoutes } from './recording/routes.ts';
+import { recoverInterruptedRecordings } from './recording/recovery.ts';
 import { supervisionRoutes } from './supervision/routes.ts';
 
 export interface App {
@@ -73,6 +74,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     throw err;
   }
   logger.info({ kind: storage.kind, location: storage.location }, 'storage ready');
+  // Before any call can record again: rows left `recording` by a server that did not stop cleanly.
+  try {
+    await recoverInterruptedRecordings({ config, storage, logger });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
 
   let pool: WorkerPool;
   try {

@@ -1,9 +1,7 @@
 import { ConfigError, loadConfig } from './config/load.ts';
 import { createLogger } from './logging/logger.ts';
 import { startApp } from './app.ts';
-
-// Above the time a live call needs to finalise its recording (CallService caps it at 6 s).
-const SHUTDOWN_GRACE_MS = 9000;
+import { stopOnSignals } from './shutdown.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -24,23 +22,7 @@ async function main(): Promise<void> {
     logger.fatal({ err }, err instanceof ConfigError ? err.message : 'start-up failed');
     process.exit(err instanceof ConfigError ? 78 : 1);
   }
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(app, logger);
 }
 
 void main();

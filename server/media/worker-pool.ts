@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
@@ -26,6 +28,9 @@ export interface WorkerHealth {
   routers: number;
   restarts: number;
 }
+
+/** Starts the real worker binary (mediasoup.workerBin, which honours MEDIASOUP_WORKER_BIN) in its own session. */
+const OWN_SESSION_WRAPPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-own-session.sh');
 
 type PoolEvents = { workerReplaced: [{ index: number; oldPid: number; newPid: number; error: string }] };
 
@@ -63,12 +68,15 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   async #spawn(index: number, generation: number): Promise<Slot> {
+    process.env.KV_MEDIASOUP_WORKER_BIN ??= mediasoup.workerBin;
     const worker = await mediasoup.createWorker({
       logLevel: this.#options.logLevel,
       rtcMinPort: this.#options.rtcMinPort,
       rtcMaxPort: this.#options.rtcMaxPort,
+      workerBin: OWN_SESSION_WRAPPER,
       appData: { index },
     });
+    if (!keepWorkerThroughStopSignals(worker)) this.#logger.warn('mediasoup has no onSignal handler to remove: a stop signal may close workers before recordings are finalised');
     const slot: Slot = { index, worker, routers: 0, generation };
     worker.observer.on('newrouter', (router) => {
       slot.routers++;
@@ -120,4 +128,16 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     this.#closed = true;
     for (const s of this.#slots) s.worker.close();
   }
+}
+
+/**
+ * mediasoup closes every worker as soon as this process gets SIGINT or SIGTERM; the server
+ * closes the pool itself, after the recordings that need the workers are finalised.
+ */
+function keepWorkerThroughStopSignals(worker: ms.Worker): boolean {
+  const onSignal = (worker as unknown as { onSignal?: () => void }).onSignal;
+  if (typeof onSignal !== 'function') return false;
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  return true;
 }

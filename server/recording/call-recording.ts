@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
-import { writeManifest, type Manifest, type ManifestParty } from './manifest.ts';
+import { RecordingJournal } from './journal.ts';
+import { readManifest, writeManifest, type Manifest, type ManifestParty, type ManifestSegment } from './manifest.ts';
+import type { GapRecord, TrackRecord } from './party-recorder.ts';
 import { PartyRecorder } from './party-recorder.ts';
 import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
 import type { PartyProducers } from './segment.ts';
@@ -28,18 +30,33 @@ export class CallRecording {
   #router: ms.Router;
   readonly #startedAt = new Date();
   readonly #parties = new Map<string, { info: ManifestParty; recorder: PartyRecorder }>();
+  readonly #journal: RecordingJournal;
+  /** The visit's earlier recording in this folder (the call restarted after its server stopped): kept, and continued. */
+  readonly #earlier: Manifest | undefined;
+  /** Files already in the folder: never overwritten, even when no manifest lists them. */
+  readonly #existingFiles: string[];
   #manifest: Promise<Manifest> | undefined;
 
-  private constructor(options: CallRecordingOptions, dir: string) {
+  /** Segment offsets count from the recording's start: the earlier recording's, when this one continues it. */
+  get #recordingStartedAt(): Date {
+    return this.#earlier ? new Date(this.#earlier.startedAt) : this.#startedAt;
+  }
+
+  private constructor(options: CallRecordingOptions, dir: string, earlier: Manifest | undefined, existingFiles: string[]) {
     this.#options = options;
     this.#router = options.router;
     this.dir = dir;
+    this.#journal = new RecordingJournal(dir);
+    this.#earlier = earlier;
+    this.#existingFiles = existingFiles;
   }
 
   static async create(options: CallRecordingOptions): Promise<CallRecording> {
     const dir = visitRecordingDir(options.recordingsDir, options.facilityId, localDate(new Date(), options.timezone), options.visitId);
     await mkdir(dir, { recursive: true, mode: 0o750 });
-    return new CallRecording(options, dir);
+    const recording = new CallRecording(options, dir, await readManifest(dir), await readdir(dir));
+    await recording.#journal.append(RecordingJournal.callEntry({ visitId: options.visitId, facilityId: options.facilityId, startedAt: recording.#startedAt }));
+    return recording;
   }
 
   /**
@@ -57,11 +74,14 @@ export class CallRecording {
         dir: this.dir,
         ffmpegPath: this.#options.ffmpegPath,
         logger: this.#options.logger.child({ visitId: this.#options.visitId }),
-        recordingStartedAt: this.#startedAt,
+        recordingStartedAt: this.#recordingStartedAt,
         onFailure: this.#options.onFailure,
+        journal: this.#journal,
+        firstIndex: this.#firstFreeIndex(party.id),
       });
       entry = { info: party, recorder };
       this.#parties.set(party.id, entry);
+      await this.#journal.append({ type: 'party', party });
     }
     await entry.recorder.update(producers);
   }
@@ -69,6 +89,15 @@ export class CallRecording {
   /** Starts recording a party; rejects if ffmpeg cannot start. */
   addParty(party: ManifestParty, producers: PartyProducers): Promise<void> {
     return this.partyTracks(party, producers);
+  }
+
+  #firstFreeIndex(partyId: string): number {
+    const listed = (this.#earlier?.segments ?? []).filter((s) => s.party === partyId).map((s) => s.index);
+    const onDisk = this.#existingFiles.flatMap((f) => {
+      const m = /^(.+)-(\d+)\.webm$/.exec(f);
+      return m && m[1] === partyId ? [Number(m[2])] : [];
+    });
+    return 1 + Math.max(0, ...listed, ...onDisk);
   }
 
   /** The party's media changed (reconnect): a new segment, and the gap goes in the manifest. */
@@ -95,19 +124,40 @@ export class CallRecording {
     this.#manifest ??= (async () => {
       const parties = [...this.#parties.values()];
       await Promise.all(parties.map((p) => p.recorder.stop()));
-      return writeManifest(
+      const earlier = this.#earlier;
+      const restartGaps: GapRecord[] = (earlier?.parties ?? []).map((p) => ({ party: p.id, from: earlier!.endedAt, to: this.#startedAt.toISOString(), reason: 'server_restarted' }));
+      const earlierSegments: ManifestSegment[] = (earlier?.segments ?? []).map(({ bytes: _b, sha256: _h, missing: _m, ...s }) => s);
+      const current = parties;
+      const manifest = await writeManifest(
         this.dir,
         {
           visitId: this.#options.visitId,
           facilityId: this.#options.facilityId,
-          startedAt: this.#startedAt.toISOString(),
+          startedAt: earlier?.startedAt ?? this.#startedAt.toISOString(),
           endedAt: new Date().toISOString(),
-          parties: parties.map((p) => ({ ...p.info, tracks: p.recorder.tracks })),
-          gaps: parties.flatMap((p) => p.recorder.gaps),
+          parties: [
+            ...(earlier?.parties ?? []).filter((p) => !current.some((c) => c.info.id === p.id)).map((p) => ({ ...p, tracks: p.tracks ?? [] })),
+            ...current.map((c) => ({ ...c.info, tracks: mergeTracks(earlier?.parties.find((p) => p.id === c.info.id)?.tracks, c.recorder.tracks) })),
+          ],
+          gaps: [...(earlier?.gaps ?? []), ...restartGaps, ...parties.flatMap((p) => p.recorder.gaps)],
+          ...(earlier?.recovered ? { recovered: earlier.recovered } : {}),
         },
-        parties.flatMap((p) => p.recorder.segments),
+        [...earlierSegments, ...parties.flatMap((p) => p.recorder.segments)],
       );
+      await this.#journal.remove();
+      return manifest;
     })();
     return this.#manifest;
   }
+}
+
+/** A party's tracks over an earlier recording of the visit and this one: recorded if either recorded it, from the first time. */
+function mergeTracks(earlier: TrackRecord[] | undefined, now: TrackRecord[]): TrackRecord[] {
+  const byKind = new Map<TrackRecord['kind'], TrackRecord>();
+  for (const t of [...(earlier ?? []), ...now]) {
+    const had = byKind.get(t.kind);
+    const offsets = [had?.startOffsetMs, t.startOffsetMs].filter((o): o is number => typeof o === 'number');
+    byKind.set(t.kind, { kind: t.kind, recorded: (had?.recorded ?? false) || t.recorded, startOffsetMs: offsets.length > 0 ? Math.min(...offsets) : null });
+  }
+  return [...byKind.values()];
 }

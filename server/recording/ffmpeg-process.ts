@@ -47,7 +47,9 @@ export class FfmpegProcess extends EventEmitter<Events> {
       options.ffmpegPath,
       ['-nostdin', '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'pipe,udp,rtp', '-fflags', '+genpts',
         '-f', 'sdp', '-i', 'pipe:0', '-map', '0', '-c', 'copy', '-flush_packets', '1', '-cluster_time_limit', '1000', '-f', 'webm', '-y', options.file],
-      { stdio: ['pipe', 'ignore', 'pipe'] },
+      // Its own process group: a signal to the server's group (Ctrl-C) must not stop it before the
+      // server does, with one SIGINT while media still flows.
+      { stdio: ['pipe', 'ignore', 'pipe'], detached: true },
     );
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     child.stdin!.on('error', () => {}); // a dead ffmpeg surfaces through 'exit'

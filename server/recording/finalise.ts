@@ -4,10 +4,11 @@ import { rename, rm, stat } from 'node:fs/promises';
 /**
  * Rewrites a WebM whose writer did not end cleanly (ffmpeg killed or aborted) with stream copy,
  * so it gets its duration and cue index; a file with no media is left as it is.
+ * Resolves true when the file was rewritten.
  */
-export async function finaliseWebm(ffmpegPath: string, file: string): Promise<void> {
+export async function finaliseWebm(ffmpegPath: string, file: string): Promise<boolean> {
   const size = await stat(file).then((s) => s.size, () => 0);
-  if (size === 0) return;
+  if (size === 0) return false;
   const tmp = `${file}.finalising.webm`;
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(ffmpegPath, ['-nostdin', '-v', 'error', '-i', file, '-map', '0', '-c', 'copy', '-f', 'webm', '-y', tmp], { stdio: 'ignore' });
@@ -16,4 +17,5 @@ export async function finaliseWebm(ffmpegPath: string, file: string): Promise<vo
   });
   if (code === 0) await rename(tmp, file);
   else await rm(tmp, { force: true });
+  return code === 0;
 }

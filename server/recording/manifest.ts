@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { GapRecord, SegmentRecord, TrackRecord } from './party-recorder.ts';
@@ -13,6 +13,28 @@ export interface ManifestParty {
   name: string;
 }
 
+/** Set by the recovery pass when the server stopped without finalising the recording. */
+export interface ManifestRecovery {
+  /** When the recovery pass ran (the next start of the server). */
+  at: string;
+  /** What is known to be lost, in words. */
+  note: string;
+  /** The call's real end is unknown: endedAt is the last write to any of its files. */
+  endedAtIsLastWrite: true;
+}
+
+/** Per segment the recovery pass found still being written. */
+export interface SegmentRecovery {
+  /** endedAt is the file's last write time; media after it (at most ~1 s buffered by ffmpeg) is lost. */
+  endedAtIsLastWrite: true;
+  /** The file was rewritten (stream copy) so it has a duration and an index again. */
+  repaired: boolean;
+  /** An ffmpeg of the dead server was still writing it and was stopped. */
+  leftoverFfmpegKilled?: number;
+}
+
+export type ManifestSegment = SegmentRecord & { recovered?: SegmentRecovery };
+
 export interface Manifest {
   version: 1;
   visitId: string;
@@ -22,8 +44,9 @@ export interface Manifest {
   /** tracks: every kind the party produced; one with recorded false makes the recording incomplete. */
   parties: Array<ManifestParty & { tracks: TrackRecord[] }>;
   /** sha256 null and missing true: ffmpeg stopped before it created the file. */
-  segments: Array<SegmentRecord & { bytes: number; sha256: string | null; missing?: true }>;
+  segments: Array<ManifestSegment & { bytes: number; sha256: string | null; missing?: true }>;
   gaps: GapRecord[];
+  recovered?: ManifestRecovery;
 }
 
 /** A party produced a track that was never recorded (the index row says incomplete). */
@@ -37,8 +60,17 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The manifest in a visit folder, if one was written (an earlier recording of the visit). */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  return text === undefined ? undefined : (JSON.parse(text) as Manifest);
+}
+
 /** Hashes every segment file (a missing one is listed as such) and writes manifest.json atomically (temp file + rename). */
-export async function writeManifest(dir: string, base: Omit<Manifest, 'segments' | 'version'>, segments: SegmentRecord[]): Promise<Manifest> {
+export async function writeManifest(dir: string, base: Omit<Manifest, 'segments' | 'version'>, segments: ManifestSegment[]): Promise<Manifest> {
   const hashed = await Promise.all(
     segments.map(async (s) => {
       const file = path.join(dir, s.file);

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
+import type { RecordingJournal } from './journal.ts';
 import { Segment, type PartyProducers } from './segment.ts';
 
-export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed';
+/** interrupted: the server stopped without finalising it (set by the recovery pass at the next start). */
+export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed' | 'interrupted';
 export type TrackKind = ms.MediaKind;
 
 export interface SegmentRecord {
@@ -24,7 +26,8 @@ export interface GapRecord {
   party: string;
   from: string;
   to: string;
-  reason: 'ffmpeg_died' | 'reconnected';
+  /** server_restarted: between an earlier recording of the visit (its server stopped or died) and this one. */
+  reason: 'ffmpeg_died' | 'reconnected' | 'server_restarted';
 }
 
 /** One kind a party produced during the call, and whether (and from when) it was recorded. */
@@ -46,11 +49,16 @@ export interface PartyRecorderOptions {
   recordingStartedAt: Date;
   /** A later segment could not be started (or closed): the party is no longer recorded. */
   onFailure?: (err: Error) => void;
+  /** Tracks, segment starts and ends, for the recovery pass if the server dies before the manifest. */
+  journal?: RecordingJournal;
+  /** Number of the first segment (default 1): a visit recorded again after a restart continues after its earlier files. */
+  firstIndex?: number;
 }
 
 interface Current {
   segment: Segment;
   file: string;
+  index: number;
 }
 
 const MAX_RESTARTS = 20;
@@ -69,6 +77,8 @@ export class PartyRecorder {
   #current: Current | undefined;
   #restarts = 0;
   #mediaLostAt: Date | undefined;
+  /** A segment ended while the party had no live media: the gap closes when its next segment starts. */
+  #openGap: Omit<GapRecord, 'to' | 'party'> | undefined;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
   /** Every kind the party produced; the time its recording began, once it did. */
@@ -108,7 +118,11 @@ export class PartyRecorder {
    * recording incomplete); the segment change runs in the queue. Rejects if a segment cannot start.
    */
   update(producers: PartyProducers): Promise<void> {
-    for (const kind of KINDS) if (producers[kind] && !this.#tracks.has(kind)) this.#tracks.set(kind, undefined);
+    for (const kind of KINDS) {
+      if (!producers[kind] || this.#tracks.has(kind)) continue;
+      this.#tracks.set(kind, undefined);
+      void this.#options.journal?.append({ type: 'track', party: this.party, kind });
+    }
     return this.#run(() => this.#apply(producers));
   }
 
@@ -143,6 +157,8 @@ export class PartyRecorder {
     try {
       await this.#startSegment();
     } catch (err) {
+      // The party's media went away meanwhile (left, taken over): nothing to record until it produces again.
+      if (!this.#hasLiveProducer()) return;
       const all = this.#producers;
       for (const kind of KINDS) {
         if (!all[kind] || !all.audio || !all.video) continue;
@@ -155,12 +171,16 @@ export class PartyRecorder {
     }
   }
 
+  #hasLiveProducer(): boolean {
+    return KINDS.some((k) => this.#producers[k] && !this.#producers[k].closed);
+  }
+
   #offset(at: Date): number {
     return Math.max(0, at.getTime() - this.#options.recordingStartedAt.getTime());
   }
 
   async #startSegment(): Promise<void> {
-    const number = this.segments.length + (this.#current ? 2 : 1);
+    const number = (this.#options.firstIndex ?? 1) - 1 + this.segments.length + (this.#current ? 2 : 1);
     const file = `${this.party}-${String(number).padStart(3, '0')}.webm`;
     const segment = await Segment.create({
       router: this.#router,
@@ -168,9 +188,13 @@ export class PartyRecorder {
       file: path.join(this.#options.dir, file),
       ffmpegPath: this.#options.ffmpegPath,
     });
-    const current = { segment, file };
+    const current = { segment, file, index: number };
     this.#current = current;
+    const tracks = segment.tracks.map((t) => t.kind);
+    await this.#options.journal?.append({ type: 'segment', party: this.party, index: number, file, startedAt: segment.startedAt.toISOString(), tracks, ffmpegPid: segment.ffmpeg.pid });
     this.#mediaLostAt = undefined;
+    if (this.#openGap) this.#addGap({ party: this.party, ...this.#openGap, to: segment.startedAt.toISOString() });
+    this.#openGap = undefined;
     for (const t of segment.tracks) if (this.#tracks.get(t.kind) === undefined) this.#tracks.set(t.kind, segment.startedAt);
     for (const producer of [this.#producers.audio, this.#producers.video]) {
       if (!producer) continue;
@@ -200,14 +224,21 @@ export class PartyRecorder {
     });
   }
 
+  #addGap(gap: GapRecord): void {
+    this.gaps.push(gap);
+    void this.#options.journal?.append({ type: 'gap', gap });
+  }
+
   async #finish(current: Current, endReason: SegmentEndReason): Promise<void> {
     await current.segment.stop();
+    const endedAt = new Date().toISOString();
+    await this.#options.journal?.append({ type: 'segmentEnded', file: current.file, endedAt, endReason });
     this.segments.push({
       party: this.party,
-      index: this.segments.length + 1,
+      index: current.index,
       file: current.file,
       startedAt: current.segment.startedAt.toISOString(),
-      endedAt: new Date().toISOString(),
+      endedAt,
       endReason,
       tracks: current.segment.tracks.map((t) => t.kind),
       startOffsetMs: this.#offset(current.segment.startedAt),
@@ -219,17 +250,15 @@ export class PartyRecorder {
     const gapFrom = this.#mediaLostAt ?? new Date();
     this.#current = undefined;
     await this.#finish(old, reason);
+    this.#openGap = { from: gapFrom.toISOString(), reason };
+    // No live media (the party left or was taken over): its next producers start the next segment.
+    if (!this.#hasLiveProducer()) return;
     if (this.#restarts++ >= MAX_RESTARTS) {
       this.#options.logger.error({ party: this.party, restarts: MAX_RESTARTS }, 'recording gave up after too many restarts');
       this.#options.onFailure?.(new Error(`recording of ${this.party} gave up after ${MAX_RESTARTS} restarts`));
       return;
     }
-    try {
-      await this.#startEachTrack();
-    } finally {
-      const resumed = this.#current as Current | undefined;
-      if (resumed) this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: resumed.segment.startedAt.toISOString(), reason });
-    }
+    await this.#startEachTrack();
   }
 
   /** Ends recording; the last file is finalised when this resolves. */

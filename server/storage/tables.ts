@@ -236,7 +236,7 @@ export interface DriveThruItemsTable {
   decided_at: string | null;
 }
 
-/** incomplete: finished, but a party produced a track that was never recorded. */
+/** incomplete: finished, but part of it is known to be missing: a track that was never recorded, or a recording interrupted by a server that did not stop cleanly (see the manifest). */
 export type RecordingStatus = 'recording' | 'complete' | 'incomplete' | 'purged' | 'failed';
 
 /** Index of call recordings; the files and manifest.json live under recordingsDir/dir. */

@@ -18,9 +18,14 @@ export interface ServerProcess {
  * Runs the real server (`node --import tsx server/main.ts`, or through `npm start` as the README
  * says) on loopback with a fresh data dir and a free HTTP port; resolves once it logs its URL.
  */
-export async function startServerProcess(env: Record<string, string> = {}, via: 'node' | 'npm start' = 'node'): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  via: 'node' | 'npm start' = 'node',
+  /** entry: another script run with node (a test harness around the real app); ownGroup: lead its own process group, as a server started from a terminal or by systemd does. */
+  options: { entry?: string; ownGroup?: boolean; startTimeoutMs?: number } = {},
+): Promise<ServerProcess> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'kv-server-'));
-  const [command, args] = via === 'node' ? [process.execPath, ['--import', 'tsx', 'server/main.ts']] : ['npm', ['start', '--silent']];
+  const [command, args] = via === 'node' ? [process.execPath, ['--import', 'tsx', options.entry ?? 'server/main.ts']] : ['npm', ['start', '--silent']];
   const child = spawn(command, args, {
     cwd: projectRoot,
     env: {
@@ -32,14 +37,15 @@ export async function startServerProcess(env: Record<string, string> = {}, via: 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // npm start gets its own process group, so a test can clean up whatever npm left behind.
-    detached: via === 'npm start',
+    detached: via === 'npm start' || options.ownGroup === true,
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s; stderr: ${stderr}`)), 30_000);
+    const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => `${l.msg} ${l.err ?? ''}`).join(' | ')}`)), startTimeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();
       let nl: number;
