@@ -69,6 +69,8 @@ export class PartyRecorder {
   #current: Current | undefined;
   #restarts = 0;
   #mediaLostAt: Date | undefined;
+  /** A segment ended while the party had no live media: the gap closes when its next segment starts. */
+  #openGap: Omit<GapRecord, 'to' | 'party'> | undefined;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
   /** Every kind the party produced; the time its recording began, once it did. */
@@ -143,6 +145,8 @@ export class PartyRecorder {
     try {
       await this.#startSegment();
     } catch (err) {
+      // The party's media went away meanwhile (left, taken over): nothing to record until it produces again.
+      if (!this.#hasLiveProducer()) return;
       const all = this.#producers;
       for (const kind of KINDS) {
         if (!all[kind] || !all.audio || !all.video) continue;
@@ -153,6 +157,10 @@ export class PartyRecorder {
       this.#producers = all;
       throw err;
     }
+  }
+
+  #hasLiveProducer(): boolean {
+    return KINDS.some((k) => this.#producers[k] && !this.#producers[k].closed);
   }
 
   #offset(at: Date): number {
@@ -171,6 +179,8 @@ export class PartyRecorder {
     const current = { segment, file };
     this.#current = current;
     this.#mediaLostAt = undefined;
+    if (this.#openGap) this.gaps.push({ party: this.party, ...this.#openGap, to: segment.startedAt.toISOString() });
+    this.#openGap = undefined;
     for (const t of segment.tracks) if (this.#tracks.get(t.kind) === undefined) this.#tracks.set(t.kind, segment.startedAt);
     for (const producer of [this.#producers.audio, this.#producers.video]) {
       if (!producer) continue;
@@ -219,17 +229,15 @@ export class PartyRecorder {
     const gapFrom = this.#mediaLostAt ?? new Date();
     this.#current = undefined;
     await this.#finish(old, reason);
+    this.#openGap = { from: gapFrom.toISOString(), reason };
+    // No live media (the party left or was taken over): its next producers start the next segment.
+    if (!this.#hasLiveProducer()) return;
     if (this.#restarts++ >= MAX_RESTARTS) {
       this.#options.logger.error({ party: this.party, restarts: MAX_RESTARTS }, 'recording gave up after too many restarts');
       this.#options.onFailure?.(new Error(`recording of ${this.party} gave up after ${MAX_RESTARTS} restarts`));
       return;
     }
-    try {
-      await this.#startEachTrack();
-    } finally {
-      const resumed = this.#current as Current | undefined;
-      if (resumed) this.gaps.push({ party: this.party, from: gapFrom.toISOString(), to: resumed.segment.startedAt.toISOString(), reason });
-    }
+    await this.#startEachTrack();
   }
 
   /** Ends recording; the last file is finalised when this resolves. */
