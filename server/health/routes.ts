@@ -1,14 +1,13 @@
 import { Router, type Request, type Response } from 'express';
-import ipaddr from 'ipaddr.js';
 import { requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
+import { isLoopbackAddress } from '../http/client-address.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 
 /** The request's client (X-Forwarded-For only from a loopback proxy, as express resolves it) is this machine. */
 function fromLoopback(req: Request): boolean {
   const ip = req.ip ?? req.socket.remoteAddress;
-  if (!ip || !ipaddr.isValid(ip)) return false;
-  return ipaddr.process(ip).range() === 'loopback';
+  return ip !== undefined && isLoopbackAddress(ip);
 }
 
 /** A valid officer bearer token of an enabled officer (the same check as every officer route). */

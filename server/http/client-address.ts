@@ -18,6 +18,11 @@ function isLoopback(address: string): boolean {
   return false;
 }
 
+/** The address is this machine (IPv4-mapped forms included). */
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopback(unmapped(address));
+}
+
 /**
  * The client of a request, as express's `trust proxy: 'loopback'` sees it for the HTTP rate
  * limits: X-Forwarded-For counts only when the request comes from a loopback proxy, and then the
