@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import type { AuditLogTable, Tables } from '../storage/tables.ts';
@@ -116,21 +117,22 @@ export class AuditChain implements KyselyPlugin {
     }
   }
 
-  #writeAnchor(anchor: AuditAnchor): void {
+  /** Async, so an audited request never blocks the event loop (live calls' signalling) on fsync. */
+  async #writeAnchor(anchor: AuditAnchor): Promise<void> {
     const mac = createHmac('sha256', this.#key).update(anchorPayload(anchor)).digest('hex');
     const tmp = `${this.anchorFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     // write, flush, then rename over: a reader (or a crash) sees the old anchor or the new one
-    const fd = openSync(tmp, 'wx', 0o600);
+    const file = await open(tmp, 'wx', 0o600);
     try {
-      writeSync(fd, JSON.stringify({ ...anchor, mac }) + '\n');
-      fsyncSync(fd);
+      await file.write(JSON.stringify({ ...anchor, mac }) + '\n');
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
     try {
-      renameSync(tmp, this.anchorFile);
+      await rename(tmp, this.anchorFile);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      await rm(tmp, { force: true });
       throw err;
     }
   }
@@ -173,7 +175,7 @@ export class AuditChain implements KyselyPlugin {
       }
     }
     const anchor = { seq: row.seq, hash: row.hash, at: new Date().toISOString() };
-    this.#writeAnchor(anchor);
+    await this.#writeAnchor(anchor);
     this.#onAnchored(anchor);
     return row.seq;
   }
