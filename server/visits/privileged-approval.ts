@@ -59,34 +59,29 @@ export function privilegedApprovalRoutes(ctx: AppContext): Router {
     return new HttpError(409, 'approval_not_pending', `this privileged visit is no longer awaiting approval (${visit.status}, ${visit.privileged_approval ?? 'pending'})`);
   }
 
-  router.post('/visits/:id/approve-privileged', manager, async (req, res) => {
-    const officer = officerOf(req);
-    const visit = await pendingVisitOf(req);
-    const { reason } = parseInput(approveBody, req.body ?? {});
-    if (visit.created_by === officer.sub) {
-      throw new HttpError(403, 'own_booking', 'a privileged visit must be approved by someone other than the officer who booked it');
-    }
-    const approved = await audited(ctx.storage, (tx) => decidePrivileged(tx, visit.id, 'approved', officer.sub, reason ?? null), (done) =>
-      done
-        ? { actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.privileged_approved', subjectKind: 'visit', subjectId: visit.id, reason, details: { bookedBy: visit.created_by } }
-        : undefined,
-    );
-    if (!approved) throw notPending(visit);
-    res.json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
-  });
-
-  router.post('/visits/:id/reject-privileged', manager, async (req, res) => {
-    const officer = officerOf(req);
-    const visit = await pendingVisitOf(req);
-    const { reason } = parseInput(rejectBody, req.body);
-    const rejected = await audited(ctx.storage, (tx) => decidePrivileged(tx, visit.id, 'rejected', officer.sub, reason), (done) =>
-      done
-        ? { actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.privileged_rejected', subjectKind: 'visit', subjectId: visit.id, reason, details: { bookedBy: visit.created_by } }
-        : undefined,
-    );
-    if (!rejected) throw notPending(visit);
-    res.json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
-  });
+  /** One decision route; only an approval is refused to the officer who booked the visit. */
+  function decisionRoute(path: string, decision: 'approved' | 'rejected', body: typeof approveBody | typeof rejectBody): void {
+    router.post(path, manager, async (req, res) => {
+      const officer = officerOf(req);
+      const visit = await pendingVisitOf(req);
+      const { reason } = parseInput(body, req.body ?? {});
+      if (decision === 'approved' && visit.created_by === officer.sub) {
+        throw new HttpError(403, 'own_booking', 'a privileged visit must be approved by someone other than the officer who booked it');
+      }
+      const decided = await audited(ctx.storage, (tx) => decidePrivileged(tx, visit.id, decision, officer.sub, reason ?? null), (done) =>
+        done
+          ? {
+            actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: `visit.privileged_${decision}`, subjectKind: 'visit', subjectId: visit.id,
+            reason, details: { bookedBy: visit.created_by },
+          }
+          : undefined,
+      );
+      if (!decided) throw notPending(visit);
+      res.json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
+    });
+  }
+  decisionRoute('/visits/:id/approve-privileged', 'approved', approveBody);
+  decisionRoute('/visits/:id/reject-privileged', 'rejected', rejectBody);
 
   return router;
 }
