@@ -76,13 +76,17 @@ export async function appendAuditIn(trx: Kysely<Tables>, kind: Storage['kind'], 
 
 /**
  * Does `work` and appends its audit entry in one transaction: both are stored, or neither.
- * `entry` may return undefined when the work turned out to change nothing.
+ * `entry` may return undefined when the work turned out to change nothing, or several entries
+ * when the change concerns several facilities (one entry in each).
  */
-export async function audited<T>(storage: Storage, work: (tx: Storage) => Promise<T>, entry: (result: T) => AuditEntryInput | undefined): Promise<T> {
+export async function audited<T>(
+  storage: Storage,
+  work: (tx: Storage) => Promise<T>,
+  entry: (result: T) => AuditEntryInput | AuditEntryInput[] | undefined,
+): Promise<T> {
   const result = await withinTransaction(storage, async (tx) => {
     const result = await work(tx);
-    const e = entry(result);
-    if (e) await appendAuditIn(tx.db, storage.kind, e);
+    for (const e of [entry(result) ?? []].flat()) await appendAuditIn(tx.db, storage.kind, e);
     return result;
   });
   if (!storage.db.isTransaction) await auditChainOf(storage.db).anchorCommitted();

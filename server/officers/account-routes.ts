@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { appendAuditIn } from '../audit/audit-log.ts';
+import { audited } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { withinTransaction } from '../storage/transaction.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { hashPassword } from './passwords.ts';
 import { createOfficer, findOfficerByUsername, officerAssignments } from './officer-store.ts';
@@ -78,16 +77,12 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     }
     if (await findOfficerByUsername(ctx.storage, body.username)) throw new HttpError(409, 'username_taken', 'this username is taken');
     // One audit entry in each facility the account is created in.
-    const officer = await withinTransaction(ctx.storage, async (tx) => {
-      const created = await createOfficer(tx, { ...body, facilityIds });
-      for (const facilityId of facilityIds) {
-        await appendAuditIn(tx.db, tx.kind, {
-          actorKind: 'officer', actorId: actor.sub, facilityId, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
-          details: { username: created.username, role: created.role, facilityIds },
-        });
-      }
-      return created;
-    }).catch((err: unknown) => {
+    const officer = await audited(ctx.storage, (tx) => createOfficer(tx, { ...body, facilityIds }), (created) =>
+      facilityIds.map((facilityId) => ({
+        actorKind: 'officer' as const, actorId: actor.sub, facilityId, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
+        details: { username: created.username, role: created.role, facilityIds },
+      })),
+    ).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'username_taken', 'this username is taken');
       throw err;
     });
@@ -123,24 +118,25 @@ export function officerAccountRoutes(ctx: AppContext): Router {
       ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
     };
     const affected = accountWide ? assignments.map((a) => a.facilityId) : [actor.fac];
-    await withinTransaction(ctx.storage, async (tx) => {
-      if (Object.keys(changes).length > 0) await tx.db.updateTable('officers').set(changes).where('id', '=', id).execute();
-      if (body.role !== undefined) {
-        await tx.db.updateTable('officer_facilities').set({ role: body.role }).where('officer_id', '=', id).where('facility_id', '=', actor.fac).execute();
-      }
-      for (const facilityId of affected) {
-        await appendAuditIn(tx.db, tx.kind, {
-          actorKind: 'officer', actorId: actor.sub, facilityId, action: 'officer.updated', subjectKind: 'officer', subjectId: id,
-          reason: body.reason,
-          details: {
-            ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-            ...(body.role !== undefined && facilityId === actor.fac ? { role: { from: here.role, to: body.role } } : {}),
-            ...(body.password !== undefined ? { passwordReset: true } : {}),
-            ...(facilityId !== actor.fac ? { byAdminOf: actor.fac } : {}),
-          },
-        });
-      }
-    });
+    await audited(
+      ctx.storage,
+      async (tx) => {
+        if (Object.keys(changes).length > 0) await tx.db.updateTable('officers').set(changes).where('id', '=', id).execute();
+        if (body.role !== undefined) {
+          await tx.db.updateTable('officer_facilities').set({ role: body.role }).where('officer_id', '=', id).where('facility_id', '=', actor.fac).execute();
+        }
+      },
+      () => affected.map((facilityId) => ({
+        actorKind: 'officer' as const, actorId: actor.sub, facilityId, action: 'officer.updated', subjectKind: 'officer', subjectId: id,
+        reason: body.reason,
+        details: {
+          ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          ...(body.role !== undefined && facilityId === actor.fac ? { role: { from: here.role, to: body.role } } : {}),
+          ...(body.password !== undefined ? { passwordReset: true } : {}),
+          ...(facilityId !== actor.fac ? { byAdminOf: actor.fac } : {}),
+        },
+      })),
+    );
     // Open sockets of the account are re-checked now, not at their next request.
     ctx.revocations.publish({ kind: 'officer', officerId: id });
     const updated = await ctx.storage.db
