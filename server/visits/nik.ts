@@ -18,7 +18,7 @@ const issue = (code: NikProblemCode, message: string): NikIssue => ({ code, mess
  */
 export function nikIssue(nik: string): NikIssue | null {
   if (!/^\d*$/.test(nik)) return issue('digits', 'must be exactly 16 digits (digits only, no letters or spaces)');
-  if (nik.length !== 16) return issue('length', `must be exactly 16 digits (${nik.length} given)`);
+  if (nik.length !== 16) return issue('length', 'must be exactly 16 digits');
   const province = Number(nik.slice(0, 2));
   if (province < 11 || province > 94) return issue('province', 'province code (digits 1–2) must be 11–94');
   if (nik.slice(2, 4) === '00') return issue('regency', 'regency/city code (digits 3–4) cannot be 00');
