@@ -30,6 +30,8 @@ export interface InmateChangeResult {
  */
 export async function changeInmate(storage: Storage, inmate: InmatesTable, changes: InmateChanges, by: string, now = new Date()): Promise<InmateChangeResult> {
   const statusChanges = changes.status !== undefined && changes.status !== inmate.status;
+  // The booking transaction's lock (schedule.ts): a booking and a departure of the same facility do not interleave.
+  if (statusChanges && storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${inmate.facility_id}))`.execute(storage.db);
   const updated: InmatesTable = {
     ...inmate,
     name: changes.name ?? inmate.name,
