@@ -13,6 +13,7 @@ import { COUNSEL, findInmate } from './inmate-store.ts';
 import { familyUrl } from './links.ts';
 import { createVisit, listVisits, ScheduleConflict, visitView } from './schedule.ts';
 import { getVisitWithParties, transitionVisit, visitEndsAt } from './visit-store.ts';
+import { bookingPeopleProblems } from './people-booking-checks.ts';
 
 const STATUSES = ['scheduled', 'live', 'ended', 'missed', 'cancelled'] as const satisfies readonly VisitStatus[];
 const MAX_VISITORS = 3;
@@ -102,6 +103,13 @@ export function visitRoutes(ctx: AppContext): Router {
       if (!registered.some((v) => v.id === id)) fields[`visitorIds.${i}`] = ['not a registered visitor of this inmate'];
     });
     if (Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
+    // An inmate who left, or visitors banned on the day of the visit (a ban ending before it does not stop the booking).
+    const people = await bookingPeopleProblems(ctx.storage.db, { inmateId: inmate.id, visitorIds: body.visitorIds, at: new Date(body.scheduledStart) });
+    if (people.length > 0) {
+      const code = people[0]!.code;
+      const problems = people.filter((p) => p.code === code);
+      throw new HttpError(409, code, code === 'inmate_inactive' ? 'this inmate is not active' : 'a visitor is banned', Object.fromEntries(problems.map((p) => [p.field, [p.message]])));
+    }
     // Privileged visits are neither recorded nor monitored: only for legal counsel.
     if (body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
       throw fieldError('privileged', `only visits where every visitor is ${COUNSEL} may be privileged`);
