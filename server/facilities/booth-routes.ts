@@ -10,9 +10,9 @@ import {
   boothDeviceView, boothView, createBooth, enrolBoothDevice, findBooth, findBoothDevice, listBoothDevices, listBooths, revokeBoothDevice,
 } from './booth-store.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
-const boothBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
-const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
+export const idParam = z.strictObject({ id: z.uuid() });
+export const boothBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
+export const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
 
 /**
  * GET/POST /api/booths, GET/POST /api/booths/:id/devices, POST /api/booth-devices/:id/revoke.

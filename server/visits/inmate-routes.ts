@@ -9,15 +9,15 @@ import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { COUNSEL, createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
 import { nikProblem } from './nik.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
+export const idParam = z.strictObject({ id: z.uuid() });
 const oneLine = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
-const searchQuery = z.strictObject({
+export const searchQuery = z.strictObject({
   q: z.string().trim().max(80).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });
-const inmateBody = z.strictObject({
+export const inmateBody = z.strictObject({
   registrationNumber: oneLine(40),
   name: oneLine(120),
   block: oneLine(40),
@@ -30,7 +30,7 @@ const advocateCredential = z
   .max(40)
   .regex(/^[A-Za-z0-9./ -]+$/, 'only letters, digits, ".", "/", "-" and spaces')
   .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
-const visitorBody = z
+export const visitorBody = z
   .strictObject({
     name: oneLine(120),
     nik: z.string().trim().superRefine((nik, c) => {
