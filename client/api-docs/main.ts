@@ -72,9 +72,11 @@ function typeName(schema: Schema): string {
   return types.map((ty) => (ty === 'array' && s.items ? `${typeName(s.items)}[]` : ty)).join(' | ');
 }
 
-function rules(schema: Schema): string[] {
+function rules(schema: Schema, closedNote = true): string[] {
   const s = resolve(schema);
   const list: string[] = [];
+  // nullable and union types: the rules of their non-null parts
+  for (const variant of (s.anyOf ?? s.oneOf ?? []).map(resolve).filter((v) => v.type !== 'null')) list.push(...rules(variant, closedNote));
   const add = (key: MessageKey, value: unknown) => list.push(t(key, { value: typeof value === 'string' ? value : JSON.stringify(value) }));
   if (s.format) add('apiDocs.rule.format', s.format);
   if (s.enum) add('apiDocs.rule.enum', s.enum.map((v) => String(v)).join(', '));
@@ -89,7 +91,7 @@ function rules(schema: Schema): string[] {
   if (s.maxItems !== undefined) add('apiDocs.rule.maxItems', s.maxItems);
   if (s.pattern) add('apiDocs.rule.pattern', s.pattern);
   if (s.default !== undefined) add('apiDocs.rule.default', s.default);
-  if (s.properties && s.additionalProperties === false) list.push(t('apiDocs.rule.closed'));
+  if (closedNote && s.properties && s.additionalProperties === false) list.push(t('apiDocs.rule.closed'));
   if (typeof s.additionalProperties === 'object') list.push(`${t('apiDocs.rule.map')} → ${typeName(s.additionalProperties)}`);
   const items = s.items ? resolve(s.items) : undefined;
   if (items && !items.properties) list.push(...rules(items).map((r) => t('apiDocs.rule.items', { value: r })));
@@ -106,13 +108,14 @@ function fieldsOf(schema: Schema): Schema | undefined {
   return undefined;
 }
 
-function fieldList(schema: Schema, depth = 0): HTMLElement {
+/** closedNote: say that other properties are refused (request bodies; an answer simply has no others). */
+function fieldList(schema: Schema, closedNote: boolean, depth = 0): HTMLElement {
   const object = fieldsOf(schema);
   if (!object?.properties || Object.keys(object.properties).length === 0) return h('p', { text: t('apiDocs.noFields') });
   const list = h('ul', { class: 'fields' });
   for (const [name, property] of Object.entries(object.properties)) {
     const required = object.required?.includes(name) ?? false;
-    const ruleText = rules(property).join(' · ');
+    const ruleText = rules(property, closedNote).join(' · ');
     const description = resolve(property).description;
     const nested = depth < 6 ? fieldsOf(property) : undefined;
     list.append(
@@ -122,7 +125,7 @@ function fieldList(schema: Schema, depth = 0): HTMLElement {
         h('span', { class: required ? 'req' : 'opt', text: t(required ? 'apiDocs.required' : 'apiDocs.optional') }),
         ruleText ? h('span', {}, ' · ', h('span', { class: 'rules', text: ruleText })) : null,
         description ? h('span', {}, ' — ', english(description)) : null,
-        nested ? fieldList(property, depth + 1) : null),
+        nested ? fieldList(property, closedNote, depth + 1) : null),
     );
   }
   return list;
@@ -158,7 +161,7 @@ function responseList(responses: Record<string, Response>): HTMLElement {
     // Error bodies share one shape (shown at the top of the page); success bodies are listed field by field.
     for (const [mediaType, media] of Object.entries(success ? response.content ?? {} : {})) {
       item.append(h('div', { class: 'opt', text: t('apiDocs.responseBody', { mediaType }) }));
-      if (media.schema) item.append(fieldsOf(media.schema) ? fieldList(media.schema) : h('code', { class: 'type', text: typeName(media.schema) }));
+      if (media.schema) item.append(fieldsOf(media.schema) ? fieldList(media.schema, false) : h('code', { class: 'type', text: typeName(media.schema) }));
     }
     list.append(item);
   }
@@ -178,7 +181,7 @@ function operationView(method: string, path: string, op: OperationObject): HTMLD
   if (description) body.append(english(description, 'p', 'description'));
   if (op.parameters?.length) body.append(h('h3', { text: t('apiDocs.parameters') }), parameterList(op.parameters));
   for (const [mediaType, media] of Object.entries(op.requestBody?.content ?? {})) {
-    body.append(h('h3', { text: t('apiDocs.body', { mediaType }) }), fieldList(media.schema));
+    body.append(h('h3', { text: t('apiDocs.body', { mediaType }) }), fieldList(media.schema, true));
   }
   if (op.requestBody && !op.requestBody.required) body.append(h('p', { class: 'opt', text: t('apiDocs.bodyOptional') }));
   body.append(h('h3', { text: t('apiDocs.responses') }), responseList(op.responses));

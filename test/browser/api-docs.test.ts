@@ -45,7 +45,7 @@ describe('API reference page /api-docs/ (real Chromium)', () => {
     expect(text).toContain('/api/visits');
     expect(text).toContain('Login petugas · peran: petugas, pengawas, admin');
     expect(text).toContain('Isi permintaan (application/json)');
-    expect(text).toMatch(/visitorIds\s+string\[\]\s+wajib · tiap item: format uuid · min\. 1 item · maks\. 3 item/);
+    expect(text).toMatch(/visitorIds\s+string\[\]\s+wajib · min\. 1 item · maks\. 3 item · tiap item: format uuid/);
     expect(text).toMatch(/durationMinutes\s+integer\s+opsional · ≥ 1 · ≤ 60/);
     expect(text).toContain('Kode galat: booth_busy inmate_busy');
     expect(text).toContain('token_expired');
