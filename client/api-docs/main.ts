@@ -157,7 +157,7 @@ function responseList(responses: Record<string, Response>): HTMLElement {
     const item = h('li', {},
       h('span', { class: `status-code ${success ? 'ok' : 'bad'}`, text: code }), ' ',
       english(response.description ?? ''),
-      codes.length ? h('div', { class: 'codes' }, `${t('apiDocs.errorCodes')} `, ...codes.map((c) => h('code', { text: c }))) : null);
+      codes.length ? h('div', { class: 'codes' }, `${t('apiDocs.errorCodes')} `, ...codes.flatMap((c, i) => [i > 0 ? ' ' : null, h('code', { text: c })])) : null);
     // Error bodies share one shape (shown at the top of the page); success bodies are listed field by field.
     for (const [mediaType, media] of Object.entries(success ? response.content ?? {} : {})) {
       item.append(h('div', { class: 'opt', text: t('apiDocs.responseBody', { mediaType }) }));

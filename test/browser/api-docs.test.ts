@@ -49,8 +49,10 @@ describe('API reference page /api-docs/ (real Chromium)', () => {
     expect(text).toMatch(/durationMinutes\s+integer\s+opsional · ≥ 1 · ≤ 60/);
     expect(text).toContain('Kode galat: booth_busy inmate_busy');
     expect(text).toContain('token_expired');
+    await browser.page.click('#getInmatesId > summary');
     const inmate = await browser.page.$eval('#getInmatesId', (e) => (e as any).innerText as string);
     expect(inmate).toMatch(/id\s+\(jalur\)\s+string\s+wajib · format uuid/);
+    await browser.page.click('#postRemisiLookup > summary');
     const lookup = await browser.page.$eval('#postRemisiLookup', (e) => (e as any).innerText as string);
     expect(lookup).toContain('Publik, tanpa login');
   });
@@ -61,7 +63,7 @@ describe('API reference page /api-docs/ (real Chromium)', () => {
     await browser.page.type('#filter', 'booth_busy');
     expect(await browser.page.evaluate(visibleOps)).toEqual(['postVisits']);
     await browser.page.$eval('#filter', (e) => ((e as any).value = ''));
-    await browser.page.type('#filter', 'post devices');
+    await browser.page.type('#filter', 'post enrol');
     expect(await browser.page.evaluate(visibleOps)).toEqual(['postBoothsIdDevices']);
     await browser.page.type('#filter', ' nothing-like-this');
     expect(await browser.page.$eval('#status', (e) => e.textContent)).toBe('Tidak ada endpoint yang cocok.');
