@@ -42,8 +42,9 @@ export interface Operation {
 
 export interface PlainResponse { status: number; schema?: z.ZodType; description?: string; mediaType?: string }
 
-export const errorBody = z.object({
-  error: z.object({
+/** Loose: some errors add keys (drive-thru's nextSession next to error; details, lines inside it). */
+export const errorBody = z.looseObject({
+  error: z.looseObject({
     code: z.string().describe('stable machine code, e.g. validation_failed, not_found, booth_busy'),
     message: z.string().describe('English text for logs and developers; pages show their own text for the code'),
     fields: z.record(z.string(), z.array(z.string())).optional().describe('field path (e.g. visitorIds.0) → what is wrong with it'),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { App } from '../../server/app.ts';
 import { localToday } from '../../server/facilities/local-day.ts';
 import { apiOperations } from '../../server/http/api-operations.ts';
-import { operationId, type Operation } from '../../server/http/openapi.ts';
+import { errorBody, operationId, type Operation } from '../../server/http/openapi.ts';
 import { freshPostgresSchema } from '../helpers/postgres.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
@@ -80,6 +80,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
   let operations: Operation[];
   let admin: Awaited<ReturnType<typeof loginOfficer>>;
   let seeded: { boothId: string; inmateId: string; visitorId: string };
+  let facilityId: string;
 
   async function call(method: string, path: string, body?: unknown, auth: Record<string, string> = admin.auth) {
     const res = await fetch(`${app.url}${path}`, {
@@ -101,8 +102,8 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     doc = await res.json();
-    const facility = await createFacility(app);
-    admin = await loginOfficer(app, [facility.id], 'admin');
+    facilityId = (await createFacility(app)).id;
+    admin = await loginOfficer(app, [facilityId], 'admin');
     // Through the API, so the data is what the routes produce.
     const booth = await call('POST', '/api/booths', { name: 'Bilik 1' });
     const inmate = await call('POST', '/api/inmates', { registrationNumber: `B-${randomUUID().slice(0, 8)}`, name: 'Budi Santoso', block: 'A' });
@@ -226,6 +227,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
       const documented = doc.paths[op.path][op.method].responses;
       expect(Object.keys(documented), name).toContain(String(res.status));
       if (res.body?.error) {
+        expect(errorBody.safeParse(res.body).success, name).toBe(true);
         const codes = documented[String(res.status)]['x-error-codes'];
         if (codes) expect(codes, name).toContain(res.body.error.code);
       }
@@ -237,6 +239,26 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
     }
     // The GETs of a facility with data answer 200, so their bodies were compared with the document.
     expect(checkedBodies).toEqual(expect.arrayContaining(['getInmates', 'getInmatesIdVisitors', 'getBooths', 'getBoothsIdDevices', 'getVisits', 'getAuthMe', 'getOfficers', 'getCalls', 'getRecordings']));
+  });
+
+  it('the documented roles are the ones the routes enforce: no token → 401, a role left out → 403, a role listed → not 403', async () => {
+    // (the admin of the other tests may have signed out)
+    const [officer, supervisor, anAdmin] = await Promise.all((['officer', 'supervisor', 'admin'] as const).map((role) => loginOfficer(app, [facilityId], role)));
+    const tokens = { officer: officer!.auth, supervisor: supervisor!.auth, admin: anAdmin!.auth };
+    const concrete = (path: string) => path.replace(/\{(\w+)\}/g, () => randomUUID());
+    for (const op of operations.filter((o) => o.path !== '/api/auth/logout')) {
+      const sendsBody = op.method !== 'get' && op.method !== 'delete';
+      const anonymous = await call(op.method.toUpperCase(), concrete(op.path), sendsBody ? {} : undefined, {});
+      const name = `${op.method.toUpperCase()} ${op.path}`;
+      if (op.roles) expect([anonymous.status, anonymous.body?.error?.code], `${name} without a token`).toEqual([401, 'token_missing']);
+      else expect(anonymous.body?.error?.code, `${name} is public`).not.toBe('token_missing');
+      if (!op.roles) continue;
+      for (const role of ['officer', 'supervisor', 'admin'] as const) {
+        const res = await call(op.method.toUpperCase(), concrete(op.path), sendsBody ? {} : undefined, tokens[role]);
+        const forbidden = res.status === 403 && res.body?.error?.code === 'forbidden';
+        expect(forbidden, `${name} as ${role} (documented: ${op.roles.join(', ')})`).toBe(!op.roles.includes(role));
+      }
+    }
   });
 
   it('the public-services document is the same builder over its part, at its old URL', async () => {
