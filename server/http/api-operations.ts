@@ -56,6 +56,7 @@ export function apiDocument(config: Pick<Config, 'supervision'>, serverUrl?: str
       'Supervised video visits and public services for Indonesian correctional facilities (Lapas / Rutan).',
       'Officer endpoints need `Authorization: Bearer <token>` from POST /api/auth/login; the token is scoped to one facility, and ids of other facilities answer like unknown ones.',
       'Bodies are JSON, camelCase. Errors: `{ error: { code, message, fields? } }`; `code` is stable, `message` is English for developers.',
+      'Live calls (family, booth, officer observation) use socket.io at /socket.io with messages validated by server/signalling/messages.ts; they are not part of this document.',
     ].join('\n\n'),
     tags: TAGS,
     serverUrl,
