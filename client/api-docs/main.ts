@@ -156,7 +156,8 @@ function responseList(responses: Record<string, Response>): HTMLElement {
     const success = code.startsWith('2');
     const item = h('li', {},
       h('span', { class: `status-code ${success ? 'ok' : 'bad'}`, text: code }), ' ',
-      english(response.description ?? ''),
+      // the codes are listed below, not repeated in the text
+      english((response.description ?? '').replace(/\. error\.code: .*$/, '')),
       codes.length ? h('div', { class: 'codes' }, `${t('apiDocs.errorCodes')} `, ...codes.flatMap((c, i) => [i > 0 ? ' ' : null, h('code', { text: c })])) : null);
     // Error bodies share one shape (shown at the top of the page); success bodies are listed field by field.
     for (const [mediaType, media] of Object.entries(success ? response.content ?? {} : {})) {

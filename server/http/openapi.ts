@@ -139,11 +139,15 @@ function requestBody(op: Operation): JsonSchema | undefined {
   return Object.keys(content).length ? { required: !op.bodyOptional, content } : undefined;
 }
 
-function errorResponse(status: number, codes: string[]): JsonSchema {
+/** 401 and 403 of a public operation (a login refused, a link no longer valid) are not about an officer token or role. */
+const publicMeaning: Record<number, string> = { 401: 'not accepted: see error.code', 403: 'refused: see error.code' };
+
+function errorResponse(status: number, codes: string[], isPublic: boolean): JsonSchema {
   const ref = { $ref: '#/components/schemas/Error' };
-  if (codes.length === 0) return { $ref: `#/components/responses/E${status}` };
+  const meaning = (isPublic ? publicMeaning[status] : undefined) ?? errorMeaning[status] ?? 'error';
+  if (codes.length === 0) return isPublic && publicMeaning[status] ? { description: meaning, content: { 'application/json': { schema: ref } } } : { $ref: `#/components/responses/E${status}` };
   return {
-    description: `${errorMeaning[status] ?? 'error'}. error.code: ${codes.join(', ')}`,
+    description: `${meaning}. error.code: ${codes.join(', ')}`,
     'x-error-codes': codes,
     content: {
       'application/json': {
@@ -167,7 +171,7 @@ function operationObject(op: Operation): JsonSchema {
   const body = requestBody(op);
   const responses: JsonSchema = {};
   for (const answer of [op.success, ...(op.otherResponses ?? [])]) responses[answer.status] = plainResponse(answer);
-  for (const [status, codes] of errorStatuses(op)) responses[status] = errorResponse(status, codes);
+  for (const [status, codes] of errorStatuses(op)) responses[status] = errorResponse(status, codes, !op.roles);
   const roleNote = op.roles ? `Officer token required; roles: ${op.roles.join(', ')}.` : undefined;
   const description = [op.description, roleNote].filter(Boolean).join('\n\n');
   return {

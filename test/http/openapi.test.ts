@@ -239,7 +239,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
     }
     // The GETs of a facility with data answer 200, so their bodies were compared with the document.
     expect(checkedBodies).toEqual(expect.arrayContaining(['getInmates', 'getInmatesIdVisitors', 'getBooths', 'getBoothsIdDevices', 'getVisits', 'getAuthMe', 'getOfficers', 'getCalls', 'getRecordings']));
-  });
+   }, 120_000);
 
   it('the documented roles are the ones the routes enforce: no token → 401, a role left out → 403, a role listed → not 403', async () => {
     // (the admin of the other tests may have signed out)
@@ -259,7 +259,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
         expect(forbidden, `${name} as ${role} (documented: ${op.roles.join(', ')})`).toBe(!op.roles.includes(role));
       }
     }
-  });
+  }, 120_000);
 
   it('the public-services document is the same builder over its part, at its old URL', async () => {
     const res = await fetch(`${app.url}/api/public-services/openapi.json`);
