@@ -14,6 +14,7 @@ import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
+import { openApiRoutes } from './http/openapi-routes.ts';
 import { securityHeaders, socketResponseHeaders } from './http/security-headers.ts';
 import type { Logger } from './logging/logger.ts';
 import { resolveAnnouncedAddress } from './media/announced-address.ts';
@@ -37,6 +38,8 @@ import { supervisionRoutes } from './supervision/routes.ts';
 
 export interface App {
   readonly ctx: AppContext;
+  /** The express app (its router stack is what the OpenAPI test checks the document against). */
+  readonly web: express.Express;
   readonly config: Config;
   readonly storage: Storage;
   readonly pool: WorkerPool;
@@ -114,6 +117,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', recordingRoutes(ctx));
   // The call service starts with the socket server below; requests only arrive after that.
   web.use('/api', supervisionRoutes(ctx, () => calls));
+  web.use('/api', openApiRoutes(ctx));
   const missedSweep = new MissedVisitSweep(storage, logger);
   missedSweep.start();
   const retention = new RecordingRetention(ctx);
@@ -155,7 +159,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   let closing: Promise<void> | undefined;
   return {
-    ctx, config, storage, pool, io, announcedAddress, url, calls,
+    ctx, config, storage, pool, io, announcedAddress, url, calls, web,
     close() {
       closing ??= (async () => {
         callSignalling.close();

@@ -10,11 +10,11 @@ import {
   boothDeviceView, boothView, createBooth, enrolBoothDevice, findBooth, findBoothDevice, listBoothDevices, listBooths, renameBooth, revokeBoothDevice,
 } from './booth-store.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
+export const idParam = z.strictObject({ id: z.uuid() });
 export const boothBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
 /** PATCH /api/booths/:id */
 export const boothRenameBody = boothBody;
-const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
+export const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
 
 /**
  * GET/POST /api/booths, PATCH /api/booths/:id, GET/POST /api/booths/:id/devices, POST /api/booth-devices/:id/revoke.

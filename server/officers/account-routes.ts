@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { hashPassword } from './passwords.ts';
 import { createOfficer, findOfficerByUsername, officerAssignments } from './officer-store.ts';
 
-const officerBody = z.strictObject({
+export const officerBody = z.strictObject({
   username: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, '3–64 characters: letters, digits, . _ -'),
   displayName: z.string().trim().min(1).max(120),
   password: z.string().min(12, 'at least 12 characters').max(256),
@@ -18,7 +18,7 @@ const officerBody = z.strictObject({
   facilityIds: z.array(z.uuid()).min(1).max(50).optional(),
 });
 
-const officerChange = z
+export const officerChange = z
   .strictObject({
     /** Account-wide: refused unless the admin manages every facility of the account. */
     disabled: z.boolean().optional(),
@@ -33,7 +33,7 @@ const officerChange = z
     path: ['disabled'],
   });
 
-const officerId = z.strictObject({ id: z.uuid() });
+export const officerId = z.strictObject({ id: z.uuid() });
 
 /** Facilities the officer is admin of (roles are per facility). */
 async function managedFacilityIds(ctx: AppContext, officerId: string): Promise<string[]> {

@@ -12,13 +12,13 @@ import { KnownClients } from './known-clients.ts';
 import { findOfficerByUsername } from './officer-store.ts';
 import { timingDummyHash, verifyPassword } from './passwords.ts';
 
-const loginBody = z.strictObject({
+export const loginBody = z.strictObject({
   username: z.string().trim().min(1).max(64),
   password: z.string().min(1).max(256),
   facilityId: z.string().min(1).max(64).optional(),
 });
 
-const switchBody = z.strictObject({ facilityId: z.uuid() });
+export const switchBody = z.strictObject({ facilityId: z.uuid() });
 
 /** POST /api/auth/login, POST /api/auth/refresh, POST /api/auth/switch-facility, GET /api/auth/me */
 export function officerAuthRoutes(ctx: AppContext): Router {

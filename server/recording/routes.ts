@@ -16,12 +16,12 @@ import type { RecordingStatus } from '../storage/tables.ts';
 /** Finished recordings whose files can be read (incomplete: a track is missing, the rest plays). */
 const FINISHED: readonly RecordingStatus[] = ['complete', 'incomplete'];
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   date: z.iso.date().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-const visitParam = z.strictObject({ visitId: z.uuid() });
-const playbackBody = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_-]{1,80}\.webm$/, 'must be a segment file name of this recording') });
+export const visitParam = z.strictObject({ visitId: z.uuid() });
+export const playbackBody = z.strictObject({ file: z.string().regex(/^[A-Za-z0-9_-]{1,80}\.webm$/, 'must be a segment file name of this recording') });
 
 /**
  * Officers list recordings of their facility, read a manifest, and play a segment through a

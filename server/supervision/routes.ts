@@ -11,17 +11,17 @@ import { parseInput } from '../http/validate.ts';
 import { extendVisit, ScheduleConflict } from '../visits/schedule.ts';
 import { callViews } from './call-view.ts';
 
-const visitParam = z.strictObject({ visitId: z.uuid() });
+export const visitParam = z.strictObject({ visitId: z.uuid() });
 const reason = z.string().trim().min(3).max(300);
-const warnBody = z.strictObject({ message: z.string().trim().min(1).max(300) });
-const muteBody = z.strictObject({
+export const warnBody = z.strictObject({ message: z.string().trim().min(1).max(300) });
+export const muteBody = z.strictObject({
   peerId: z.string().min(1).max(64),
   kind: z.enum(['audio', 'video']),
   muted: z.boolean(),
   reason: z.string().trim().max(300).optional(),
 });
-const endBody = z.strictObject({ reason });
-const extendBody = (maxMinutes: number) => z.strictObject({ minutes: z.number().int().min(1).max(maxMinutes), reason });
+export const endBody = z.strictObject({ reason });
+export const extendBody = (maxMinutes: number) => z.strictObject({ minutes: z.number().int().min(1).max(maxMinutes), reason });
 
 /**
  * Officers supervise the live calls of their token's facility on this node: list, warn, mute,

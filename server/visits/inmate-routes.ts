@@ -13,7 +13,7 @@ import { COUNSEL, createInmate, createVisitor, findInmate, inmateView, listVisit
 import { nikIssue, nikProblem } from './nik.ts';
 import { inmateFields, inmateListQuery, inmateUpdateBody, oneLine, phone } from './people-schemas.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
+export const idParam = z.strictObject({ id: z.uuid() });
 
 export const inmateBody = z.strictObject(inmateFields);
 /** An advocate's credential number as printed on the card: letters, digits, `.`, `/`, `-`, spaces. */

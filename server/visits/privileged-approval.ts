@@ -10,9 +10,9 @@ import type { VisitsTable } from '../storage/tables.ts';
 import { visitView } from './schedule.ts';
 import { getVisitWithParties } from './visit-store.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
-const approveBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() });
-const rejectBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const idParam = z.strictObject({ id: z.uuid() });
+export const approveBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() });
+export const rejectBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
 
 /**
  * Records the decision on a privileged visit still scheduled and pending; a rejected visit is

@@ -21,13 +21,13 @@ const MAX_VISITORS = 3;
 const PAST_TOLERANCE_MS = 5 * 60_000;
 const MAX_AHEAD_MS = 180 * 24 * 3600_000;
 
-const idParam = z.strictObject({ id: z.uuid() });
+export const idParam = z.strictObject({ id: z.uuid() });
 
 /**
  * Duration is whole minutes (1–60) from the officer UI, or seconds (10–3600) for tests and
  * scripts that need short calls; exactly one of the two.
  */
-const visitBody = z
+export const visitBody = z
   .strictObject({
     inmateId: z.uuid(),
     boothId: z.uuid(),
@@ -50,7 +50,7 @@ const visitBody = z
     if (start > Date.now() + MAX_AHEAD_MS) c.addIssue({ code: 'custom', path: ['scheduledStart'], message: 'must be within 180 days' });
   });
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   date: z.iso.date().optional(),
   status: z
     .string()
@@ -62,7 +62,7 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
-const cancelBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const cancelBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
 
 function fieldError(field: string, message: string): HttpError {
   return new HttpError(400, 'validation_failed', 'invalid request body', { [field]: [message] });

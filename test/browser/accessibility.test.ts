@@ -51,6 +51,7 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     ['officer remisi', () => '/petugas-remisi/'],
     ['officer complaints', () => '/petugas-pengaduan/'],
     ['officer drive-thru', () => '/petugas-drive-thru/'],
+    ['API reference (POST /api/visits open)', () => '/api-docs/#postVisits'],
   ];
 
   it.each(pages)('%s', async (_name, pathOf) => {
@@ -60,5 +61,12 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     expect(await axeViolations(browser)).toEqual([]);
     const overflow = await browser.page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
     expect(overflow, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(0);
+  });
+
+  it('API reference with every operation open', async () => {
+    await browser.page.goto(`${app.url}/api-docs/`, { waitUntil: 'networkidle2' });
+    await waitUntil('reference rendered', () => browser.page.evaluate(() => (globalThis as any).document.querySelectorAll('details.op').length > 40), 10_000);
+    await browser.page.evaluate(() => { for (const d of (globalThis as any).document.querySelectorAll('details.op')) d.open = true; });
+    expect(await axeViolations(browser)).toEqual([]);
   });
 });

@@ -54,7 +54,7 @@ describe('public services OpenAPI document', () => {
       const url = `${app.url}${op.path.replace(/\{\w+\}/g, 'X')}`;
       const res = await fetch(url, {
         method: op.method.toUpperCase(),
-        headers: { ...(op.officer ? officer.auth : {}), ...(op.method === 'post' ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...(op.roles ? officer.auth : {}), ...(op.method === 'post' ? { 'content-type': 'application/json' } : {}) },
         ...(op.method === 'post' ? { body: '{}' } : {}),
       });
       const body = res.headers.get('content-type')?.includes('json') ? ((await res.json()) as { error?: { message?: string } }) : {};

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ANY_OFFICER, MANAGERS, type Operation } from '../http/openapi.ts';
+import { idParam as inmateIdParam, inmateBody, visitorBody } from './inmate-routes.ts';
+import { inmateListQuery } from './people-schemas.ts';
+import { RELATIONSHIPS } from './inmate-store.ts';
+import { approveBody, rejectBody } from './privileged-approval.ts';
+import { cancelBody, idParam as visitIdParam, listQuery, visitBody } from './visit-routes.ts';
+
+const at = z.iso.datetime({ offset: true });
+
+export const inmateSchema = z.strictObject({ id: z.uuid(), registrationNumber: z.string(), name: z.string(), block: z.string(), createdAt: at });
+export const visitorSchema = z.strictObject({
+  id: z.uuid(), inmateId: z.uuid(), name: z.string(),
+  nikMasked: z.string().describe('NIK with all but the last 4 digits hidden'), nikLast4: z.string(),
+  relationship: z.enum(RELATIONSHIPS), advocateCredential: z.string().nullable(), createdAt: at,
+});
+export const visitSchema = z.strictObject({
+  id: z.uuid(),
+  facilityId: z.uuid(),
+  status: z.enum(['scheduled', 'live', 'ended', 'missed', 'cancelled']),
+  scheduledStart: at,
+  durationSeconds: z.number().int(),
+  endsAt: at,
+  privileged: z.boolean().describe('legal counsel only: not recorded, not observed'),
+  privilegedApproval: z
+    .strictObject({ state: z.enum(['pending', 'approved', 'rejected']), decidedBy: z.string().nullable(), decidedAt: at.nullable(), reason: z.string().nullable() })
+    .nullable()
+    .describe('null when not privileged; the call cannot start while pending'),
+  startedAt: at.nullable(),
+  endedAt: at.nullable(),
+  endReason: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: at,
+  inmate: z.strictObject({ id: z.uuid(), name: z.string(), registrationNumber: z.string(), block: z.string() }),
+  booth: z.strictObject({ id: z.uuid(), name: z.string() }),
+  visitors: z.array(z.strictObject({ id: z.uuid(), name: z.string(), relationship: z.string(), advocateCredential: z.string().nullable() })),
+});
+const oneVisit = z.strictObject({ visit: visitSchema });
+
+export const inmateOperations: Operation[] = [
+  { method: 'get', path: '/api/inmates', tag: 'inmates', roles: ANY_OFFICER, query: inmateListQuery, summary: 'Search the facility\'s inmates by name or registration number', success: { status: 200, schema: z.strictObject({ inmates: z.array(inmateSchema) }) } },
+  { method: 'post', path: '/api/inmates', tag: 'inmates', roles: MANAGERS, json: inmateBody, summary: 'Add an inmate to the facility\'s register (audited)', success: { status: 201, schema: z.strictObject({ inmate: inmateSchema }) }, errors: { 409: ['registration_number_taken'] } },
+  { method: 'get', path: '/api/inmates/{id}', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, summary: 'One inmate', success: { status: 200, schema: z.strictObject({ inmate: inmateSchema }) }, errors: { 404: ['not_found'] } },
+  { method: 'get', path: '/api/inmates/{id}/visitors', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, summary: 'Registered visitors (family, counsel) of an inmate (audited)', success: { status: 200, schema: z.strictObject({ visitors: z.array(visitorSchema) }) }, errors: { 404: ['not_found'] } },
+  {
+    method: 'post', path: '/api/inmates/{id}/visitors', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, json: visitorBody, summary: 'Register a visitor of an inmate (audited, NIK kept encrypted)',
+    description: 'A wrong NIK is a 400 whose error.fields.nik says why. advocateCredential is required for kuasa_hukum and refused for everyone else.',
+    success: { status: 201, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['visitor_exists'] },
+  },
+];
+
+export const visitOperations: Operation[] = [
+  {
+    method: 'post', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, json: visitBody, summary: 'Book a visit (audited)',
+    description: 'Exactly one of durationMinutes or durationSeconds. scheduledStart no more than 5 minutes in the past and within 180 days. Unknown or other facilities\' inmate, booth and visitor ids are field errors (400), never 404.',
+    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy'] },
+  },
+  {
+    method: 'get', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, query: listQuery, summary: 'Visits of one local day of the facility (default today)',
+    description: 'status is a comma-separated list, e.g. scheduled,live.',
+    success: { status: 200, schema: z.strictObject({ date: z.iso.date(), timezone: z.string(), visits: z.array(visitSchema) }) },
+  },
+  { method: 'get', path: '/api/visits/{id}', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, summary: 'One visit with its parties', success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'] } },
+  { method: 'post', path: '/api/visits/{id}/cancel', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, json: cancelBody, summary: 'Cancel a scheduled visit with a reason (audited)', success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'], 409: ['visit_not_scheduled'] } },
+  {
+    method: 'get', path: '/api/visits/{id}/links', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, summary: 'Fresh join links for every visitor of a scheduled or live visit (audited)',
+    description: 'Links open 10 minutes before the start and stop at the end of the visit.',
+    success: {
+      status: 200,
+      schema: z.strictObject({ visitId: z.uuid(), validFrom: at, validUntil: at, links: z.array(z.strictObject({ visitorId: z.uuid(), name: z.string(), familyUrl: z.url() })) }),
+    },
+    errors: { 404: ['not_found'], 409: ['visit_closed', 'awaiting_approval'] },
+  },
+  {
+    method: 'post', path: '/api/visits/{id}/approve-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: approveBody, bodyOptional: true, summary: 'Approve a privileged (counsel) visit (audited)',
+    description: 'Not by the officer who booked it.', success: { status: 200, schema: oneVisit },
+    errors: { 403: ['own_booking'], 404: ['not_found'], 409: ['not_privileged', 'approval_not_pending'] },
+  },
+  {
+    method: 'post', path: '/api/visits/{id}/reject-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: rejectBody, summary: 'Reject a privileged visit; it is cancelled (audited)',
+    success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'], 409: ['not_privileged', 'approval_not_pending'] },
+  },
+];
