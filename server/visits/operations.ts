@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import { ANY_OFFICER, MANAGERS, type Operation } from '../http/openapi.ts';
 import { idParam as inmateIdParam, inmateBody, visitorBody } from './inmate-routes.ts';
-import { inmateListQuery } from './people-schemas.ts';
-import { RELATIONSHIPS } from './inmate-store.ts';
+import {
+  inmateImportResult, inmateListQuery, inmateUpdateBody, inmateUpdateResult, inmateView, visitorBanBody, visitorUnbanBody, visitorView,
+} from './people-schemas.ts';
+import { idParam as visitorIdParam } from './visitor-routes.ts';
 import { approveBody, rejectBody } from './privileged-approval.ts';
 import { cancelBody, idParam as visitIdParam, listQuery, visitBody } from './visit-routes.ts';
 
 const at = z.iso.datetime({ offset: true });
 
-export const inmateSchema = z.strictObject({ id: z.uuid(), registrationNumber: z.string(), name: z.string(), block: z.string(), createdAt: at });
-export const visitorSchema = z.strictObject({
-  id: z.uuid(), inmateId: z.uuid(), name: z.string(),
-  nikMasked: z.string().describe('NIK with all but the last 4 digits hidden'), nikLast4: z.string(),
-  relationship: z.enum(RELATIONSHIPS), advocateCredential: z.string().nullable(), createdAt: at,
-});
+export const inmateSchema = z.strictObject(inmateView.shape);
+export const visitorSchema = z.strictObject(visitorView.shape);
 export const visitSchema = z.strictObject({
   id: z.uuid(),
   facilityId: z.uuid(),
@@ -41,19 +39,39 @@ export const inmateOperations: Operation[] = [
   { method: 'get', path: '/api/inmates', tag: 'inmates', roles: ANY_OFFICER, query: inmateListQuery, summary: 'Search the facility\'s inmates by name or registration number', success: { status: 200, schema: z.strictObject({ inmates: z.array(inmateSchema) }) } },
   { method: 'post', path: '/api/inmates', tag: 'inmates', roles: MANAGERS, json: inmateBody, summary: 'Add an inmate to the facility\'s register (audited)', success: { status: 201, schema: z.strictObject({ inmate: inmateSchema }) }, errors: { 409: ['registration_number_taken'] } },
   { method: 'get', path: '/api/inmates/{id}', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, summary: 'One inmate', success: { status: 200, schema: z.strictObject({ inmate: inmateSchema }) }, errors: { 404: ['not_found'] } },
+  {
+    method: 'patch', path: '/api/inmates/{id}', tag: 'inmates', roles: MANAGERS, params: inmateIdParam, json: inmateUpdateBody, summary: 'Edit an inmate, or mark them transferred or released (audited)',
+    description: 'A status change needs a reason. Transferred or released cancels the inmate\'s future scheduled visits (listed with whom to tell); a live call is not cut (liveVisitIds).',
+    success: { status: 200, schema: inmateUpdateResult }, errors: { 404: ['not_found'] },
+  },
+  {
+    method: 'post', path: '/api/inmates/import', tag: 'inmates', roles: MANAGERS, summary: 'Import the facility\'s inmate register from CSV (audited)',
+    multipart: { schema: z.strictObject({}), file: 'file', fileNote: 'CSV (UTF-8, comma or semicolon) with columns registrationNumber, name, block', fileRequired: true },
+    description: 'One bad row rejects the whole file: 400 csv_invalid with error.lines [{ line, column, message }]. Known registration numbers get the file\'s name and block.',
+    success: { status: 200, schema: inmateImportResult }, errors: { 400: ['csv_invalid'] },
+  },
   { method: 'get', path: '/api/inmates/{id}/visitors', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, summary: 'Registered visitors (family, counsel) of an inmate (audited)', success: { status: 200, schema: z.strictObject({ visitors: z.array(visitorSchema) }) }, errors: { 404: ['not_found'] } },
   {
     method: 'post', path: '/api/inmates/{id}/visitors', tag: 'inmates', roles: ANY_OFFICER, params: inmateIdParam, json: visitorBody, summary: 'Register a visitor of an inmate (audited, NIK kept encrypted)',
-    description: 'A wrong NIK is a 400 whose error.fields.nik says why. advocateCredential is required for kuasa_hukum and refused for everyone else.',
+    description: 'A wrong NIK is a 400 whose error.fields.nik says why in English and error.details.nikProblem names the part (length, digits, province, regency, district, birth_month, birth_day, serial). advocateCredential is required for kuasa_hukum and refused for everyone else.',
     success: { status: 201, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['visitor_exists'] },
   },
+];
+
+export const visitorOperations: Operation[] = [
+  {
+    method: 'post', path: '/api/visitors/{id}/ban', tag: 'inmates', roles: MANAGERS, params: visitorIdParam, json: visitorBanBody, summary: 'Ban a visitor until the end of a local day (audited)',
+    description: 'A banned visitor cannot be booked (409 visitor_banned) and their open call connections close at once. Banning again replaces the reason and the end date.',
+    success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'] },
+  },
+  { method: 'post', path: '/api/visitors/{id}/unban', tag: 'inmates', roles: MANAGERS, params: visitorIdParam, json: visitorUnbanBody, summary: 'Lift a visitor\'s ban (audited)', success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['visitor_not_banned'] } },
 ];
 
 export const visitOperations: Operation[] = [
   {
     method: 'post', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, json: visitBody, summary: 'Book a visit (audited)',
     description: 'Exactly one of durationMinutes or durationSeconds. scheduledStart no more than 5 minutes in the past and within 180 days. Unknown or other facilities\' inmate, booth and visitor ids are field errors (400), never 404.',
-    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy'] },
+    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy', 'inmate_inactive', 'visitor_banned'] },
   },
   {
     method: 'get', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, query: listQuery, summary: 'Visits of one local day of the facility (default today)',

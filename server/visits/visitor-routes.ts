@@ -10,7 +10,7 @@ import { visitorView } from './inmate-store.ts';
 import { visitorBanBody, visitorUnbanBody } from './people-schemas.ts';
 import { banInForce, banVisitor, unbanVisitor } from './visitor-bans.ts';
 
-const idParam = z.strictObject({ id: z.uuid() });
+export const idParam = z.strictObject({ id: z.uuid() });
 const MAX_BAN_DAYS = 10 * 366;
 
 /**
