@@ -164,7 +164,7 @@ export function visitRoutes(ctx: AppContext): Router {
     const { inmate, booth, fields } = await resolveBookingParties(ctx.storage, officer.fac, body);
     const problems: Array<{ code: string; field: string; message: string }> = Object.entries(fields).flatMap(([field, messages]) =>
       messages.map((message) => ({ code: 'validation_failed', field, message })));
-    if (inmate && booth) {
+    if (inmate && booth && problems.length === 0) {
       const start = new Date(body.scheduledStart);
       const end = new Date(start.getTime() + (body.durationSeconds ?? body.durationMinutes! * 60) * 1000);
       const context = await loadBookingContext(ctx.storage, { facilityId: officer.fac, inmateId: inmate.id, visitorIds: body.visitorIds, from: start, to: end });
