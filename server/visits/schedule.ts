@@ -75,9 +75,14 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
 
 type Db = Storage['db'];
 
-/** Serialises schedule and rule changes of one facility across nodes (PostgreSQL); SQLite has one writer. */
+/**
+ * Serialises schedule and rule changes of one facility: on PostgreSQL across nodes; on SQLite a
+ * write that changes nothing takes the write lock before the checks read, so another process on
+ * the same file (npm run demo beside the server) waits instead of booking from a stale snapshot.
+ */
 export async function lockFacilitySchedule(storage: Pick<Storage, 'kind'>, trx: Db, facilityId: string): Promise<void> {
   if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${facilityId}))`.execute(trx);
+  else await sql`delete from facility_rules where 0 = 1`.execute(trx);
 }
 
 /**
