@@ -5,7 +5,7 @@ import { authOperations, officerAccountOperations } from '../officers/operations
 import { operations as publicServicesOperations } from '../public-services/openapi.ts';
 import { recordingOperations } from '../recording/operations.ts';
 import { callOperations } from '../supervision/operations.ts';
-import { inmateOperations, visitOperations, visitorOperations } from '../visits/operations.ts';
+import { facilityRulesOperations, inmateOperations, visitOperations, visitorOperations } from '../visits/operations.ts';
 import { openApiDocument, type Operation } from './openapi.ts';
 
 /** Tags in the order the reference page shows them. */
@@ -37,6 +37,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
   return [
     ...authOperations,
     ...visitOperations,
+    ...facilityRulesOperations,
     ...inmateOperations,
     ...visitorOperations,
     ...boothOperations,

@@ -5,8 +5,11 @@ import {
   inmateImportResult, inmateListQuery, inmateUpdateBody, inmateUpdateResult, inmateView, visitorBanBody, visitorUnbanBody, visitorView,
 } from './people-schemas.ts';
 import { idParam as visitorIdParam } from './visitor-routes.ts';
+import { facilityRulesResponseSchema, facilityRulesSchema } from './facility-rules.ts';
 import { approveBody, rejectBody } from './privileged-approval.ts';
-import { cancelBody, idParam as visitIdParam, listQuery, visitBody } from './visit-routes.ts';
+import { slotsQuerySchema } from './rules-routes.ts';
+import { slotGridSchema } from './slots.ts';
+import { bookingCheckResponse, cancelBody, idParam as visitIdParam, listQuery, visitBookingBody } from './visit-routes.ts';
 
 const at = z.iso.datetime({ offset: true });
 
@@ -67,16 +70,30 @@ export const visitorOperations: Operation[] = [
   { method: 'post', path: '/api/visitors/{id}/unban', tag: 'inmates', roles: MANAGERS, params: visitorIdParam, json: visitorUnbanBody, summary: 'Lift a visitor\'s ban (audited)', success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['visitor_not_banned'] } },
 ];
 
+export const facilityRulesOperations: Operation[] = [
+  { method: 'get', path: '/api/facility/rules', tag: 'visits', roles: ANY_OFFICER, summary: 'The facility\'s booking rules: visiting hours per weekday, slot length, visitors per visit, inmate quota', description: 'isDefault: never saved; then the default visiting hours are shown in the slot grid but not enforced.', success: { status: 200, schema: facilityRulesResponseSchema } },
+  { method: 'put', path: '/api/facility/rules', tag: 'visits', roles: MANAGERS, json: facilityRulesSchema, summary: 'Save the facility\'s booking rules (audited)', description: 'Weekdays are 0 (Sunday) to 6 in the facility\'s zone; windows must not overlap; to may be 24:00. Every booking path enforces them.', success: { status: 200, schema: facilityRulesResponseSchema } },
+  {
+    method: 'get', path: '/api/slots', tag: 'visits', roles: ANY_OFFICER, query: slotsQuerySchema, summary: 'Free and taken slots of one local day per booth, for booking one inmate\'s visit',
+    description: 'Judged by the same checks as POST /api/visits, so a free slot is one a booking accepts (at the time of asking). visitorIds is comma-separated.',
+    success: { status: 200, schema: slotGridSchema },
+  },
+];
+
 export const visitOperations: Operation[] = [
   {
-    method: 'post', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, json: visitBody, summary: 'Book a visit (audited)',
+    method: 'post', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, json: visitBookingBody, summary: 'Book a visit (audited)',
     description: 'Exactly one of durationMinutes or durationSeconds. scheduledStart no more than 5 minutes in the past and within 180 days. Unknown or other facilities\' inmate, booth and visitor ids are field errors (400), never 404.',
-    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy', 'inmate_inactive', 'visitor_banned'] },
+    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy', 'visitor_busy', 'quota_exceeded', 'outside_visiting_hours', 'inmate_inactive', 'visitor_banned'] },
   },
   {
     method: 'get', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, query: listQuery, summary: 'Visits of one local day of the facility (default today)',
     description: 'status is a comma-separated list, e.g. scheduled,live.',
     success: { status: 200, schema: z.strictObject({ date: z.iso.date(), timezone: z.string(), visits: z.array(visitSchema) }) },
+  },
+  {
+    method: 'post', path: '/api/visits/check', tag: 'visits', roles: ANY_OFFICER, json: visitBookingBody, summary: 'What POST /api/visits would say about this booking, without storing it',
+    description: 'problems lists every reason it would be refused (codes as POST /api/visits answers, validation_failed for unknown ids).', success: { status: 200, schema: bookingCheckResponse },
   },
   { method: 'get', path: '/api/visits/{id}', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, summary: 'One visit with its parties', success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'] } },
   { method: 'post', path: '/api/visits/{id}/cancel', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, json: cancelBody, summary: 'Cancel a scheduled visit with a reason (audited)', success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'], 409: ['visit_not_scheduled'] } },
