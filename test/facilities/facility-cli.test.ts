@@ -56,11 +56,8 @@ describe('npm run facility refuses bad arguments before opening any database', (
     const cases: Array<[string[], string[]]> = [
       [['create', ...withFlag('--code', 'LP_X'), '--json'], ['--code: 2–20 characters']],
       [['create', ...withFlag('--kind', 'penjara').filter((a) => a !== '--admin' && a !== 'admin.cipinang')], ['--kind: ', '--admin is required']],
-      [['create', ...withFlag('--timezone', 'Europe/Berlin')], ['--timezone: ']],
       [['create', ...VALID, '--role', 'admin'], ["Unknown option '--role'"]],
-      [['create', ...VALID, 'extra'], ['extra']],
       [['delete'], ['unknown command delete']],
-      [['list', '--code', 'X'], ["Unknown option '--code'"]],
     ];
     const results = await Promise.all(cases.map(([args]) => facility(args)));
     results.forEach((result, i) => {
@@ -70,7 +67,8 @@ describe('npm run facility refuses bad arguments before opening any database', (
       for (const m of messages) expect(result.stderr, args.join(' ')).toContain(m);
       expect(result.stderr).toContain('usage:');
     });
-  });
+    // Each case is a tsx start-up; the full table of rules is in facility-cli-args.test.ts.
+  }, 300_000);
 });
 
 describe.each(storageKinds)('npm run facility on %s', (kind) => {
