@@ -98,7 +98,8 @@ export function recordingRoutes(ctx: AppContext): Router {
       if (err instanceof TokenError) throw new HttpError(401, `token_${err.problem}`, 'playback link invalid or expired');
       throw err;
     }
-    // The link lives only as long as its officer: disabled, moved out of the facility or signed out ends it.
+    // The link lives only as long as its officer's session: disabled, moved out of the facility, signed out,
+    // or a password reset or changed in another sign-in ends it.
     const standing = await officerStanding(ctx.storage, claims);
     if (!standing.ok || standing.mustChangePassword) {
       throw new HttpError(401, 'token_revoked', 'playback link no longer valid');
