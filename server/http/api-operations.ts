@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { boothOperations } from '../facilities/operations.ts';
 import { healthOperations } from '../health/operations.ts';
-import { authOperations, officerAccountOperations } from '../officers/operations.ts';
+import { authOperations, facilityOperations, officerAccountOperations } from '../officers/operations.ts';
 import { operations as publicServicesOperations } from '../public-services/openapi.ts';
 import { recordingOperations } from '../recording/operations.ts';
 import { callOperations } from '../supervision/operations.ts';
@@ -44,6 +44,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
     ...callOperations(config.supervision.maxExtensionMinutes),
     ...recordingOperations,
     ...officerAccountOperations,
+    ...facilityOperations,
     ...publicServicesOperations,
     ...healthOperations,
     ...metaOperations,
