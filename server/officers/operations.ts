@@ -80,6 +80,6 @@ export const facilityOperations: Operation[] = [
   },
   {
     method: 'delete', path: '/api/officers/{id}/facilities/{facilityId}', tag: 'officers', roles: ADMINS, params: assignmentParams, summary: 'Remove an officer from a facility; their open connections close (audited)',
-    description: 'A facility keeps at least one enabled admin.', success: { status: 204, description: 'removed' }, errors: { 404: ['not_found'], 409: ['last_admin'] },
+    description: 'A facility keeps at least one enabled admin; an officer\'s only facility is not removed (disable the account instead).', success: { status: 204, description: 'removed' }, errors: { 404: ['not_found'], 409: ['last_admin', 'only_facility'] },
   },
 ];
