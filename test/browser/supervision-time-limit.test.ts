@@ -84,7 +84,7 @@ describe('server-enforced time limit and recording of a browser call', () => {
     expect(await warningOf(family)).toBeNull();
   });
 
-  it('recorded one decodable VP8 + Opus file per party, as long as its time in the call, with matching hashes', async () => {
+  it('recorded each party in one decodable VP8 + Opus file as long as its time in the call (after at most a short single-track start), with matching hashes', async () => {
     const rec = await app.storage.db.selectFrom('recordings').selectAll().where('visit_id', '=', seeded.visitId).executeTakeFirstOrThrow();
     expect(rec.status).toBe('complete');
     const dir = path.join(app.config.recordingsDir, rec.dir);
