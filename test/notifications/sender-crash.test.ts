@@ -49,7 +49,7 @@ describe.each(storageKinds)('outbox sender killed mid-batch on %s', (kind) => {
     return { rows, count };
   }
 
-  async function waitAllSent(keys: string[], timeoutMs = 30_000) {
+  async function waitAllSent(keys: string[], timeoutMs = 90_000) {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if ((await statuses(keys)).count.sent === keys.length) return;
@@ -114,7 +114,7 @@ describe.each(storageKinds)('outbox sender killed mid-batch on %s', (kind) => {
     const heldKey = keys.find((k) => messageIdFor(k, FROM) === held)!;
     expect(rows.find((r) => r.idempotency_key === heldKey)!.attempts).toBe(2);
     expect(rows.filter((r) => r.idempotency_key !== heldKey).every((r) => r.attempts === 1)).toBe(true);
-  });
+  }, 180_000);
 
   it('a crash after the provider accepted a message but before it was marked sent sends that one again, with the same Message-ID (the documented limit)', async () => {
     smtp.decide = () => 'accept';
@@ -132,5 +132,5 @@ describe.each(storageKinds)('outbox sender killed mid-batch on %s', (kind) => {
     expect(keys.filter((k) => k !== victim).map((k) => perKey[k])).toEqual(keys.slice(1).map(() => 1));
     const copies = smtp.received.filter((m) => m.messageId === messageIdFor(victim, FROM));
     expect(copies.map((m) => m.text)).toEqual([copies[0]!.text, copies[0]!.text]);
-  });
+  }, 180_000);
 });
