@@ -228,6 +228,27 @@ describe.each(storageKinds)('notification outbox on %s', (kind) => {
     expect(wa.requests.length - before).toBe(3);
   });
 
+  it('retries e-mail the SMTP server answered 451 (try later), with the same Message-ID', async () => {
+    const fac = await facility();
+    const v = visit(fac.id);
+    const r = { ref: randomUUID(), email: `retry-${v.id}@example.id` };
+    await withinTransaction(storage, (tx) => notifyVisitCancelled(tx, v, [r], 'Bilik rusak'));
+    let refusals = 0;
+    smtp.decide = (mail) => (mail.to.includes(r.email) && refusals++ === 0 ? 'reject' : 'accept');
+    try {
+      const s = sender(mailConfig(fac.code));
+      const t0 = new Date(Date.now() + 1000);
+      expect(await s.runOnce(t0)).toMatchObject({ retrying: 1 });
+      const key = `visit.cancelled:${v.id}:${r.ref}`;
+      expect((await rowOf(key)).last_error).toMatch(/451/);
+      expect(await s.runOnce(new Date(t0.getTime() + 1000))).toMatchObject({ sent: 1 });
+      expect(refusals).toBe(2);
+      expect(smtp.received.filter((m) => m.to.includes(r.email)).map((m) => m.messageId)).toEqual([messageIdFor(key, FROM)]);
+    } finally {
+      smtp.decide = () => 'accept';
+    }
+  });
+
   it('gives up after maxAttempts, or at once on a permanent refusal, and keeps the message for the desk as failed', async () => {
     const fac = await facility();
     const v = visit(fac.id);
