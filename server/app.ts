@@ -28,6 +28,9 @@ import { ConnectionGuards } from './signalling/connection-guards.ts';
 import { OfficerMonitoring } from './monitoring/officer-monitoring.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
+import { buildChannels } from './notifications/channels.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { OutboxSender } from './notifications/sender.ts';
 import { protectClearNiks } from './visits/nik-at-rest.ts';
 import { NikVault, resolveNikSecret } from './visits/nik-vault.ts';
 import { openStorage, type Storage } from './storage/database.ts';
@@ -55,6 +58,8 @@ export interface App {
 /** Starts storage, the mediasoup worker pool and the HTTP + socket.io server. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const jwtSecret = resolveJwtSecret(config.jwtSecret, config.dataDir);
+  // First: a channel whose secret is missing stops the start-up (exit 78) before anything opens.
+  const channels = buildChannels(config.notifications);
   const nikVault = new NikVault(resolveNikSecret(config.nikKey, config.dataDir));
   let lastAnchorLog = 0;
   const storage = await openStorage({
@@ -115,11 +120,14 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', publicServicesRoutes(ctx));
   web.use('/api', visitAdminRoutes(ctx));
   web.use('/api', recordingRoutes(ctx));
+  web.use('/api', notificationRoutes(ctx));
   // The call service starts with the socket server below; requests only arrive after that.
   web.use('/api', supervisionRoutes(ctx, () => calls));
   web.use('/api', openApiRoutes(ctx));
   const missedSweep = new MissedVisitSweep(storage, logger);
   missedSweep.start();
+  const outbox = new OutboxSender(storage, logger, config.notifications, channels);
+  outbox.start();
   const retention = new RecordingRetention(ctx);
   retention.start();
   const clientDist = path.join(projectRoot, 'dist', 'client');
@@ -168,6 +176,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         pool.close();
+        await outbox.stop();
         await missedSweep.stop();
         await retention.stop();
         await storage.close();

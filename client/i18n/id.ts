@@ -380,6 +380,22 @@ export const id = {
   'apiDocs.rule.map': 'kunci bebas',
   'apiDocs.rule.items': 'tiap item: {value}',
   'apiDocs.type.any': 'apa saja',
+  // Notifications to families (server/notifications renders these; {facility} is the facility's name, {time} the visit time in its zone)
+  'notify.subject': 'Kunjungan Video – {facility}',
+  'notify.footer': 'Pesan otomatis dari layanan Kunjungan Video {facility}. Mohon tidak membalas pesan ini.',
+  'notify.time': '{date} pukul {time} {zone}',
+  'notify.oneTimeCode': 'Kode masuk Kunjungan Video {facility}: {code}. Berlaku {minutes} menit. Jangan berikan kode ini kepada siapa pun, termasuk petugas.',
+  'notify.visitBooked': 'Kunjungan video Anda di {facility} pada {time} ({minutes} menit) sudah terjadwal.',
+  'notify.visitAwaitingConfirmation': 'Permintaan kunjungan video Anda di {facility} pada {time} ({minutes} menit) sudah kami terima dan menunggu konfirmasi petugas.',
+  'notify.visitConfirmed': 'Kunjungan video Anda di {facility} pada {time} ({minutes} menit) sudah dikonfirmasi petugas.',
+  'notify.visitMoved': 'Kunjungan video Anda di {facility} dipindahkan dari {previousTime} ke {time}.',
+  'notify.visitCancelled': 'Kunjungan video Anda di {facility} pada {time} dibatalkan oleh petugas. Alasan: {reason}',
+  'notify.inmateTransferred': 'Kunjungan video Anda di {facility} pada {time} dibatalkan karena WBP yang Anda kunjungi telah dipindahkan. Hubungi UPT tujuan untuk kunjungan berikutnya.',
+  'notify.reminderDayBefore': 'Pengingat: besok, {time}, Anda memiliki jadwal kunjungan video di {facility}. Tautan kunjungan: {link}',
+  'notify.reminderSoon': 'Kunjungan video Anda di {facility} dimulai 15 menit lagi ({time}). Buka tautan ini: {link}',
+  'notify.visitMissed': 'Kunjungan video Anda di {facility} pada {time} terlewat. Pesan jadwal baru di {link}',
+  'notify.registrationApproved': 'Pendaftaran Anda sebagai pengunjung di {facility} telah diverifikasi. Masuk di {link} untuk memesan kunjungan.',
+  'notify.registrationRejected': 'Pendaftaran Anda sebagai pengunjung di {facility} ditolak. Alasan: {reason}',
 } as const;
 
 export type MessageKey = keyof typeof id;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { notificationsSchema } from '../notifications/config-schema.ts';
 
 const port = z.number().int().min(1).max(65535);
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
@@ -122,6 +123,8 @@ export const configSchema = z
     publicServices: publicServicesSchema,
     supervision: supervisionSchema,
     officerLogin: officerLoginSchema,
+    /** Messages to families: channels per facility and the outbox sender (see server/notifications). */
+    notifications: notificationsSchema,
     /** Call signalling (socket.io) connections. */
     signalling: z.strictObject({
       /** Open call connections per client address (IPv6: per /64); more are refused with too_many_connections. */

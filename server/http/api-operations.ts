@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { boothOperations } from '../facilities/operations.ts';
 import { healthOperations } from '../health/operations.ts';
+import { notificationOperations } from '../notifications/operations.ts';
 import { authOperations, facilityOperations, officerAccountOperations } from '../officers/operations.ts';
 import { operations as publicServicesOperations } from '../public-services/openapi.ts';
 import { recordingOperations } from '../recording/operations.ts';
@@ -45,6 +46,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
     ...recordingOperations,
     ...officerAccountOperations,
     ...facilityOperations,
+    ...notificationOperations,
     ...publicServicesOperations,
     ...healthOperations,
     ...metaOperations,

@@ -84,10 +84,11 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     }
     if (await findOfficerByUsername(ctx.storage, body.username)) throw new HttpError(409, 'username_taken', 'this username is taken');
     // One audit entry in each facility the account is created in.
-    const officer = await audited(ctx.storage, (tx) => createOfficer(tx, { ...body, facilityIds }), (created) =>
+    // The admin chose the password, so it is a handed-out one: the officer sets their own at first sign-in.
+    const officer = await audited(ctx.storage, (tx) => createOfficer(tx, { ...body, facilityIds, mustChangePassword: true }), (created) =>
       facilityIds.map((facilityId) => ({
         actorKind: 'officer' as const, actorId: actor.sub, facilityId, action: 'officer.created', subjectKind: 'officer', subjectId: created.id,
-        details: { username: created.username, role: created.role, facilityIds },
+        details: { username: created.username, role: created.role, facilityIds, mustChangePassword: true },
       })),
     ).catch((err: unknown) => {
       if (isUniqueViolation(err)) throw new HttpError(409, 'username_taken', 'this username is taken');

@@ -302,6 +302,45 @@ export interface FacilityRulesTable {
   updated_at: string;
 }
 
+/** pending → sending → sent | (retry) pending | failed; manual (no channel) → handled; expired: too late to matter. */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'manual' | 'handled' | 'expired';
+
+/** One message to one person (see server/notifications/outbox-store.ts). Addresses and params are cleared once it is done. */
+export interface NotificationOutboxTable {
+  id: string;
+  /** One message per key: a second insert with the same key inserts nothing. */
+  idempotency_key: string;
+  facility_id: string;
+  /** Whom it is for: a visitor id or registration id (no personal data). */
+  recipient_ref: string;
+  to_name: string | null;
+  /** +628… */
+  to_phone: string | null;
+  to_email: string | null;
+  /** Template key, e.g. visitCancelled (texts: notify.* in client/i18n). */
+  template: string;
+  language: 'id' | 'en';
+  /** JSON object of the template's parameters. */
+  params: string;
+  status: OutboxStatus;
+  /** Name of the configured channel that sent (or tried to send) it. */
+  channel: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  /** Set by the sender that claimed the row; only it may mark the row done while its lease lasts. */
+  claim_token: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  /** SMTP Message-ID or WhatsApp message id. */
+  provider_id: string | null;
+  /** Not sent after this (a one-time code, a reminder for a visit that started). */
+  expires_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+  handled_by: string | null;
+  handled_at: string | null;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -325,4 +364,5 @@ export interface Tables {
   officer_session_revocations: OfficerSessionRevocationsTable;
   key_checks: KeyChecksTable;
   facility_rules: FacilityRulesTable;
+  notification_outbox: NotificationOutboxTable;
 }

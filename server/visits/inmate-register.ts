@@ -4,6 +4,9 @@ import { readCsv, rowProblems, type CsvProblem } from '../csv/csv-file.ts';
 import type { Storage } from '../storage/database.ts';
 import type { InmatesTable, InmateStatus, VisitsTable } from '../storage/tables.ts';
 import { INMATE_CSV_COLUMNS, inmateCsvRow } from './people-schemas.ts';
+import { visitorRecipients } from '../notifications/contacts.ts';
+import { notifyInmateTransferred, notifyVisitCancelled, visitRef } from '../notifications/events.ts';
+import { lockFacilitySchedule } from './schedule.ts';
 import { transitionVisit, visitEndsAt } from './visit-store.ts';
 
 const CHUNK = 200;
@@ -31,7 +34,7 @@ export interface InmateChangeResult {
 export async function changeInmate(storage: Storage, inmate: InmatesTable, changes: InmateChanges, by: string, now = new Date()): Promise<InmateChangeResult> {
   const statusChanges = changes.status !== undefined && changes.status !== inmate.status;
   // The booking transaction's lock (schedule.ts): a booking and a departure of the same facility do not interleave.
-  if (statusChanges && storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${inmate.facility_id}))`.execute(storage.db);
+  if (statusChanges) await lockFacilitySchedule(storage, storage.db, inmate.facility_id);
   const updated: InmatesTable = {
     ...inmate,
     name: changes.name ?? inmate.name,
@@ -60,6 +63,11 @@ export async function changeInmate(storage: Storage, inmate: InmatesTable, chang
   for (const visit of open.filter((v) => v.status === 'scheduled' && visitEndsAt(v) > now)) {
     if (await transitionVisit(storage, visit.id, ['scheduled'], 'cancelled', { ended_at: now.toISOString(), end_reason: endReason })) {
       cancelled.push({ ...visit, status: 'cancelled', ended_at: now.toISOString(), end_reason: endReason });
+      const visitorIds = (await storage.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+      const recipients = await visitorRecipients(storage, visitorIds);
+      // The family is told in the same transaction (outbox); a release has no "ask the new facility" advice.
+      if (updated.status === 'transferred') await notifyInmateTransferred(storage, visitRef(visit), recipients);
+      else await notifyVisitCancelled(storage, visitRef(visit), recipients, changes.reason ?? endReason);
     }
   }
   return { inmate: updated, cancelled, liveVisitIds };

@@ -10,6 +10,8 @@ import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { Storage } from '../storage/database.ts';
 import type { BoothsTable, InmatesTable, VisitStatus } from '../storage/tables.ts';
+import { visitorRecipients } from '../notifications/contacts.ts';
+import { notifyVisitCancelled, visitRef } from '../notifications/events.ts';
 import { COUNSEL, findInmate } from './inmate-store.ts';
 import { familyUrl } from './links.ts';
 import { bookingProblems, bookingProblemSchema, loadBookingContext, type BookingProblem } from './booking-rules.ts';
@@ -190,11 +192,15 @@ export function visitRoutes(ctx: AppContext): Router {
 
   router.post('/visits/:id/cancel', anyOfficer, async (req, res) => {
     const officer = officerOf(req);
-    const { visit } = await visitOf(req);
+    const { visit, visitors } = await visitOf(req);
     const { reason } = parseInput(cancelBody, req.body);
     const cancelled = await audited(
       ctx.storage,
-      (tx) => transitionVisit(tx, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled' }),
+      async (tx) => {
+        const done = await transitionVisit(tx, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled' });
+        if (done) await notifyVisitCancelled(tx, visitRef(visit), await visitorRecipients(tx, visitors.map((v) => v.id)), reason);
+        return done;
+      },
       (done) => done ? { actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visit.cancelled', subjectKind: 'visit', subjectId: visit.id, reason } : undefined,
     );
     if (!cancelled) throw new HttpError(409, 'visit_not_scheduled', `only a scheduled visit can be cancelled (this one is ${visit.status})`);
