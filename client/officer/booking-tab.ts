@@ -2,7 +2,7 @@ import { currentLang, t, type MessageKey } from '../i18n/index.ts';
 import { id as catalog } from '../i18n/id.ts';
 import { h } from '../public-services/dom.ts';
 import { deskApi, errorText, label, type CheckResult, type FacilityRules, type Inmate, type Slot, type SlotGrid, type Visit, type Visitor } from './desk-api.ts';
-import { dayName, localDate, timeIn, zoneName } from './facility-time.ts';
+import { dayName, localDate, timeIn, zoneName } from '../common/facility-time.ts';
 import { LinkDelivery } from './link-delivery.ts';
 import type { DeskContext, TabView } from './tabs.ts';
 

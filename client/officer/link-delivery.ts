@@ -3,7 +3,7 @@ import { currentLang, t } from '../i18n/index.ts';
 import { id as indonesian } from '../i18n/id.ts';
 import { h } from '../public-services/dom.ts';
 import { deskApi, errorText, type Visit, type VisitLinks, type Visitor } from './desk-api.ts';
-import { dateIn, timeIn, zoneName } from './facility-time.ts';
+import { dateIn, timeIn, zoneName } from '../common/facility-time.ts';
 
 /** wa.me wants the number in international form, digits only: +62 812… / 0812… → 62812…; empty when unknown. */
 export function whatsappDigits(phone: string | null | undefined): string {

@@ -1,7 +1,7 @@
 import { currentLang, t } from '../i18n/index.ts';
 import { h } from '../public-services/dom.ts';
 import { deskApi, errorText, fieldErrorLines, label, type Visit } from './desk-api.ts';
-import { addDays, dayName, localDate, timeIn, zoneName } from './facility-time.ts';
+import { addDays, dayName, localDate, timeIn, zoneName } from '../common/facility-time.ts';
 import { LinkDelivery } from './link-delivery.ts';
 import type { DeskContext, TabView } from './tabs.ts';
 
