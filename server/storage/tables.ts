@@ -270,6 +270,15 @@ export interface KeyChecksTable {
   created_at: string;
 }
 
+/** A facility's saved booking rules (visits/facility-rules.ts); no row: the defaults. */
+export interface FacilityRulesTable {
+  facility_id: string;
+  /** JSON text of FacilityRules */
+  rules: string;
+  updated_by: string;
+  updated_at: string;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -292,4 +301,5 @@ export interface Tables {
   drive_thru_items: DriveThruItemsTable;
   officer_session_revocations: OfficerSessionRevocationsTable;
   key_checks: KeyChecksTable;
+  facility_rules: FacilityRulesTable;
 }

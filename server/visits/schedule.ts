@@ -4,12 +4,8 @@ import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitStatus, VisitsTable } from '../storage/tables.ts';
+import { bookingProblems, loadBookingContext, OCCUPYING, type BookingProblem } from './booking-rules.ts';
 import { visitEndsAt, withParties, type VisitWithParties } from './visit-store.ts';
-
-/** Statuses that hold a booth and an inmate for their window. */
-const OCCUPYING: VisitStatus[] = ['scheduled', 'live'];
-/** How far back to look for a visit still running into a new window (covers extended calls). */
-const LOOKBACK_MS = 24 * 3600_000;
 
 export interface NewVisit {
   facilityId: string;
@@ -22,16 +18,25 @@ export interface NewVisit {
   createdBy: string;
 }
 
-/** The booth or the inmate already has a visit overlapping the requested window. */
+/** The booth, the inmate or a visitor already has a visit overlapping the requested window. */
 export class ScheduleConflict extends Error {
-  constructor(readonly resource: 'booth' | 'inmate', readonly visitId: string) {
+  constructor(readonly resource: 'booth' | 'inmate' | 'visitor', readonly visitId: string) {
     super(`${resource} already has visit ${visitId} in that time`);
   }
 }
 
+/** The facility's rules or the schedule refuse the booking; `problems` says every reason. */
+export class BookingRefused extends Error {
+  constructor(readonly problems: BookingProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+  }
+}
+
 /**
- * Books a visit unless its booth or inmate is taken in any overlapping window. Check and insert
- * share one transaction; PostgreSQL also takes a per-facility lock so two nodes cannot both book.
+ * Books a visit unless bookingProblems finds a reason to refuse it (visiting hours, visitors per
+ * visit, booth/inmate/visitor overlap, inmate quota). Check and insert share one transaction and
+ * PostgreSQL also takes a per-facility lock, so two bookings (even on two nodes) cannot both
+ * take the last free slot or quota unit.
  */
 export async function createVisit(storage: Storage, input: NewVisit): Promise<VisitsTable> {
   const start = input.scheduledStart;
@@ -56,9 +61,12 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     created_by: input.createdBy,
     created_at: new Date().toISOString(),
   };
-  return withinTransaction(storage, async ({ db: trx }) => {
+  return withinTransaction(storage, async (tx) => {
+    const trx = tx.db;
     await lockFacilitySchedule(storage, trx, input.facilityId);
-    await assertNoClash(trx, { boothId: input.boothId, inmateId: input.inmateId, start, end });
+    const context = await loadBookingContext(tx, { facilityId: input.facilityId, inmateId: input.inmateId, visitorIds: input.visitorIds, from: start, to: end });
+    const problems = bookingProblems(context, { ...input, start, end });
+    if (problems.length > 0) throw new BookingRefused(problems);
     await trx.insertInto('visits').values(row).execute();
     await trx.insertInto('visit_visitors').values(input.visitorIds.map((visitor_id) => ({ visit_id: row.id, visitor_id }))).execute();
     return row;
@@ -67,28 +75,16 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
 
 type Db = Storage['db'];
 
-/** Serialises schedule changes of one facility across nodes (PostgreSQL); SQLite has one writer. */
-async function lockFacilitySchedule(storage: Storage, trx: Db, facilityId: string): Promise<void> {
+/** Serialises schedule and rule changes of one facility across nodes (PostgreSQL); SQLite has one writer. */
+export async function lockFacilitySchedule(storage: Pick<Storage, 'kind'>, trx: Db, facilityId: string): Promise<void> {
   if (storage.kind === 'postgres') await sql`select pg_advisory_xact_lock(7312, hashtext(${facilityId}))`.execute(trx);
 }
 
-/** Throws ScheduleConflict if the booth or the inmate has another visit overlapping [start, end). */
-async function assertNoClash(trx: Db, w: { boothId: string; inmateId: string; start: Date; end: Date; exceptVisitId?: string }): Promise<void> {
-  let query = trx
-    .selectFrom('visits')
-    .selectAll()
-    .where('status', 'in', OCCUPYING)
-    .where((eb) => eb.or([eb('booth_id', '=', w.boothId), eb('inmate_id', '=', w.inmateId)]))
-    .where('scheduled_start', '<', w.end.toISOString())
-    .where('scheduled_start', '>', new Date(w.start.getTime() - LOOKBACK_MS).toISOString());
-  if (w.exceptVisitId) query = query.where('id', '!=', w.exceptVisitId);
-  const clash = (await query.execute()).find((v) => visitEndsAt(v) > w.start);
-  if (clash) throw new ScheduleConflict(clash.booth_id === w.boothId ? 'booth' : 'inmate', clash.id);
-}
-
 /**
- * Lengthens an open visit by `seconds`, unless its booth or inmate has another visit in the
- * added time. Returns the updated row, or undefined if the visit is no longer open.
+ * Lengthens an open visit by `seconds`, unless its booth, inmate or a visitor has another visit
+ * in the added time. Visiting hours and quota are not checked: an extension is an officer's
+ * supervised decision, audited with its reason. Returns the updated row, or undefined if the
+ * visit is no longer open.
  */
 export async function extendVisit(
   storage: Storage,
@@ -100,8 +96,14 @@ export async function extendVisit(
     const visit = await trx.selectFrom('visits').selectAll().where('id', '=', visitId).where('status', 'in', OCCUPYING).executeTakeFirst();
     if (!visit) return undefined;
     await lockFacilitySchedule(storage, trx, visit.facility_id);
-    const end = visitEndsAt(visit);
-    await assertNoClash(trx, { boothId: visit.booth_id, inmateId: visit.inmate_id, start: end, end: new Date(end.getTime() + seconds * 1000), exceptVisitId: visit.id });
+    const start = visitEndsAt(visit);
+    const end = new Date(start.getTime() + seconds * 1000);
+    const visitorIds = (await trx.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+    const tx = { ...storage, db: trx };
+    const context = await loadBookingContext(tx, { facilityId: visit.facility_id, inmateId: visit.inmate_id, visitorIds, from: start, to: end, exceptVisitId: visit.id });
+    const request = { boothId: visit.booth_id, inmateId: visit.inmate_id, visitorIds, start, end, privileged: visit.privileged === 1 };
+    const clash = bookingProblems(context, request, { hours: false, quota: false, maxVisitors: false })[0];
+    if (clash) throw new ScheduleConflict(clash.code === 'booth_busy' ? 'booth' : clash.code === 'inmate_busy' ? 'inmate' : 'visitor', clash.visitId ?? '');
     await trx.updateTable('visits').set({ duration_seconds: visit.duration_seconds + seconds }).where('id', '=', visit.id).execute();
     const extended = { ...visit, duration_seconds: visit.duration_seconds + seconds };
     await appendAuditIn(trx, storage.kind, audit(extended));

@@ -8,10 +8,12 @@ import { findBooth } from '../facilities/booth-store.ts';
 import { localDayRange, localToday } from '../facilities/local-day.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import type { VisitStatus } from '../storage/tables.ts';
+import type { Storage } from '../storage/database.ts';
+import type { BoothsTable, InmatesTable, VisitStatus } from '../storage/tables.ts';
 import { COUNSEL, findInmate } from './inmate-store.ts';
 import { familyUrl } from './links.ts';
-import { createVisit, listVisits, ScheduleConflict, visitView } from './schedule.ts';
+import { bookingProblems, bookingProblemSchema, loadBookingContext, type BookingProblem } from './booking-rules.ts';
+import { BookingRefused, createVisit, listVisits, visitView } from './schedule.ts';
 import { getVisitWithParties, transitionVisit, visitEndsAt } from './visit-store.ts';
 
 const STATUSES = ['scheduled', 'live', 'ended', 'missed', 'cancelled'] as const satisfies readonly VisitStatus[];
@@ -26,7 +28,7 @@ const idParam = z.strictObject({ id: z.uuid() });
  * Duration is whole minutes (1–60) from the officer UI, or seconds (10–3600) for tests and
  * scripts that need short calls; exactly one of the two.
  */
-const visitBody = z
+export const visitBookingBody = z
   .strictObject({
     inmateId: z.uuid(),
     boothId: z.uuid(),
@@ -63,8 +65,50 @@ const listQuery = z.strictObject({
 
 const cancelBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
 
-function fieldError(field: string, message: string): HttpError {
-  return new HttpError(400, 'validation_failed', 'invalid request body', { [field]: [message] });
+/** Response of POST /api/visits/check. */
+export const bookingCheckResponse = z.object({ ok: z.boolean(), problems: z.array(bookingProblemSchema) });
+
+/**
+ * The inmate, booth and visitors a booking names, each checked to belong to the officer's
+ * facility and inmate; `fields` holds what is wrong. Unknown and other-facility references look
+ * the same, so ids of other facilities are not confirmed.
+ */
+async function resolveBookingParties(
+  storage: Storage,
+  facilityId: string,
+  body: z.output<typeof visitBookingBody>,
+): Promise<{ inmate?: InmatesTable; booth?: BoothsTable; fields: Record<string, string[]> }> {
+  const fields: Record<string, string[]> = {};
+  const inmate = await findInmate(storage, body.inmateId);
+  if (!inmate || inmate.facility_id !== facilityId) return { fields: { inmateId: ['unknown inmate'] } };
+  const booth = await findBooth(storage, body.boothId);
+  if (!booth || booth.facility_id !== facilityId) return { inmate, fields: { boothId: ['unknown booth'] } };
+  const registered = await storage.db
+    .selectFrom('visitors')
+    .select(['id', 'relationship'])
+    .where('inmate_id', '=', inmate.id)
+    .where('id', 'in', body.visitorIds)
+    .execute();
+  body.visitorIds.forEach((id, i) => {
+    if (!registered.some((v) => v.id === id)) fields[`visitorIds.${i}`] = ['not a registered visitor of this inmate'];
+  });
+  // Privileged visits are neither recorded nor monitored: only for legal counsel.
+  if (Object.keys(fields).length === 0 && body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
+    fields.privileged = [`only visits where every visitor is ${COUNSEL} may be privileged`];
+  }
+  return { inmate, booth, fields };
+}
+
+/** A refused booking as an HTTP error: too many visitors is bad input (400), the rest are conflicts (409). */
+function refusal(problems: BookingProblem[]): HttpError {
+  const fields = (list: BookingProblem[]) => {
+    const out: Record<string, string[]> = {};
+    for (const p of list) (out[p.field] ??= []).push(p.message);
+    return out;
+  };
+  const invalid = problems.filter((p) => p.code === 'too_many_visitors');
+  if (invalid.length > 0) return new HttpError(400, 'validation_failed', 'invalid request body', fields(invalid));
+  return new HttpError(409, problems[0]!.code, problems[0]!.message, fields(problems));
 }
 
 /**
@@ -85,27 +129,9 @@ export function visitRoutes(ctx: AppContext): Router {
 
   router.post('/visits', anyOfficer, async (req, res) => {
     const officer = officerOf(req);
-    const body = parseInput(visitBody, req.body);
-    // Unknown and other-facility references look the same, so ids of other facilities are not confirmed.
-    const inmate = await findInmate(ctx.storage, body.inmateId);
-    if (!inmate || inmate.facility_id !== officer.fac) throw fieldError('inmateId', 'unknown inmate');
-    const booth = await findBooth(ctx.storage, body.boothId);
-    if (!booth || booth.facility_id !== officer.fac) throw fieldError('boothId', 'unknown booth');
-    const registered = await ctx.storage.db
-      .selectFrom('visitors')
-      .select(['id', 'relationship'])
-      .where('inmate_id', '=', inmate.id)
-      .where('id', 'in', body.visitorIds)
-      .execute();
-    const fields: Record<string, string[]> = {};
-    body.visitorIds.forEach((id, i) => {
-      if (!registered.some((v) => v.id === id)) fields[`visitorIds.${i}`] = ['not a registered visitor of this inmate'];
-    });
-    if (Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
-    // Privileged visits are neither recorded nor monitored: only for legal counsel.
-    if (body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
-      throw fieldError('privileged', `only visits where every visitor is ${COUNSEL} may be privileged`);
-    }
+    const body = parseInput(visitBookingBody, req.body);
+    const { inmate, booth, fields } = await resolveBookingParties(ctx.storage, officer.fac, body);
+    if (!inmate || !booth || Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
 
     const durationSeconds = body.durationSeconds ?? body.durationMinutes! * 60;
     let visit;
@@ -125,14 +151,27 @@ export function visitRoutes(ctx: AppContext): Router {
         details: { inmateId: inmate.id, boothId: booth.id, visitorIds: body.visitorIds, scheduledStart: created.scheduled_start, durationSeconds, privileged: body.privileged },
       }));
     } catch (err) {
-      if (err instanceof ScheduleConflict) {
-        throw new HttpError(409, err.resource === 'booth' ? 'booth_busy' : 'inmate_busy', `the ${err.resource} already has a visit in that time`, {
-          [err.resource === 'booth' ? 'boothId' : 'inmateId']: [`overlaps visit ${err.visitId}`],
-        });
-      }
+      if (err instanceof BookingRefused) throw refusal(err.problems);
       throw err;
     }
     res.status(201).json({ visit: visitView((await getVisitWithParties(ctx.storage, visit.id))!) });
+  });
+
+  // What POST /api/visits would say about this body, without storing anything.
+  router.post('/visits/check', anyOfficer, async (req, res) => {
+    const officer = officerOf(req);
+    const body = parseInput(visitBookingBody, req.body);
+    const { inmate, booth, fields } = await resolveBookingParties(ctx.storage, officer.fac, body);
+    const problems: Array<{ code: string; field: string; message: string }> = Object.entries(fields).flatMap(([field, messages]) =>
+      messages.map((message) => ({ code: 'validation_failed', field, message })));
+    if (inmate && booth) {
+      const start = new Date(body.scheduledStart);
+      const end = new Date(start.getTime() + (body.durationSeconds ?? body.durationMinutes! * 60) * 1000);
+      const context = await loadBookingContext(ctx.storage, { facilityId: officer.fac, inmateId: inmate.id, visitorIds: body.visitorIds, from: start, to: end });
+      const found = bookingProblems(context, { boothId: booth.id, inmateId: inmate.id, visitorIds: body.visitorIds, start, end, privileged: body.privileged });
+      problems.push(...found.map(({ code, field, message }) => ({ code, field, message })));
+    }
+    res.json({ ok: problems.length === 0, problems });
   });
 
   router.get('/visits', anyOfficer, async (req, res) => {
