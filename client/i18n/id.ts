@@ -371,6 +371,8 @@ export const id = {
   'desk.slot.reason.visitor_busy': 'pengunjung ada jadwal',
   'desk.slot.reason.quota_exceeded': 'kuota habis',
   'desk.slot.reason.past': 'sudah lewat',
+  'desk.slot.reason.outside_visiting_hours': 'di luar jam kunjungan',
+  'desk.error.too_many_visitors': 'melebihi batas jumlah pengunjung per kunjungan',
   'desk.weekday.0': 'Minggu',
   'desk.weekday.1': 'Senin',
   'desk.weekday.2': 'Selasa',

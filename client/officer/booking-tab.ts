@@ -319,7 +319,7 @@ export class BookingTab implements TabView {
       }) }));
     } else step.append(h('p', { class: 'muted', text: t('desk.book.chooseSlot') }));
     const problems = [
-      ...(this.#check?.problems ?? []).map((p) => t('desk.fieldError', { field: this.#fieldLabel(p.field), reason: this.#codeText(p.code) ?? p.message })),
+      ...(this.#check?.problems ?? []).map((p) => t('desk.fieldError', { field: this.#fieldLabel(p.field), reason: this.#codeText(p.code) ?? this.#codeText(`${p.field.split('.')[0]}_invalid`) ?? p.message })),
       ...this.#submitError,
     ];
     const checkState = !choice ? '' : !this.#check ? 'checking' : problems.length ? 'problems' : 'ok';

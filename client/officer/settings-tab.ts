@@ -6,6 +6,8 @@ import type { DeskContext, TabView } from './tabs.ts';
 /** Monday first, as the facility's week is read; keys are the contract's (0 = Sunday). */
 const WEEK = ['1', '2', '3', '4', '5', '6', '0'] as const;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A window may end at midnight (24:00). */
+const END = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
 const clone = (r: FacilityRules): FacilityRules => JSON.parse(JSON.stringify(r)) as FacilityRules;
 
@@ -61,10 +63,10 @@ export class SettingsTab implements TabView {
       const windows = r.visitingHours[day] ?? [];
       windows.forEach((w, i) => {
         if (!TIME.test(w.from)) errors[`visitingHours.${day}.${i}.from`] = t('desk.settings.badTime');
-        if (!TIME.test(w.to)) errors[`visitingHours.${day}.${i}.to`] = t('desk.settings.badTime');
+        if (!END.test(w.to)) errors[`visitingHours.${day}.${i}.to`] = t('desk.settings.badTime');
         else if (TIME.test(w.from) && w.to <= w.from) errors[`visitingHours.${day}.${i}.to`] = t('desk.settings.endBeforeStart');
       });
-      const sorted = windows.map((w, i) => ({ ...w, i })).filter((w) => TIME.test(w.from) && TIME.test(w.to)).sort((a, b) => a.from.localeCompare(b.from));
+      const sorted = windows.map((w, i) => ({ ...w, i })).filter((w) => TIME.test(w.from) && END.test(w.to)).sort((a, b) => a.from.localeCompare(b.from));
       for (let k = 1; k < sorted.length; k++) {
         if (sorted[k]!.from < sorted[k - 1]!.to) errors[`visitingHours.${day}.${sorted[k]!.i}.from`] = t('desk.settings.overlap');
       }
@@ -85,7 +87,8 @@ export class SettingsTab implements TabView {
       this.render();
       return;
     }
-    const body: FacilityRules = { ...rules, visitingHours: Object.fromEntries(WEEK.map((d) => [d, rules.visitingHours[d] ?? []])) };
+    // The server wants each day's windows in order.
+    const body: FacilityRules = { ...rules, visitingHours: Object.fromEntries(WEEK.map((d) => [d, [...(rules.visitingHours[d] ?? [])].sort((a, b) => a.from.localeCompare(b.from))])) };
     const r = await deskApi<{ rules: FacilityRules }>('/api/facility/rules', () => this.#ctx.signedOut(), { method: 'PUT', body });
     if (!r.ok) {
       this.#errors = Object.fromEntries(Object.entries(r.error.fields).map(([k, v]) => [k, v.join('; ')]));

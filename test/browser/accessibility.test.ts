@@ -5,7 +5,7 @@ import type { App } from '../../server/app.ts';
 import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
-import { startTestApp } from '../helpers/test-app.ts';
+import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -26,11 +26,13 @@ async function axeViolations(session: BrowserSession): Promise<string[]> {
 describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () => {
   let app: App;
   let seeded: SeededVisit;
+  let early: SeededVisit;
   let browser: BrowserSession;
 
   beforeAll(async () => {
     app = await startTestApp();
     seeded = await seedVisit(app, { start: new Date(Date.now() + 5 * 60_000), durationSeconds: 900 });
+    early = await seedVisit(app, { start: new Date(Date.now() + 3 * 3600_000), durationSeconds: 900 });
     browser = await launchBrowser({ media: fakeMedia('red', 440) });
     await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
   });
@@ -42,6 +44,7 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
   const pages: Array<[string, () => string]> = [
     ['home', () => '/'],
     ['family (link before the call)', () => `/family/?t=${seeded.joinTokens[0]}`],
+    ['family (link opened before its window: countdown)', () => `/family/?t=${early.joinTokens[0]}`],
     ['booth kiosk', () => `/booth/?t=${seeded.boothToken}`],
     ['officer dashboard sign-in', () => '/officer/'],
     ['remisi', () => '/remisi/'],
@@ -59,6 +62,36 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     await waitUntil('page rendered', () => browser.page.evaluate(() => ((globalThis as any).document.querySelector('h1')?.textContent ?? '').trim().length > 0), 10_000);
     expect(await axeViolations(browser)).toEqual([]);
     const overflow = await browser.page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
+    expect(overflow, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(0);
+  });
+
+  // The officer desk signed in as an admin (every tab shows): one tab at a time, as the role's menu opens it.
+  const deskTabs = [
+    'schedule',
+    'book',
+    'live',
+    'recordings',
+    'settings',
+  ];
+  let signedIn = false;
+
+  it.each(deskTabs)('officer desk tab %s', async (tab) => {
+    const { page } = browser;
+    if (!signedIn) {
+      const admin = await loginOfficer(app, [seeded.facilityId], 'admin');
+      await page.goto(`${app.url}/officer/`, { waitUntil: 'networkidle2' });
+      await page.type('#login-form input[name="username"]', admin.username);
+      await page.type('#login-form input[name="password"]', admin.password);
+      await page.click('#login-form button[type="submit"]');
+      await page.waitForSelector('#desk-panel');
+      signedIn = true;
+    }
+    await page.click(`[data-testid="tab-${tab}"]`);
+    await waitUntil(`${tab} shown`, () => page.evaluate((id) => (globalThis as any).document.querySelector(`#tab-${id}[aria-selected="true"]`) !== null && (globalThis as any).document.querySelector('#desk-panel > *') !== null, tab), 10_000);
+    // let the tab's first load arrive (lists, rules)
+    await waitUntil(`${tab} loaded`, () => page.evaluate(() => !(globalThis as any).document.querySelector('#desk-panel')!.textContent!.includes('Memuat')), 10_000);
+    expect(await axeViolations(browser)).toEqual([]);
+    const overflow = await page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
     expect(overflow, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(0);
   });
 });
