@@ -125,6 +125,8 @@ let reopening = false;
 function tick(): void {
   if (model.state === 'early' && model.early) {
     const ms = new Date(model.early.opensAt).getTime() - (Date.now() + model.early.clockOffsetMs);
+    // A second-by-second countdown is not read out (the panel's live region announces the rest).
+    help.setAttribute('aria-live', 'off');
     help.textContent = t('family.early.countdown', { countdown: untilOpen(ms) });
     help.dataset.remainingMs = String(Math.max(0, ms));
     // The window is open: connect again with the same link (a fresh page, a fresh connection).
