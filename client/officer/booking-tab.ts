@@ -361,6 +361,7 @@ export class BookingTab implements TabView {
       this.#delivery = undefined;
       this.#inmate = undefined;
       this.#found = undefined;
+      this.#query = '';
       this.#chosen = [];
       this.#resetSlots();
       this.render();

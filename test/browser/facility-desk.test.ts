@@ -36,8 +36,8 @@ async function screenshots(page: Page, name: string): Promise<void> {
   for (const [width, height] of [[1280, 800], [390, 844]] as const) {
     await page.setViewport({ width, height, deviceScaleFactor: 1 });
     await new Promise((r) => setTimeout(r, 300));
-    expect(await overflow(page), `${name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`) as `${string}.png`, fullPage: true });
+    expect(await overflow(page), `${name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
   }
   await page.setViewport({ width: 1280, height: 800, deviceScaleFactor: 1 });
 }
@@ -195,6 +195,7 @@ describe('the facility desk: schedule, booking from the slot grid, links, rules,
     const { page } = session;
     await page.click('[data-testid="tab-book"]');
     await waitUntil('booking tab', async () => (await bodyState(page)).state === 'book');
+    await page.$eval('[data-testid="inmate-search"]', (el) => { (el as any).value = ''; });
     await page.type('[data-testid="inmate-search"]', later.inmate.name.split(' ').at(-1)!);
     await page.click('[data-testid="inmate-search-submit"]');
     await page.waitForSelector(`[data-testid="pick-inmate"][data-inmate-id="${later.inmate.id}"]`);
@@ -233,6 +234,7 @@ describe('the facility desk: schedule, booking from the slot grid, links, rules,
     const other = await seedVisit(app, { booth: booth2, start: new Date(Date.now() + 5 * 3600_000), status: 'cancelled', visitorNames: ['Ani'] });
     const third = await seedVisit(app, { booth: booth2, start: new Date(Date.now() + 5 * 3600_000), status: 'cancelled', visitorNames: ['Bayu'] });
     await page.click('[data-testid="book-another"]');
+    await page.$eval('[data-testid="inmate-search"]', (el) => { (el as any).value = ''; });
     await page.type('[data-testid="inmate-search"]', other.inmate.name);
     await page.click('[data-testid="inmate-search-submit"]');
     await page.waitForSelector(`[data-testid="pick-inmate"][data-inmate-id="${other.inmate.id}"]`);
@@ -254,6 +256,7 @@ describe('the facility desk: schedule, booking from the slot grid, links, rules,
     const rules = (await api('GET', '/api/facility/rules')).body.rules;
     expect((await api('PUT', '/api/facility/rules', { ...rules, quota: { count: 1, period: 'week' } })).status).toBe(200);
     await page.click('[data-testid="change-inmate"]');
+    await page.$eval('[data-testid="inmate-search"]', (el) => { (el as any).value = ''; });
     await page.type('[data-testid="inmate-search"]', later.inmate.name);
     await page.click('[data-testid="inmate-search-submit"]');
     await page.waitForSelector(`[data-testid="pick-inmate"][data-inmate-id="${later.inmate.id}"]`);
