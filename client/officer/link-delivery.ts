@@ -107,7 +107,7 @@ export class LinkDelivery {
       class: 'qr link-qr',
       alt: t('desk.links.qrAlt', { name: link.name }),
       'data-testid': 'link-qr',
-      src: await QRCode.toDataURL(link.familyUrl, { errorCorrectionLevel: 'M', margin: 2, width: 220 }),
+      src: await QRCode.toDataURL(link.familyUrl, { errorCorrectionLevel: 'M', margin: 2, width: 480 }),
     });
     return h(
       'article',
