@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDate } from '../../client/common/facility-time.ts';
 import type { App } from '../../server/app.ts';
 import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
@@ -90,6 +91,22 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     await waitUntil(`${tab} shown`, () => page.evaluate((id) => (globalThis as any).document.querySelector(`#tab-${id}[aria-selected="true"]`) !== null && (globalThis as any).document.querySelector('#desk-panel > *') !== null, tab), 10_000);
     // let the tab's first load arrive (lists, rules)
     await waitUntil(`${tab} loaded`, () => page.evaluate(() => !(globalThis as any).document.querySelector('#desk-panel')!.textContent!.includes('Memuat')), 10_000);
+    // the states with the most on screen: a visit's links (copy, WhatsApp, QR); the slot grid of a chosen inmate and visitor
+    if (tab === 'schedule') {
+      // the seeded visit's local day (near midnight it may be tomorrow there)
+      const day = localDate('Asia/Jakarta', seeded.start);
+      await page.$eval('[data-testid="schedule-date"]', (el, value) => { (el as any).value = value; el.dispatchEvent(new (globalThis as any).Event('change')); }, day);
+      await page.waitForSelector(`[data-testid="visit-row"][data-visit-id="${seeded.visitId}"]`);
+      await page.click(`[data-testid="visit-row"][data-visit-id="${seeded.visitId}"] [data-testid="show-links"]`);
+      await page.waitForSelector('[data-testid="link-card"] img[src^="data:"]');
+    }
+    if (tab === 'book') {
+      await page.type('[data-testid="inmate-search"]', seeded.inmate.name);
+      await page.click('[data-testid="inmate-search-submit"]');
+      await page.click(await page.waitForSelector(`[data-testid="pick-inmate"][data-inmate-id="${seeded.inmate.id}"]`).then(() => `[data-testid="pick-inmate"][data-inmate-id="${seeded.inmate.id}"]`));
+      await page.click(await page.waitForSelector('[data-testid="pick-visitor"]').then(() => '[data-testid="pick-visitor"]'));
+      await page.waitForSelector('[data-testid="slot-booth"]');
+    }
     expect(await axeViolations(browser)).toEqual([]);
     const overflow = await page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
     expect(overflow, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(0);

@@ -321,6 +321,25 @@ describe('the facility desk: schedule, booking from the slot grid, links, rules,
     }
   });
 
+  it('an officer (not a supervisor) gets no Pengaturan tab, not even through the URL', async () => {
+    const officer = await loginOfficer(app, [live.facilityId], 'officer');
+    const page = await session.browser.newPage();
+    try {
+      await page.goto(`${app.url}/officer/#settings`);
+      await page.waitForSelector('#login-form input[name="username"]');
+      await page.type('#login-form input[name="username"]', officer.username);
+      await page.type('#login-form input[name="password"]', officer.password);
+      await page.click('#login-form button[type="submit"]');
+      await waitUntil('schedule instead', async () => (await bodyState(page)).state === 'schedule');
+      const tabs = await page.$$eval('[role="tab"]', (els) => els.map((e) => (e as any).dataset.testid));
+      expect(tabs).toEqual(expect.arrayContaining(['tab-schedule', 'tab-book', 'tab-live', 'tab-recordings']));
+      expect(tabs).not.toContain('tab-settings');
+      expect(await page.evaluate(() => (globalThis as any).location.hash)).toBe('#schedule');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('every page ran under the strict Content-Security-Policy with no violation', () => {
     expect(cspProblems(csp, app.url), session.logs.join('\n')).toEqual([]);
   });

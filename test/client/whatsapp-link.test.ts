@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zoneName } from '../../client/common/facility-time.ts';
-import { whatsappDigits, whatsappHref, whatsappMessage } from '../../client/officer/link-delivery.ts';
+import { whatsappDigits, whatsappHref, whatsappMessage } from '../../client/officer/whatsapp.ts';
 
 describe('link delivery: the wa.me link and its prepared Indonesian message', () => {
   it('dials the visitor in international digits, or lets the officer pick the chat when no phone is known', () => {
