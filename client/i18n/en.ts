@@ -412,7 +412,7 @@ export const en: Record<MessageKey, string> = {
   'family.early.countdown': 'The link opens in {countdown} (10 minutes before the visit). This page connects by itself; keep it open.',
   'family.early.days': '{days} days {time}',
   // ---- end of facility desk
-  'officer.dashboard.title': 'Video visit monitoring',
+  'officer.dashboard.title': 'Video visit desk',
   'officer.dashboard.tab.live': 'Live calls',
   'officer.dashboard.tab.recordings': 'Recordings',
   'officer.dashboard.live.empty': 'No calls in progress.',

@@ -410,7 +410,7 @@ export const id = {
   'family.early.countdown': 'Tautan dapat dibuka dalam {countdown} (10 menit sebelum jadwal). Halaman ini akan tersambung sendiri; biarkan tetap terbuka.',
   'family.early.days': '{days} hari {time}',
   // ---- end of facility desk
-  'officer.dashboard.title': 'Pemantauan kunjungan video',
+  'officer.dashboard.title': 'Meja layanan kunjungan video',
   'officer.dashboard.tab.live': 'Panggilan berlangsung',
   'officer.dashboard.tab.recordings': 'Rekaman',
   'officer.dashboard.live.empty': 'Tidak ada panggilan yang sedang berlangsung.',
