@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types as msc } from 'mediasoup-client';
-import type { EndReason, Notification, PeerInfo, RefusalCode, ResponseData } from '../../server/signalling/messages.ts';
+import type { EndReason, Notification, PeerInfo, RefusalCode, RefusalDetails, ResponseData } from '../../server/signalling/messages.ts';
 import { RequestError, Signalling } from './signalling.ts';
 import { clearSupervisionNotices, showSupervisionNotice } from './supervision-notices.ts';
 import { QualityMeter, type Quality, type QualityDetail } from './connection-quality.ts';
@@ -91,6 +91,8 @@ export class CallClient {
   #retryTimer: number | undefined;
   endReason: EndReason | undefined;
   refusal: RefusalCode | undefined;
+  /** what the server said with the refusal (a link opened early: the visit's start) */
+  refusalDetails: RefusalDetails = {};
   /** how many times the media was rebuilt after a drop (tests read it) */
   rebuilds = 0;
   iceRestarts = 0;
@@ -104,8 +106,9 @@ export class CallClient {
     this.#hello.catch(() => {});
     this.#signalling = new Signalling(token, role, {
       connected: (first) => void this.#onConnected(first),
-      refused: (code) => {
+      refused: (code, details) => {
         this.refusal = code;
+        this.refusalDetails = details ?? {};
         // Also mid-call (a revoked device, an expired token): the server closed this side's media.
         this.#joined = false;
         this.#teardownMedia();

@@ -7,10 +7,12 @@ import {
   notificationEnvelope,
   notifications,
   refusalCode,
+  refusalDetails,
   requests,
   type Ack,
   type Notification,
   type RefusalCode,
+  type RefusalDetails,
   type RequestData,
   type RequestMethod,
   type ResponseData,
@@ -24,7 +26,7 @@ export class RequestError extends Error {
 
 export interface SignallingHandlers {
   connected(first: boolean): void;
-  refused(code: RefusalCode): void;
+  refused(code: RefusalCode, details?: RefusalDetails): void;
   disconnected(willReconnect: boolean): void;
   /** return a promise to delay the ack (newConsumer) until it settles */
   notification(n: Notification): void | Promise<boolean>;
@@ -53,7 +55,8 @@ export class Signalling {
       // A refusal is final; a network error lets socket.io retry by itself.
       if (parsed.success) {
         this.#socket.disconnect();
-        handlers.refused(parsed.data);
+        const details = refusalDetails.safeParse(err.data ?? {});
+        handlers.refused(parsed.data, details.success ? details.data : {});
       }
     });
     this.#socket.on('disconnect', (reason) => handlers.disconnected(reason !== 'io server disconnect' && reason !== 'io client disconnect'));

@@ -1,10 +1,12 @@
 import { CallClient, type CallState } from '../call/call-client.ts';
 import { attachVideo, formatRemaining, MediaAccessError, openCameraAndMicrophone, type MediaProblem } from '../call/media.ts';
 import { exposeForTests, renderMonitoredNotice, renderQuality, renderRemotes } from '../call/ui.ts';
-import { applyTranslations, languageToggle, t, type MessageKey } from '../i18n/index.ts';
-import type { RefusalCode, VisitSummary } from '../../server/signalling/messages.ts';
+import { dateIn, timeIn, zoneName } from '../common/facility-time.ts';
+import { applyTranslations, currentLang, languageToggle, t, type MessageKey } from '../i18n/index.ts';
+import type { RefusalCode, RefusalDetails, VisitSummary } from '../../server/signalling/messages.ts';
 
-type PageState = CallState | 'checking' | 'permission';
+/** 'early': the link was opened before its window; the page counts down and then connects. */
+type PageState = CallState | 'checking' | 'permission' | 'early';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const body = document.body;
@@ -24,6 +26,7 @@ const hangup = $<HTMLButtonElement>('hangup');
 const model: {
   state: PageState;
   refusal?: RefusalCode;
+  early?: Required<Pick<RefusalDetails, 'startsAt' | 'opensAt'>> & { timezone: string; clockOffsetMs: number };
   problem?: MediaProblem;
   visit?: VisitSummary;
   deadline?: Date;
@@ -66,6 +69,13 @@ function render(): void {
       hint = model.problem === 'denied' ? t('family.permission.help') : '';
       retryLabel = 'call.retry';
       break;
+    case 'early': {
+      const early = model.early!;
+      const lang = currentLang();
+      head = t('family.early.title');
+      text = t('family.early.body', { date: dateIn(early.startsAt, early.timezone, lang), time: timeIn(early.startsAt, early.timezone, lang), zone: zoneName(early.timezone) });
+      break;
+    }
     case 'refused':
       head = t('call.refused.title');
       text = t(`call.refused.${model.refusal ?? 'token_invalid'}`);
@@ -104,7 +114,28 @@ function render(): void {
   tick();
 }
 
+/** Time left until the link opens: 2:05:09, or 3 hari 4:00:00 beyond a day. */
+function untilOpen(ms: number): string {
+  const days = Math.floor(Math.max(0, ms) / 86_400_000);
+  return days > 0 ? t('family.early.days', { days, time: formatRemaining(ms - days * 86_400_000) }) : formatRemaining(ms);
+}
+
+let reopening = false;
+
 function tick(): void {
+  if (model.state === 'early' && model.early) {
+    const ms = new Date(model.early.opensAt).getTime() - (Date.now() + model.early.clockOffsetMs);
+    // A second-by-second countdown is not read out (the panel's live region announces the rest).
+    help.setAttribute('aria-live', 'off');
+    help.textContent = t('family.early.countdown', { countdown: untilOpen(ms) });
+    help.dataset.remainingMs = String(Math.max(0, ms));
+    // The window is open: connect again with the same link (a fresh page, a fresh connection).
+    if (ms <= 0 && !reopening) {
+      reopening = true;
+      setTimeout(() => location.reload(), 1000 + Math.random() * 2000);
+    }
+    return;
+  }
   if (!model.deadline) return;
   timeLeft.textContent = formatRemaining(model.deadline.getTime() - (Date.now() + model.clockOffsetMs));
 }
@@ -132,7 +163,21 @@ async function start(): Promise<void> {
   }
   const client = new CallClient(token, 'family', {
     state: (s) => {
-      if (s === 'refused') model.refusal = client.refusal;
+      if (s === 'refused') {
+        model.refusal = client.refusal;
+        const d = client.refusalDetails;
+        if (client.refusal === 'token_not_yet_valid' && d.startsAt && d.opensAt) {
+          const serverTime = d.serverTime ? new Date(d.serverTime).getTime() : NaN;
+          model.early = {
+            startsAt: d.startsAt,
+            opensAt: d.opensAt,
+            timezone: d.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+            clockOffsetMs: Number.isFinite(serverTime) ? serverTime - Date.now() : 0,
+          };
+          setState('early');
+          return;
+        }
+      }
       if (s === 'ended' || s === 'taken-over') {
         model.local?.getTracks().forEach((tr) => tr.stop());
         attachVideo(selfVideo, null, true);

@@ -113,12 +113,12 @@ export class TokenService {
   }
 
   /** Verifies signature, issuer, audience, time window and claim shape. Throws TokenError. */
-  verify<K extends Kind>(kind: K, token: unknown, options: { ignoreExpiration?: boolean } = {}): ClaimsOf<K> {
+  verify<K extends Kind>(kind: K, token: unknown, options: { ignoreExpiration?: boolean; ignoreNotBefore?: boolean } = {}): ClaimsOf<K> {
     if (typeof token !== 'string' || token.length === 0) throw new TokenError('missing', 'no token given');
     if (token.length > 4096) throw new TokenError('invalid', 'token too long');
     let payload: unknown;
     try {
-      payload = jwt.verify(token, this.#secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: kind, ignoreExpiration: options.ignoreExpiration ?? false });
+      payload = jwt.verify(token, this.#secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: kind, ignoreExpiration: options.ignoreExpiration ?? false, ignoreNotBefore: options.ignoreNotBefore ?? false });
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw new TokenError('expired', 'token expired');
       if (err instanceof jwt.NotBeforeError) throw new TokenError('not_yet_valid', 'token not valid yet');

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { appendAudit } from '../audit/audit-log.ts';
-import { TokenError } from '../auth/tokens.ts';
+import { TokenError, type JoinClaims } from '../auth/tokens.ts';
 import type { AppContext } from '../context.ts';
 import type { LiveState } from '../live-state/live-state.ts';
 import { LiveRecording } from '../recording/live-recording.ts';
 import { OfficerMutes } from '../supervision/officer-mutes.ts';
 import type { types as ms } from 'mediasoup';
 import type { WorkerPool } from '../media/worker-pool.ts';
-import type { EndReason, RefusalCode, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
+import type { EndReason, RefusalCode, RefusalDetails, ResponseData, Role, VisitSummary } from '../signalling/messages.ts';
 import { PROTOCOL_VERSION } from '../signalling/messages.ts';
 import type { VisitsTable } from '../storage/tables.ts';
 import {
@@ -130,10 +130,12 @@ export class CallService {
         const party: Party = { kind: 'booth', deviceId: claims.sub, boothId: claims.booth, facilityId: claims.fac };
         return { party, role: 'booth', peerId: peerIdFor(party), displayName: booth.name, ...(claims.exp ? { expiresAt: claims.exp * 1000 } : {}) };
       }
-      const claims = await this.#verifyJoin(token);
+      const { claims, early } = await this.#verifyJoin(token);
       const visit = await getVisitWithParties(storage, claims.visit);
       const now = new Date();
       const decision = familyMayJoin(visit, claims.sub, now, await isVisitorBanned(storage.db, claims.sub, now));
+      // Too early (by the token or the visit): the page counts down to the visit instead of failing.
+      if (decision.ok ? early : decision.code === 'too_early') throw new Refusal('token_not_yet_valid', 'token not valid yet', await this.#earlyDetails(visit!));
       if (!decision.ok) throw new Refusal(decision.code === 'too_early' ? 'token_not_yet_valid' : decision.code === 'wrong_booth' ? 'token_invalid' : decision.code);
       const party: Party = { kind: 'family', visitId: claims.visit, visitorId: claims.sub, tokenId: claims.jti };
       const name = visit!.visitors.find((v) => v.id === claims.sub)!.name;
@@ -144,18 +146,34 @@ export class CallService {
     }
   }
 
-  /** A join link expires at the scheduled end; an officer's extension keeps it valid until the extended end. */
-  async #verifyJoin(token: unknown) {
+  /**
+   * A join link expires at the scheduled end; an officer's extension keeps it valid until the
+   * extended end. A genuine link opened before its window is `early` (still refused, with its visit's time).
+   */
+  async #verifyJoin(token: unknown): Promise<{ claims: JoinClaims; early: boolean }> {
     const { tokens, storage } = this.#o.ctx;
     try {
-      return tokens.verify('join', token);
+      return { claims: tokens.verify('join', token), early: false };
     } catch (err) {
+      if (err instanceof TokenError && err.problem === 'not_yet_valid') return { claims: tokens.verify('join', token, { ignoreNotBefore: true }), early: true };
       if (!(err instanceof TokenError) || err.problem !== 'expired') throw err;
       const claims = tokens.verify('join', token, { ignoreExpiration: true });
       const visit = await storage.db.selectFrom('visits').select(['scheduled_start', 'duration_seconds']).where('id', '=', claims.visit).executeTakeFirst();
       if (!visit || callDeadline(visit).getTime() <= Date.now()) throw err;
-      return claims;
+      return { claims, early: false };
     }
+  }
+
+  /** When the visit starts and its link opens, in the facility's zone, with the server clock. */
+  async #earlyDetails(v: VisitWithParties): Promise<RefusalDetails> {
+    const facility = await this.#o.ctx.storage.db.selectFrom('facilities').select('timezone').where('id', '=', v.visit.facility_id).executeTakeFirst();
+    const start = new Date(v.visit.scheduled_start);
+    return {
+      startsAt: start.toISOString(),
+      opensAt: new Date(start.getTime() - JOIN_EARLY_MS).toISOString(),
+      ...(facility ? { timezone: facility.timezone } : {}),
+      serverTime: new Date().toISOString(),
+    };
   }
 
   // ---- requests -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ const TAGS: Record<string, string> = {
   complaints: 'Complaints (pengaduan)',
   'drive-thru': 'Drive-thru parcel drop-off (titipan barang)',
   facilities: 'Facilities',
+  notifications: 'Messages to families the desk passes on',
   health: 'Service health',
   meta: 'This description',
 };

@@ -129,7 +129,7 @@ export function attachCallSignalling(
         release();
         const code = err instanceof Refusal ? err.code : 'server_error';
         if (!(err instanceof Refusal)) log.error({ err: (err as Error).message }, 'admission failed');
-        next(refusalError(code));
+        next(refusalError(code, err instanceof Refusal ? err.details : {}));
       },
     );
   });

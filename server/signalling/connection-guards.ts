@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Server as SocketServer, Socket } from 'socket.io';
 import { requestAddressKey } from '../http/client-address.ts';
-import type { RefusalCode } from './messages.ts';
+import type { RefusalCode, RefusalDetails } from './messages.ts';
 
-/** A socket.io middleware refusal: the client's `connect_error` carries the code (message and data.code). */
-export function refusalError(code: RefusalCode): Error & { data: { code: RefusalCode } } {
-  return Object.assign(new Error(code), { data: { code } });
+/** A socket.io middleware refusal: the client's `connect_error` carries the code (message and data.code) and its details. */
+export function refusalError(code: RefusalCode, details: RefusalDetails = {}): Error & { data: { code: RefusalCode } & RefusalDetails } {
+  return Object.assign(new Error(code), { data: { ...details, code } });
 }
 
 /**

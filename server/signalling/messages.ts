@@ -67,6 +67,19 @@ export const refusalCode = z.enum([
 ]);
 export type RefusalCode = z.infer<typeof refusalCode>;
 
+/**
+ * What a refusal may carry besides its code (in `connect_error` data): a family link opened
+ * before its window (token_not_yet_valid) gets the visit's start, when the link opens, the
+ * facility's time zone and the server clock, so the page shows a countdown instead of an error.
+ */
+export const refusalDetails = z.object({
+  startsAt: z.string().max(40).optional(),
+  opensAt: z.string().max(40).optional(),
+  timezone: z.string().max(64).optional(),
+  serverTime: z.string().max(40).optional(),
+});
+export type RefusalDetails = z.infer<typeof refusalDetails>;
+
 export const errorBody = z.object({ code: errorCode, message: z.string() });
 export type ErrorBody = z.infer<typeof errorBody>;
 

@@ -65,7 +65,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
 
   it('the officer signs in and sees every live call of the facility in the grid, both parties on the low layer', async () => {
     const page = officerPage.page;
-    await page.goto(`${app.url}/officer/`);
+    await page.goto(`${app.url}/officer/#live`);
     await page.waitForSelector('#login-form input[name="username"]');
     await page.type('#login-form input[name="username"]', officer.username);
     await page.type('#login-form input[name="password"]', officer.password);

@@ -23,7 +23,7 @@ describe('officer dashboard sign-out and revocation, in real Chromium', () => {
   /** Signs in on /officer/ and waits for the live view and its call connection; returns the page's token. */
   async function signIn(who: Awaited<ReturnType<typeof loginOfficer>>): Promise<string> {
     const { page } = browser;
-    await page.goto(`${app.url}/officer/`);
+    await page.goto(`${app.url}/officer/#live`);
     await page.waitForSelector('#login-form input[name="username"]');
     await page.type('#login-form input[name="username"]', who.username);
     await page.type('#login-form input[name="password"]', who.password);
