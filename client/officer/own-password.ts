@@ -1,0 +1,27 @@
+import { t } from '../i18n/index.ts';
+import { h } from '../public-services/dom.ts';
+import { officerHeaders, replaceOfficerToken } from '../public-services/officer-session.ts';
+import { passwordChangeForm } from '../public-services/password-form.ts';
+import type { TabContext } from './admin-kit.ts';
+
+/** Kata sandi tab (every officer): change one's own password; the session continues with the new token. */
+export class OwnPasswordView {
+  readonly el = h('section', { class: 'admin-tab', 'data-testid': 'password-view', 'aria-labelledby': 'password-title' });
+  readonly #ctx: TabContext;
+
+  constructor(ctx: TabContext) {
+    this.#ctx = ctx;
+  }
+
+  async load(): Promise<void> {
+    this.render();
+  }
+
+  render(): void {
+    this.el.replaceChildren(
+      h('h2', { id: 'password-title', text: t('password.title') }),
+      h('p', { class: 'hint', text: t('password.lead') }),
+      passwordChangeForm(officerHeaders, replaceOfficerToken, () => this.#ctx.onSignedOut()),
+    );
+  }
+}
