@@ -222,6 +222,7 @@ export const en: Record<MessageKey, string> = {
   'admin.search': 'Search',
   'admin.save': 'Save',
   'admin.edit': 'Edit',
+  'admin.inmates.family': 'Family',
   'admin.reason': 'Reason',
   'admin.error.field': '{field}: {reason}',
   'admin.error.required': 'required',

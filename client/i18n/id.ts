@@ -220,6 +220,7 @@ export const id = {
   'admin.search': 'Cari',
   'admin.save': 'Simpan',
   'admin.edit': 'Ubah',
+  'admin.inmates.family': 'Keluarga',
   'admin.reason': 'Alasan',
   'admin.error.field': '{field}: {reason}',
   'admin.error.required': 'wajib diisi',

@@ -4,6 +4,7 @@ import { h } from '../public-services/dom.ts';
 import {
   call, check, errorsOf, errorText, field, input, say, select, serverFieldErrors, showFieldErrors, status, value, type FieldErrors, type Role, type TabContext,
 } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 
 export const ROLES: Role[] = ['officer', 'supervisor', 'admin'];
 export const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, labelFor('admin.role', r)]);
@@ -21,7 +22,7 @@ export function generatedPassword(): string {
 }
 
 /** Akun petugas tab (admins): the facility's officer accounts; create, disable/enable, change role, reset password. */
-export class AccountsView {
+export class AccountsView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'accounts-view', 'aria-labelledby': 'accounts-title' });
   readonly #ctx: TabContext;
   #rows: OfficerRow[] = [];
@@ -30,6 +31,10 @@ export class AccountsView {
 
   constructor(ctx: TabContext) {
     this.#ctx = ctx;
+  }
+
+  show(): void {
+    void this.load();
   }
 
   async load(): Promise<void> {
@@ -107,7 +112,7 @@ export class AccountsView {
   }
 
   #row(officer: OfficerRow): HTMLElement {
-    const own = officer.id === this.#ctx.officerId;
+    const own = officer.id === this.#ctx.me.officer.id;
     const item = h(
       'li',
       { class: 'item', 'data-testid': 'account-row', 'data-officer-id': officer.id, 'data-username': officer.username, 'data-disabled': String(officer.disabled), 'data-role': officer.role },

@@ -2,17 +2,12 @@ import { t, type MessageKey } from '../i18n/index.ts';
 import { api, genericErrorText, jsonInit, type ApiError, type ApiResult } from '../public-services/api.ts';
 import { h } from '../public-services/dom.ts';
 import { officerErrorText, officerHeaders } from '../public-services/officer-session.ts';
+import type { DeskContext, OfficerRole } from './tabs.ts';
 import './admin.css';
 
-export type Role = 'officer' | 'supervisor' | 'admin';
-
-/** What every admin-area tab needs to know about who is signed in. */
-export interface TabContext {
-  role: Role;
-  officerId: string;
-  /** The session ended (401): the shell shows the sign-in form again. */
-  onSignedOut(): void;
-}
+export type Role = OfficerRole;
+/** The desk's context (tabs.ts): who is signed in, how to end the session, how to open another tab. */
+export type TabContext = DeskContext;
 
 export const canManage = (role: Role): boolean => role === 'supervisor' || role === 'admin';
 
@@ -25,7 +20,7 @@ export function call<T>(path: string, method = 'GET', body?: unknown): Promise<A
 export function errorText(error: ApiError, ctx: TabContext, own: Partial<Record<string, MessageKey>> = {}): string {
   const key = own[error.code];
   if (key) return t(key);
-  return officerErrorText(error, ctx.onSignedOut) ?? genericErrorText(error);
+  return officerErrorText(error, () => ctx.signedOut()) ?? genericErrorText(error);
 }
 
 let fieldCounter = 0;

@@ -5,13 +5,14 @@ import { formatDateTime, h } from '../public-services/dom.ts';
 import {
   call, canManage, check, errorsOf, errorText, field, input, say, serverFieldErrors, showFieldErrors, status, value, type TabContext,
 } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 
 interface Booth { id: string; name: string; createdAt: string }
 interface Device { id: string; boothId: string; label: string; createdAt: string; revokedAt: string | null; active: boolean }
 interface Enrolled { deviceId: string; boothUrl: string; device: Device }
 
 /** Bilik tab: booths and their kiosk devices; enrolling shows the booth URL once, as a QR code and as text. */
-export class BoothsView {
+export class BoothsView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'booths-view', 'aria-labelledby': 'booths-title' });
   readonly #ctx: TabContext;
   #booths: Booth[] = [];
@@ -24,6 +25,10 @@ export class BoothsView {
 
   constructor(ctx: TabContext) {
     this.#ctx = ctx;
+  }
+
+  show(): void {
+    void this.load();
   }
 
   async load(): Promise<void> {
@@ -43,7 +48,7 @@ export class BoothsView {
   }
 
   render(): void {
-    const manage = canManage(this.#ctx.role);
+    const manage = canManage(this.#ctx.me.officer.role);
     this.el.replaceChildren(
       h('h2', { id: 'booths-title', text: t('admin.booths.title') }),
       h('p', { class: 'success', role: 'status', 'data-testid': 'booths-notice', text: this.#notice }),

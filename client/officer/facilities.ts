@@ -4,6 +4,7 @@ import { h } from '../public-services/dom.ts';
 import {
   call, check, errorsOf, errorText, field, input, say, select, serverFieldErrors, showFieldErrors, status, value, type TabContext,
 } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 import { roleOptions } from './accounts.ts';
 
 interface FacilityRow { id: string; code: string; name: string; kind?: string; timezone?: string }
@@ -14,7 +15,7 @@ const TIMEZONES = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'] as const;
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
 
 /** Fasilitas tab (admins): the facilities they manage, add one, assign officers to them or remove them. */
-export class FacilitiesView {
+export class FacilitiesView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'facilities-view', 'aria-labelledby': 'facilities-title' });
   readonly #ctx: TabContext;
   #facilities: FacilityRow[] = [];
@@ -24,6 +25,10 @@ export class FacilitiesView {
 
   constructor(ctx: TabContext) {
     this.#ctx = ctx;
+  }
+
+  show(): void {
+    void this.load();
   }
 
   async load(): Promise<void> {

@@ -5,6 +5,7 @@ import { officerHeaders } from '../public-services/officer-session.ts';
 import {
   call, canManage, check, errorsOf, errorText, field, input, say, select, serverFieldErrors, showFieldErrors, status, value, type TabContext,
 } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 
 export interface Inmate { id: string; registrationNumber: string; name: string; block: string; status?: 'active' | 'transferred' | 'released'; createdAt: string }
 interface VisitSummary { id: string; scheduledStart: string; booth?: { name: string } | null }
@@ -17,7 +18,7 @@ export function inmateStatusLabel(status: string | undefined): string {
 }
 
 /** WBP tab: search the facility's inmates; supervisors and admins add, edit, transfer/release and import them. */
-export class InmatesView {
+export class InmatesView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'inmates-view', 'aria-labelledby': 'inmates-title' });
   readonly #ctx: TabContext;
   #query = '';
@@ -34,6 +35,10 @@ export class InmatesView {
     this.#ctx = ctx;
   }
 
+  show(): void {
+    void this.load();
+  }
+
   async load(): Promise<void> {
     const params = new URLSearchParams({ limit: '200' });
     if (this.#query) params.set('q', this.#query);
@@ -47,7 +52,7 @@ export class InmatesView {
   }
 
   render(): void {
-    const manage = canManage(this.#ctx.role);
+    const manage = canManage(this.#ctx.me.officer.role);
     this.el.replaceChildren(
       h('h2', { id: 'inmates-title', text: t('admin.inmates.title') }),
       this.#searchForm(),
@@ -164,8 +169,12 @@ export class InmatesView {
         h('span', { class: 'muted', text: `${t('admin.inmate.block')}: ${inmate.block}` }),
         h('span', { class: `badge status-${state}`, text: inmateStatusLabel(state) })),
     );
+    const family = h('button', { type: 'button', class: 'secondary', 'data-testid': 'inmate-family', 'aria-label': `${t('admin.inmates.family')}: ${inmate.name}`, text: t('admin.inmates.family') });
+    family.addEventListener('click', () => this.#ctx.open('visitors', { inmateId: inmate.id }));
+    const actions = h('div', { class: 'item-actions' }, family);
+    item.append(actions);
     if (manage) {
-      const edit = h('button', { type: 'button', class: 'secondary', 'data-testid': 'inmate-edit', 'aria-expanded': String(this.#open.has(inmate.id)), text: t('admin.edit') });
+      const edit = h('button', { type: 'button', class: 'secondary', 'data-testid': 'inmate-edit', 'aria-expanded': String(this.#open.has(inmate.id)), 'aria-label': `${t('admin.edit')}: ${inmate.name}`, text: t('admin.edit') });
       const panel = h('div', { class: 'item-panel', hidden: !this.#open.has(inmate.id) }, this.#editForm(inmate), state === 'active' ? this.#statusForm(inmate) : null);
       edit.addEventListener('click', () => {
         const show = panel.hidden;
@@ -174,7 +183,8 @@ export class InmatesView {
         if (show) this.#open.add(inmate.id);
         else this.#open.delete(inmate.id);
       });
-      item.append(h('div', { class: 'item-actions' }, edit), panel);
+      actions.append(edit);
+      item.append(panel);
     }
     const outcome = this.#outcome.get(inmate.id);
     if (outcome) item.append(outcome);

@@ -3,9 +3,10 @@ import { h } from '../public-services/dom.ts';
 import { officerHeaders, replaceOfficerToken } from '../public-services/officer-session.ts';
 import { passwordChangeForm } from '../public-services/password-form.ts';
 import type { TabContext } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 
 /** Kata sandi tab (every officer): change one's own password; the session continues with the new token. */
-export class OwnPasswordView {
+export class OwnPasswordView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'password-view', 'aria-labelledby': 'password-title' });
   readonly #ctx: TabContext;
 
@@ -13,7 +14,7 @@ export class OwnPasswordView {
     this.#ctx = ctx;
   }
 
-  async load(): Promise<void> {
+  show(): void {
     this.render();
   }
 
@@ -21,7 +22,7 @@ export class OwnPasswordView {
     this.el.replaceChildren(
       h('h2', { id: 'password-title', text: t('password.title') }),
       h('p', { class: 'hint', text: t('password.lead') }),
-      passwordChangeForm(officerHeaders, replaceOfficerToken, () => this.#ctx.onSignedOut()),
+      passwordChangeForm(officerHeaders, replaceOfficerToken, () => this.#ctx.signedOut()),
     );
   }
 }

@@ -4,6 +4,7 @@ import { formatDate, h } from '../public-services/dom.ts';
 import {
   call, canManage, check, errorsOf, errorText, field, input, say, select, serverFieldErrors, showFieldErrors, status, value, type FieldErrors, type TabContext,
 } from './admin-kit.ts';
+import type { TabView } from './tabs.ts';
 import { inmateStatusLabel, type Inmate } from './inmates.ts';
 
 export const RELATIONSHIPS = ['orang_tua', 'suami_istri', 'anak', 'saudara_kandung', 'kuasa_hukum', 'lainnya'] as const;
@@ -41,7 +42,7 @@ function today(): string {
 }
 
 /** Keluarga tab: the registered visitors of one chosen inmate; register, ban and un-ban them. */
-export class VisitorsView {
+export class VisitorsView implements TabView {
   readonly el = h('section', { class: 'admin-tab', 'data-testid': 'visitors-view', 'aria-labelledby': 'visitors-title' });
   readonly #ctx: TabContext;
   #query = '';
@@ -60,6 +61,20 @@ export class VisitorsView {
     this.#inmate = inmate;
     this.#notice = '';
     await this.load();
+  }
+
+  /** From the WBP tab: open on the inmate given (params.inmateId). */
+  show(params?: Record<string, string>): void {
+    const id = params?.inmateId;
+    if (!id || id === this.#inmate?.id) {
+      void this.load();
+      return;
+    }
+    void call<{ inmate: Inmate }>(`/api/inmates/${encodeURIComponent(id)}`).then((result) => {
+      if (result.ok) return this.choose(result.data.inmate);
+      this.#error = errorText(result.error, this.#ctx);
+      this.render();
+    });
   }
 
   async load(): Promise<void> {
@@ -134,7 +149,7 @@ export class VisitorsView {
         ban ? h('span', { class: 'badge banned', 'data-testid': 'visitor-ban', text: t('admin.visitor.bannedUntil', { until: formatDate(ban.until, lang) }) }) : null),
       ban ? h('p', { class: 'muted', text: `${t('admin.reason')}: ${ban.reason}` }) : null,
     );
-    if (canManage(this.#ctx.role)) item.append(ban ? this.#unbanForm(visitor) : this.#banForm(visitor));
+    if (canManage(this.#ctx.me.officer.role)) item.append(ban ? this.#unbanForm(visitor) : this.#banForm(visitor));
     return item;
   }
 
