@@ -659,4 +659,6 @@ export const en: Record<MessageKey, string> = {
   'officer.dashboard.rec.play': 'Play',
   'officer.dashboard.rec.notFinished': 'This recording is not finished or not available.',
   'officer.dashboard.rec.loadFailed': 'Could not load the recordings ({code}).',
+  // People (issue 9, helper people): inmates, visitors, bans.
+  'call.refused.visitor_banned': 'This visitor is currently banned from visits. Please contact the facility\'s officers for details.',
 };

@@ -657,6 +657,8 @@ export const id = {
   'officer.dashboard.rec.play': 'Putar',
   'officer.dashboard.rec.notFinished': 'Rekaman ini belum selesai atau tidak tersedia.',
   'officer.dashboard.rec.loadFailed': 'Rekaman gagal dimuat ({code}).',
+  // People (issue 9, helper people): inmates, visitors, bans.
+  'call.refused.visitor_banned': 'Pengunjung ini sedang dilarang berkunjung. Hubungi petugas lapas/rutan untuk keterangan.',
 } as const;
 
 export type MessageKey = keyof typeof id;

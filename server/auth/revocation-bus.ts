@@ -6,11 +6,13 @@ import { EventEmitter } from 'node:events';
  * - officer: the account changed (disabled, role, facility assignment): re-check its sockets
  * - session: an officer signed out: that session's sockets go
  * - boothDevice: a booth device was revoked: its socket goes
+ * - visitor: a visitor was banned: their family sockets are re-checked (and go)
  */
 export type Revocation =
   | { kind: 'officer'; officerId: string }
   | { kind: 'session'; sessionId: string }
-  | { kind: 'boothDevice'; deviceId: string };
+  | { kind: 'boothDevice'; deviceId: string }
+  | { kind: 'visitor'; visitorId: string };
 
 export class RevocationBus {
   readonly #events = new EventEmitter();

@@ -17,7 +17,9 @@ export type Party =
   | { kind: 'family'; visitId: string; visitorId: string; tokenId: string }
   | { kind: 'booth'; deviceId: string; boothId: string; facilityId: string };
 
-export type JoinDecision = { ok: true } | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' | 'awaiting_approval' };
+export type JoinDecision =
+  | { ok: true }
+  | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' | 'awaiting_approval' | 'visitor_banned' };
 
 const OPEN: VisitStatus[] = ['scheduled', 'live'];
 
@@ -48,10 +50,14 @@ function windowDecision(visit: VisitsTable, now: Date): JoinDecision {
   return { ok: true };
 }
 
-/** A visitor may join a visit they are a party of, from 10 min before the start until the end. */
-export function familyMayJoin(visit: VisitWithParties | undefined, visitorId: string, now: Date): JoinDecision {
+/**
+ * A visitor may join a visit they are a party of, from 10 min before the start until the end,
+ * unless banned now (`banned`: visitor-bans.ts isVisitorBanned).
+ */
+export function familyMayJoin(visit: VisitWithParties | undefined, visitorId: string, now: Date, banned = false): JoinDecision {
   if (!visit) return { ok: false, code: 'visit_not_found' };
   if (!visit.visitors.some((v) => v.id === visitorId)) return { ok: false, code: 'not_a_visitor' };
+  if (banned) return { ok: false, code: 'visitor_banned' };
   return windowDecision(visit.visit, now);
 }
 

@@ -19,6 +19,7 @@ import {
   visitEndsAt,
   type VisitWithParties,
 } from '../visits/visit-store.ts';
+import { isVisitorBanned } from '../visits/visitor-bans.ts';
 import { Call } from './call.ts';
 import { CallError, Refusal } from './call-error.ts';
 import { boothMayJoin, callDeadline, closingStatus, familyMayJoin, JOIN_EARLY_MS, peerIdFor, refusalForToken, type Party } from './call-rules.ts';
@@ -111,9 +112,9 @@ export class CallService {
 
   // ---- admission ------------------------------------------------------------------------------
 
-  /** Why an admitted booth connection may not go on (device revoked, token expired), or undefined. */
+  /** Why an admitted connection may not go on (booth: device revoked, token expired; family: banned), or undefined. */
   async recheck(a: Admitted): Promise<RefusalCode | undefined> {
-    if (a.party.kind !== 'booth') return undefined;
+    if (a.party.kind === 'family') return (await isVisitorBanned(this.#o.ctx.storage.db, a.party.visitorId)) ? 'visitor_banned' : undefined;
     if (a.expiresAt !== undefined && Date.now() >= a.expiresAt) return 'token_expired';
     return (await isBoothDeviceActive(this.#o.ctx.storage, a.party.deviceId, a.party.boothId)) ? undefined : 'device_revoked';
   }
@@ -131,7 +132,8 @@ export class CallService {
       }
       const claims = await this.#verifyJoin(token);
       const visit = await getVisitWithParties(storage, claims.visit);
-      const decision = familyMayJoin(visit, claims.sub, new Date());
+      const now = new Date();
+      const decision = familyMayJoin(visit, claims.sub, now, await isVisitorBanned(storage.db, claims.sub, now));
       if (!decision.ok) throw new Refusal(decision.code === 'too_early' ? 'token_not_yet_valid' : decision.code === 'wrong_booth' ? 'token_invalid' : decision.code);
       const party: Party = { kind: 'family', visitId: claims.visit, visitorId: claims.sub, tokenId: claims.jti };
       const name = visit!.visitors.find((v) => v.id === claims.sub)!.name;
@@ -200,7 +202,7 @@ export class CallService {
     if (a.party.kind === 'family') {
       if (requestedVisitId && requestedVisitId !== a.party.visitId) throw new CallError('not_a_visitor', 'this link is for another visit');
       visit = await getVisitWithParties(storage, a.party.visitId);
-      const decision = familyMayJoin(visit, a.party.visitorId, now);
+      const decision = familyMayJoin(visit, a.party.visitorId, now, await isVisitorBanned(storage.db, a.party.visitorId, now));
       if (!decision.ok) throw new CallError(decision.code, `may not join: ${decision.code}`);
     } else {
       if (!requestedVisitId) throw new CallError('no_visit', 'a booth joins a given visit');

@@ -7,15 +7,17 @@ import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { boothUrl } from '../visits/links.ts';
 import {
-  boothDeviceView, boothView, createBooth, enrolBoothDevice, findBooth, findBoothDevice, listBoothDevices, listBooths, revokeBoothDevice,
+  boothDeviceView, boothView, createBooth, enrolBoothDevice, findBooth, findBoothDevice, listBoothDevices, listBooths, renameBooth, revokeBoothDevice,
 } from './booth-store.ts';
 
 const idParam = z.strictObject({ id: z.uuid() });
-const boothBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
+export const boothBody = z.strictObject({ name: z.string().trim().min(1).max(80) });
+/** PATCH /api/booths/:id */
+export const boothRenameBody = boothBody;
 const deviceBody = z.strictObject({ label: z.string().trim().min(1).max(80) });
 
 /**
- * GET/POST /api/booths, GET/POST /api/booths/:id/devices, POST /api/booth-devices/:id/revoke.
+ * GET/POST /api/booths, PATCH /api/booths/:id, GET/POST /api/booths/:id/devices, POST /api/booth-devices/:id/revoke.
  * Everyone reads; only supervisors and admins add booths and enrol or revoke devices.
  */
 export function boothRoutes(ctx: AppContext): Router {
@@ -44,6 +46,21 @@ export function boothRoutes(ctx: AppContext): Router {
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth.created', subjectKind: 'booth', subjectId: created.id, details: { name },
     }));
     res.status(201).json({ booth: boothView(booth) });
+  });
+
+  // Devices keep working: their token names the booth by id, not by name.
+  router.patch('/booths/:id', manager, async (req, res) => {
+    const booth = await boothOf(req);
+    const officer = officerOf(req);
+    const { name } = parseInput(boothRenameBody, req.body);
+    const others = (await listBooths(ctx.storage, officer.fac)).filter((b) => b.id !== booth.id);
+    if (others.some((b) => b.name.toLowerCase() === name.toLowerCase())) throw new HttpError(409, 'booth_name_taken', 'a booth with this name exists');
+    if (name !== booth.name) {
+      await audited(ctx.storage, (tx) => renameBooth(tx, booth.id, name), () => ({
+        actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'booth.renamed', subjectKind: 'booth', subjectId: booth.id, details: { from: booth.name, to: name },
+      }));
+    }
+    res.json({ booth: boothView({ ...booth, name }) });
   });
 
   router.get('/booths/:id/devices', anyOfficer, async (req, res) => {

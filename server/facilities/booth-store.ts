@@ -16,6 +16,10 @@ export async function createBooth(storage: Storage, facilityId: string, name: st
   return row;
 }
 
+export async function renameBooth(storage: Storage, boothId: string, name: string): Promise<void> {
+  await storage.db.updateTable('booths').set({ name }).where('id', '=', boothId).execute();
+}
+
 export async function enrolBoothDevice(storage: Storage, boothId: string, label: string, createdBy: string): Promise<BoothDevicesTable> {
   const row: BoothDevicesTable = { id: randomUUID(), booth_id: boothId, label, created_by: createdBy, created_at: new Date().toISOString(), revoked_at: null };
   await storage.db.insertInto('booth_devices').values(row).execute();

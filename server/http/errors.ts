@@ -1,6 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
 
+/** More about an error than its fields: `details` (machine codes, e.g. nikProblem), `lines` (a CSV file's problems). */
+export interface HttpErrorExtra {
+  details?: Record<string, unknown>;
+  lines?: Array<{ line: number; column: string | null; message: string }>;
+}
+
 /** An error meant for the client: status, stable code, human message, optional field errors. */
 export class HttpError extends Error {
   constructor(
@@ -8,6 +14,7 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string[]>,
+    readonly extra: HttpErrorExtra = {},
   ) {
     super(message);
   }
@@ -21,7 +28,7 @@ export const notFound: RequestHandler = (req, res) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof HttpError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, fields: err.fields } });
+      res.status(err.status).json({ error: { code: err.code, message: err.message, fields: err.fields, ...err.extra } });
       return;
     }
     // body-parser errors (bad JSON, too large) carry a 4xx status and a type.

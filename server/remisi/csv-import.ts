@@ -1,5 +1,5 @@
-import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { problemsByKey, readCsv, rowProblems, type CsvProblem } from '../csv/csv-file.ts';
 import { isoDate, registrationNumber } from '../public-services/fields.ts';
 import type { RemisiKind } from '../storage/tables.ts';
 
@@ -15,8 +15,6 @@ export const REMISI_CSV_COLUMNS = [
   'pb_eligible_date',
   'cb_eligible_date',
 ] as const;
-
-export const MAX_IMPORT_ROWS = 20_000;
 
 export interface ImportedRemisi {
   registrationNumber: string;
@@ -53,36 +51,16 @@ const entry = z.object({
  * "line.<n>.<column>" with the line number of the file (header is line 1).
  */
 export function parseRemisiCsv(text: string): ImportResult {
-  const errors: Record<string, string[]> = {};
-  const add = (key: string, message: string) => (errors[key] ??= []).push(message);
-  const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
-  // Spreadsheets set to Indonesian export with ';'.
-  const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
-  let rows: Array<{ record: Record<string, string>; info: { lines: number } }>;
-  try {
-    rows = parse(text.replace(/^\uFEFF/, ''), {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      delimiter,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-    });
-  } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    return { ok: false, errors: { [line ? `line.${line}` : 'file']: [`not valid CSV: ${(err as Error).message}`] } };
-  }
-  if (rows.length === 0) return { ok: false, errors: { file: ['no data rows'] } };
-  const header = Object.keys(rows[0]!.record);
-  const missing = REMISI_CSV_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length > 0) return { ok: false, errors: { 'line.1': [`missing columns: ${missing.join(', ')}`] } };
-  if (rows.length > MAX_IMPORT_ROWS) return { ok: false, errors: { file: [`at most ${MAX_IMPORT_ROWS} rows per file`] } };
+  const read = readCsv(text, REMISI_CSV_COLUMNS);
+  if (!read.ok) return { ok: false, errors: problemsByKey(read.problems) };
+  const problems: CsvProblem[] = [];
+  const add = (line: number, column: string, message: string) => problems.push({ line, column, message });
 
   const byRegistration = new Map<string, { record: ImportedRemisi; line: number }>();
-  for (const { record, info } of rows) {
-    const line = info.lines;
+  for (const { record, line } of read.rows) {
     const parsed = row.safeParse(record);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) add(`line.${line}.${issue.path.join('.')}`, issue.message);
+      problems.push(...rowProblems(line, parsed.error));
       continue;
     }
     const r = parsed.data;
@@ -97,7 +75,7 @@ export function parseRemisiCsv(text: string): ImportResult {
     const seen = byRegistration.get(r.registration_number);
     if (seen) {
       for (const key of ['name', 'expectedReleaseDate', 'pbEligibleDate', 'cbEligibleDate'] as const) {
-        if (seen.record[key] !== inmate[key]) add(`line.${line}.${key}`, `differs from line ${seen.line} for the same registration number`);
+        if (seen.record[key] !== inmate[key]) add(line, key, `differs from line ${seen.line} for the same registration number`);
       }
     } else {
       byRegistration.set(r.registration_number, { record: inmate, line });
@@ -106,7 +84,7 @@ export function parseRemisiCsv(text: string): ImportResult {
     if (!hasEntry) continue;
     const e = entry.safeParse(r);
     if (!e.success) {
-      for (const issue of e.error.issues) add(`line.${line}.${issue.path.join('.')}`, issue.message);
+      problems.push(...rowProblems(line, e.error));
       continue;
     }
     (seen?.record ?? inmate).entries.push({
@@ -116,6 +94,6 @@ export function parseRemisiCsv(text: string): ImportResult {
       decreeNumber: e.data.decree_number,
     });
   }
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  if (problems.length > 0) return { ok: false, errors: problemsByKey(problems) };
   return { ok: true, records: [...byRegistration.values()].map((v) => v.record) };
 }

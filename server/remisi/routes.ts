@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { appendAudit } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
+import { MAX_CSV_BYTES, uploadedCsvText } from '../csv/csv-file.ts';
 import { HttpError } from '../http/errors.ts';
 import { PUBLIC_ACTOR } from '../public-services/public-actor.ts';
 import { parseInput } from '../http/validate.ts';
@@ -11,7 +12,6 @@ import { parseRemisiCsv } from './csv-import.ts';
 import { lookupRemisi, replaceRemisiRecords, unknownRegistrations } from './remisi-store.ts';
 import { remisiLookupBody } from './schemas.ts';
 
-const MAX_CSV_BYTES = 2 * 1024 * 1024;
 /** One answer for a wrong pair, an unknown inmate and a missing record alike. */
 export const REMISI_NOT_FOUND = 'Data tidak ditemukan. Periksa nomor registrasi dan NIK keluarga yang terdaftar.';
 
@@ -57,18 +57,15 @@ export function remisiRoutes(ctx: AppContext): Router {
 
   router.post('/officer/remisi/import', importers, singleFileUpload('file', MAX_CSV_BYTES), async (req, res) => {
     const officer = officerOf(req);
-    if (!req.file) throw new HttpError(400, 'validation_failed', 'invalid upload', { file: ['a CSV file is required'] });
-    const text = req.file.buffer.toString('utf8');
-    if (text.includes('\u0000')) throw new HttpError(400, 'validation_failed', 'invalid upload', { file: ['not a text CSV file'] });
+    const { text, fileName: file } = uploadedCsvText(req);
     const parsed = parseRemisiCsv(text);
     if (!parsed.ok) {
       await appendAudit(ctx.storage, {
         actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'remisi.import_rejected',
-        details: { file: req.file.originalname, problems: Object.keys(parsed.errors).length },
+        details: { file, problems: Object.keys(parsed.errors).length },
       });
       throw new HttpError(400, 'invalid_rows', 'the file has invalid rows; nothing was imported', parsed.errors);
     }
-    const file = req.file.originalname;
     const unmatched = await unknownRegistrations(ctx.storage, officer.fac, parsed.records.map((r) => r.registrationNumber));
     const entries = parsed.records.reduce((n, r) => n + r.entries.length, 0);
     const { importId } = await replaceRemisiRecords(ctx.storage, officer.fac, parsed.records, (id) => ({

@@ -89,7 +89,10 @@ export function attachCallSignalling(
       const data = socket.data as SocketData;
       if (r.kind === 'session' && data.officer?.sessionId === r.sessionId) revoke(socket, 'session_revoked', 'signed out');
       else if (r.kind === 'boothDevice' && data.admitted?.party.kind === 'booth' && data.admitted.party.deviceId === r.deviceId) revoke(socket, 'device_revoked', 'device revoked');
-      else if (r.kind === 'officer' && data.officer?.officerId === r.officerId) {
+      else if (r.kind === 'visitor' && data.admitted?.party.kind === 'family' && data.admitted.party.visitorId === r.visitorId) {
+        const problem = await recheck(data);
+        if (problem) revoke(socket, problem, 'visitor banned');
+      } else if (r.kind === 'officer' && data.officer?.officerId === r.officerId) {
         const problem = await recheck(data);
         if (problem) revoke(socket, problem, 'officer account changed');
       }
@@ -180,6 +183,7 @@ export function attachCallSignalling(
         // After the refusal's ack has gone out (acks are sent from promise callbacks, before this runs).
         setImmediate(() => revoke(socket as unknown as Socket, problem, `refused ${method}`));
         if (problem === 'device_revoked') throw new CallError('device_revoked', 'this booth device was revoked');
+        if (problem === 'visitor_banned') throw new CallError('visitor_banned', 'this visitor is banned from visits');
         throw new CallError('forbidden', problem === 'token_expired' ? 'session expired: sign in again' : 'officer session no longer valid: sign in again');
       }
       if (observer) return observer.handle(method, data);

@@ -42,6 +42,7 @@ export const errorCode = z.enum([
   'not_live', // the visit has no live call (on this node) to observe
   'muted_by_officer', // the party may not unmute what an officer muted
   'device_revoked', // the booth device was revoked since connecting; the connection is closed
+  'visitor_banned', // the visitor is banned (by a supervisor, until a date); the connection is closed
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
@@ -57,6 +58,7 @@ export const refusalCode = z.enum([
   'visit_over',
   'not_a_visitor',
   'awaiting_approval',
+  'visitor_banned', // the visitor is banned from visits until a date set by a supervisor
   'session_revoked', // officer signed out, or the account was disabled, changed or moved out of the facility
   'too_many_connections', // this client address has the most open connections allowed
   'namespace_refused', // only CALL_NAMESPACE is served

@@ -72,7 +72,15 @@ export interface InmatesTable {
   name: string;
   block: string;
   created_at: string;
+  status: InmateStatus;
+  /** Why the status last changed (null while it never did). */
+  status_reason: string | null;
+  status_changed_by: string | null;
+  status_changed_at: string | null;
 }
+
+/** transferred / released: no longer bookable; their future visits were cancelled. */
+export type InmateStatus = 'active' | 'transferred' | 'released';
 
 /** A registered family member of one inmate. */
 export interface VisitorsTable {
@@ -89,6 +97,15 @@ export interface VisitorsTable {
   /** Advocate credential number; required for kuasa_hukum, null for everyone else. */
   advocate_credential: string | null;
   created_at: string;
+  /** Indonesian mobile number as +628…; null for visitors registered before phones were asked. */
+  phone: string | null;
+  /** A ban (all five set, or all null): not bookable, join links refused, until ban_until (facility-local date) ends. */
+  ban_reason: string | null;
+  ban_until: string | null;
+  /** The instant ban_until ends in the facility's zone (start of the next local day). */
+  ban_ends_at: string | null;
+  banned_by: string | null;
+  banned_at: string | null;
 }
 
 export type VisitStatus = 'scheduled' | 'live' | 'ended' | 'missed' | 'cancelled';

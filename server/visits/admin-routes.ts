@@ -5,10 +5,11 @@ import { officerAccountRoutes } from '../officers/account-routes.ts';
 import { inmateRoutes } from './inmate-routes.ts';
 import { privilegedApprovalRoutes } from './privileged-approval.ts';
 import { visitRoutes } from './visit-routes.ts';
+import { visitorRoutes } from './visitor-routes.ts';
 
 /** Officer-facing administration under /api: booths and devices, inmates and visitors, visits, officer accounts. */
 export function visitAdminRoutes(ctx: AppContext): Router {
   const router = Router();
-  router.use(boothRoutes(ctx), inmateRoutes(ctx), visitRoutes(ctx), privilegedApprovalRoutes(ctx), officerAccountRoutes(ctx));
+  router.use(boothRoutes(ctx), inmateRoutes(ctx), visitorRoutes(ctx), visitRoutes(ctx), privilegedApprovalRoutes(ctx), officerAccountRoutes(ctx));
   return router;
 }

@@ -3,25 +3,19 @@ import { z } from 'zod';
 import { appendAudit, audited } from '../audit/audit-log.ts';
 import { assertSameFacility, officerOf, requireOfficer } from '../auth/require-officer.ts';
 import type { AppContext } from '../context.ts';
+import { MAX_CSV_BYTES, uploadedCsvText } from '../csv/csv-file.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseInput } from '../http/validate.ts';
+import { fieldErrors, parseInput } from '../http/validate.ts';
+import { singleFileUpload } from '../public-services/uploads.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
+import { cancelledVisitViews, changeInmate, importInmateRegister, parseInmateCsv } from './inmate-register.ts';
 import { COUNSEL, createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
-import { nikProblem } from './nik.ts';
+import { nikIssue, nikProblem } from './nik.ts';
+import { inmateFields, inmateListQuery, inmateUpdateBody, oneLine, phone } from './people-schemas.ts';
 
 const idParam = z.strictObject({ id: z.uuid() });
-const oneLine = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
-const searchQuery = z.strictObject({
-  q: z.string().trim().max(80).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
-});
-const inmateBody = z.strictObject({
-  registrationNumber: oneLine(40),
-  name: oneLine(120),
-  block: oneLine(40),
-});
+export const inmateBody = z.strictObject(inmateFields);
 /** An advocate's credential number as printed on the card: letters, digits, `.`, `/`, `-`, spaces. */
 const advocateCredential = z
   .string()
@@ -30,7 +24,7 @@ const advocateCredential = z
   .max(40)
   .regex(/^[A-Za-z0-9./ -]+$/, 'only letters, digits, ".", "/", "-" and spaces')
   .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
-const visitorBody = z
+export const visitorBody = z
   .strictObject({
     name: oneLine(120),
     nik: z.string().trim().superRefine((nik, c) => {
@@ -39,6 +33,8 @@ const visitorBody = z
     }),
     relationship: z.enum(RELATIONSHIPS),
     advocateCredential: advocateCredential.optional(),
+    /** Required by the desk page for new registrations; optional here, as visitors registered before it have none. */
+    phone: phone.optional(),
   })
   .superRefine((b, c) => {
     if (b.relationship === COUNSEL && b.advocateCredential === undefined) {
@@ -49,8 +45,18 @@ const visitorBody = z
     }
   });
 
+/** Like parseInput, plus error.details.nikProblem (which part of the NIK is wrong) when the NIK is refused. */
+function parseVisitorBody(input: unknown) {
+  const result = visitorBody.safeParse(input);
+  if (result.success) return result.data;
+  const nik = (input as { nik?: unknown } | null)?.nik;
+  const issue = typeof nik === 'string' ? nikIssue(nik.trim()) : null;
+  throw new HttpError(400, 'validation_failed', 'invalid request body', fieldErrors(result.error), issue ? { details: { nikProblem: issue.code } } : {});
+}
+
 /**
- * GET/POST /api/inmates, GET /api/inmates/:id, GET/POST /api/inmates/:id/visitors.
+ * GET/POST /api/inmates, GET/PATCH /api/inmates/:id, POST /api/inmates/import,
+ * GET/POST /api/inmates/:id/visitors.
  * Inmates come from the facility's registry (supervisors, admins); any officer registers
  * family members at the visit desk.
  */
@@ -68,7 +74,7 @@ export function inmateRoutes(ctx: AppContext): Router {
   }
 
   router.get('/inmates', anyOfficer, async (req, res) => {
-    const query = parseInput(searchQuery, req.query, 'query');
+    const query = parseInput(inmateListQuery, req.query, 'query');
     const inmates = await searchInmates(ctx.storage, officerOf(req).fac, query);
     res.json({ inmates: inmates.map(inmateView) });
   });
@@ -86,8 +92,59 @@ export function inmateRoutes(ctx: AppContext): Router {
     res.status(201).json({ inmate: inmateView(inmate) });
   });
 
+  // One bad row rejects the whole file; problems come back per line and column.
+  router.post('/inmates/import', manager, singleFileUpload('file', MAX_CSV_BYTES), async (req, res) => {
+    const officer = officerOf(req);
+    const { text, fileName: file } = uploadedCsvText(req);
+    const parsed = parseInmateCsv(text);
+    if (!parsed.ok) {
+      await appendAudit(ctx.storage, {
+        actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'inmate.import_rejected', details: { file, problems: parsed.problems.length },
+      });
+      const whole = parsed.problems.filter((p) => p.line === null).map((p) => p.message);
+      const lines = parsed.problems.flatMap((p) => (p.line === null ? [] : [{ line: p.line, column: p.column, message: p.message }]));
+      throw new HttpError(400, 'csv_invalid', 'the file has problems; nothing was imported', whole.length > 0 ? { file: whole } : undefined, { lines });
+    }
+    const counts = await audited(ctx.storage, (tx) => importInmateRegister(tx, officer.fac, parsed.rows), (done) => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'inmate.imported', subjectKind: 'facility', subjectId: officer.fac,
+      details: { file, rows: parsed.rows.length, ...done },
+    }));
+    res.json(counts);
+  });
+
   router.get('/inmates/:id', anyOfficer, async (req, res) => {
     res.json({ inmate: inmateView(await inmateOf(req)) });
+  });
+
+  // Leaving (transferred, released) cancels the inmate's scheduled visits in the same transaction.
+  // A call live right now is not cut: ending a call is an officer's decision on the live page.
+  // Families are not notified by the server (there is no channel yet): the answer lists who to tell.
+  router.patch('/inmates/:id', manager, async (req, res) => {
+    const inmate = await inmateOf(req);
+    const officer = officerOf(req);
+    const body = parseInput(inmateUpdateBody, req.body);
+    const statusChanges = body.status !== undefined && body.status !== inmate.status;
+    if (statusChanges && body.reason === undefined) throw new HttpError(400, 'validation_failed', 'invalid request body', { reason: ['required when the status changes'] });
+    const result = await audited(ctx.storage, (tx) => changeInmate(tx, inmate, body, officer.sub), (done) => [
+      {
+        actorKind: 'officer' as const, actorId: officer.sub, facilityId: officer.fac, action: statusChanges ? 'inmate.status_changed' : 'inmate.updated',
+        subjectKind: 'inmate', subjectId: inmate.id, reason: statusChanges ? body.reason : null,
+        details: {
+          changed: (['name', 'block', 'status'] as const).filter((k) => body[k] !== undefined && body[k] !== inmate[k]),
+          ...(statusChanges ? { from: inmate.status, to: done.inmate.status, cancelledVisitIds: done.cancelled.map((v) => v.id), liveVisitIds: done.liveVisitIds } : {}),
+        },
+      },
+      ...done.cancelled.map((v) => ({
+        actorKind: 'officer' as const, actorId: officer.sub, facilityId: officer.fac, action: 'visit.cancelled', subjectKind: 'visit', subjectId: v.id,
+        reason: body.reason, details: { endReason: v.end_reason },
+      })),
+    ]);
+    res.json({
+      inmate: inmateView(result.inmate),
+      cancelledVisitIds: result.cancelled.map((v) => v.id),
+      cancelledVisits: await cancelledVisitViews(ctx.storage, result.cancelled),
+      liveVisitIds: result.liveVisitIds,
+    });
   });
 
   // Names and relationships of a family are personal data: who looked them up is audited.
@@ -99,13 +156,13 @@ export function inmateRoutes(ctx: AppContext): Router {
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.list', subjectKind: 'inmate', subjectId: inmate.id,
       details: { count: visitors.length },
     });
-    res.json({ visitors: visitors.map(visitorView) });
+    res.json({ visitors: visitors.map((v) => visitorView(v)) });
   });
 
   router.post('/inmates/:id/visitors', anyOfficer, async (req, res) => {
     const inmate = await inmateOf(req);
     const officer = officerOf(req);
-    const body = parseInput(visitorBody, req.body);
+    const body = parseVisitorBody(req.body);
     // The NIK stays out of the append-only audit log: it could never be erased from there.
     const visitor = await audited(ctx.storage, (tx) => createVisitor(tx, ctx.nikVault, inmate.id, body), (created) => ({
       actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.registered', subjectKind: 'visitor', subjectId: created.id,

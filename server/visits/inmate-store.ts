@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/database.ts';
-import type { InmatesTable, VisitorsTable } from '../storage/tables.ts';
+import type { InmatesTable, InmateStatus, VisitorsTable } from '../storage/tables.ts';
 import { maskedNik, type NikVault } from './nik-vault.ts';
+import { banInForce } from './visitor-bans.ts';
 
 /** Who a registered visitor is to the inmate; the client shows each in the user's language. */
 export const RELATIONSHIPS = ['orang_tua', 'suami_istri', 'anak', 'saudara_kandung', 'kuasa_hukum', 'lainnya'] as const;
@@ -15,9 +16,14 @@ export function findInmate(storage: Storage, inmateId: string): Promise<InmatesT
   return storage.db.selectFrom('inmates').selectAll().where('id', '=', inmateId).executeTakeFirst();
 }
 
-/** Facility's inmates, optionally filtered by a case-insensitive substring of name or registration number. */
-export function searchInmates(storage: Storage, facilityId: string, options: { q?: string; limit: number; offset: number }): Promise<InmatesTable[]> {
+/** Facility's inmates, optionally filtered by status and a case-insensitive substring of name or registration number. */
+export function searchInmates(
+  storage: Storage,
+  facilityId: string,
+  options: { q?: string; status?: InmateStatus; limit: number; offset: number },
+): Promise<InmatesTable[]> {
   let query = storage.db.selectFrom('inmates').selectAll().where('facility_id', '=', facilityId);
+  if (options.status) query = query.where('status', '=', options.status);
   if (options.q) {
     const pattern = `%${options.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>
@@ -38,6 +44,10 @@ export async function createInmate(storage: Storage, facilityId: string, input: 
     name: input.name,
     block: input.block,
     created_at: new Date().toISOString(),
+    status: 'active',
+    status_reason: null,
+    status_changed_by: null,
+    status_changed_at: null,
   };
   await storage.db.insertInto('inmates').values(row).execute();
   return row;
@@ -53,6 +63,8 @@ export interface NewVisitor {
   relationship: Relationship;
   /** Required for COUNSEL, absent for everyone else (the route checks). */
   advocateCredential?: string;
+  /** +628… (normalised by the route) */
+  phone?: string;
 }
 
 /** Only the keyed hash, the last 4 digits and the encrypted NIK are stored, never the NIK itself. */
@@ -66,6 +78,12 @@ export async function createVisitor(storage: Storage, vault: NikVault, inmateId:
     relationship: input.relationship,
     advocate_credential: input.advocateCredential ?? null,
     created_at: new Date().toISOString(),
+    phone: input.phone ?? null,
+    ban_reason: null,
+    ban_until: null,
+    ban_ends_at: null,
+    banned_by: null,
+    banned_at: null,
   };
   await storage.db.insertInto('visitors').values(row).execute();
   return row;
@@ -76,10 +94,19 @@ export function findVisitorByNik(storage: Storage, vault: NikVault, inmateId: st
   return storage.db.selectFrom('visitors').selectAll().where('inmate_id', '=', inmateId).where('nik_hash', '=', vault.lookupHash(nik)).executeTakeFirst();
 }
 
-export const inmateView = (i: InmatesTable) => ({ id: i.id, registrationNumber: i.registration_number, name: i.name, block: i.block, createdAt: i.created_at });
+export const inmateView = (i: InmatesTable) => ({
+  id: i.id,
+  registrationNumber: i.registration_number,
+  name: i.name,
+  block: i.block,
+  status: i.status,
+  statusReason: i.status_reason,
+  statusChangedAt: i.status_changed_at,
+  createdAt: i.created_at,
+});
 
-/** Officers' view: the NIK masked to its last 4 digits (the full one only at the drive-thru station, audited). */
-export const visitorView = (v: VisitorsTable) => ({
+/** Officers' view: the NIK masked to its last 4 digits (the full one only at the drive-thru station, audited); the ban in force `now`. */
+export const visitorView = (v: VisitorsTable, now = new Date()) => ({
   id: v.id,
   inmateId: v.inmate_id,
   name: v.name,
@@ -87,5 +114,7 @@ export const visitorView = (v: VisitorsTable) => ({
   nikLast4: v.nik_last4,
   relationship: v.relationship,
   advocateCredential: v.advocate_credential,
+  phone: v.phone,
+  ban: banInForce(v, now),
   createdAt: v.created_at,
 });

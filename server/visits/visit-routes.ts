@@ -13,6 +13,7 @@ import { COUNSEL, findInmate } from './inmate-store.ts';
 import { familyUrl } from './links.ts';
 import { createVisit, listVisits, ScheduleConflict, visitView } from './schedule.ts';
 import { getVisitWithParties, transitionVisit, visitEndsAt } from './visit-store.ts';
+import { visitorBanProblems } from './visitor-bans.ts';
 
 const STATUSES = ['scheduled', 'live', 'ended', 'missed', 'cancelled'] as const satisfies readonly VisitStatus[];
 const MAX_VISITORS = 3;
@@ -89,6 +90,7 @@ export function visitRoutes(ctx: AppContext): Router {
     // Unknown and other-facility references look the same, so ids of other facilities are not confirmed.
     const inmate = await findInmate(ctx.storage, body.inmateId);
     if (!inmate || inmate.facility_id !== officer.fac) throw fieldError('inmateId', 'unknown inmate');
+    if (inmate.status !== 'active') throw new HttpError(409, 'inmate_inactive', `this inmate is ${inmate.status}`, { inmateId: [`inmate is ${inmate.status}, not active`] });
     const booth = await findBooth(ctx.storage, body.boothId);
     if (!booth || booth.facility_id !== officer.fac) throw fieldError('boothId', 'unknown booth');
     const registered = await ctx.storage.db
@@ -102,6 +104,11 @@ export function visitRoutes(ctx: AppContext): Router {
       if (!registered.some((v) => v.id === id)) fields[`visitorIds.${i}`] = ['not a registered visitor of this inmate'];
     });
     if (Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
+    // Banned on the day of the visit: a ban that ends before it does not stop the booking.
+    const banned = await visitorBanProblems(ctx.storage.db, body.visitorIds, new Date(body.scheduledStart));
+    if (banned.length > 0) {
+      throw new HttpError(409, 'visitor_banned', 'a visitor is banned', Object.fromEntries(banned.map((p) => [p.field, [p.message]])));
+    }
     // Privileged visits are neither recorded nor monitored: only for legal counsel.
     if (body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
       throw fieldError('privileged', `only visits where every visitor is ${COUNSEL} may be privileged`);

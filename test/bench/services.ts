@@ -51,7 +51,7 @@ async function seed(app: App) {
     inmateId: randomUUID(),
   }));
   await app.storage.db.insertInto('inmates').values(families.map((f) => ({
-    id: f.inmateId, facility_id: facility.id, registration_number: f.registrationNumber, name: `WBP ${f.registrationNumber}`, block: 'A', created_at: now,
+    id: f.inmateId, facility_id: facility.id, registration_number: f.registrationNumber, name: `WBP ${f.registrationNumber}`, block: 'A', created_at: now, status: 'active' as const,
   }))).execute();
   await app.storage.db.insertInto('visitors').values(families.map((f) => {
     const id = randomUUID();

@@ -56,7 +56,7 @@ export function makeNik(): string {
 /** Registers an inmate with family members (NIKs) in a facility. */
 export async function seedInmate(app: App, facilityId: string, registrationNumber: string, niks: string[] = [makeNik()]) {
   const now = new Date().toISOString();
-  const inmate = { id: randomUUID(), facility_id: facilityId, registration_number: registrationNumber, name: `WBP ${registrationNumber}`, block: 'Blok A', created_at: now };
+  const inmate = { id: randomUUID(), facility_id: facilityId, registration_number: registrationNumber, name: `WBP ${registrationNumber}`, block: 'Blok A', created_at: now, status: 'active' as const };
   await app.storage.db.insertInto('inmates').values(inmate).execute();
   const visitors = niks.map((nik, i) => {
     const id = randomUUID();

@@ -46,7 +46,7 @@ export async function seedVisit(app: App, options: SeedVisitOptions = {}): Promi
   const inmate = { id: randomUUID(), name: `Budi Santoso ${randomUUID().slice(0, 4)}` };
   await db
     .insertInto('inmates')
-    .values({ id: inmate.id, facility_id: facilityId, registration_number: `B-${randomUUID().slice(0, 8)}`, name: inmate.name, block: 'A', created_at: now })
+    .values({ id: inmate.id, facility_id: facilityId, registration_number: `B-${randomUUID().slice(0, 8)}`, name: inmate.name, block: 'A', created_at: now, status: 'active' })
     .execute();
   const visitors = (options.visitorNames ?? ['Siti Aminah']).map((name) => ({ id: randomUUID(), name }));
   for (const v of visitors) {

@@ -24,7 +24,7 @@ describe.each(storageKinds)('missed-visit sweep on %s', (kind) => {
     inmateId = randomUUID();
     boothId = randomUUID();
     await storage.db.insertInto('facilities').values({ id: facilityId, code: `S-${facilityId.slice(0, 6)}`, name: 'Rutan Uji', kind: 'rutan', timezone: 'Asia/Jakarta', created_at: at }).execute();
-    await storage.db.insertInto('inmates').values({ id: inmateId, facility_id: facilityId, registration_number: 'R1', name: 'Wawan', block: 'A', created_at: at }).execute();
+    await storage.db.insertInto('inmates').values({ id: inmateId, facility_id: facilityId, registration_number: 'R1', name: 'Wawan', block: 'A', created_at: at, status: 'active' }).execute();
     await storage.db.insertInto('booths').values({ id: boothId, facility_id: facilityId, name: 'Bilik 1', created_at: at }).execute();
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import * as m0005 from './0005_roles_per_facility.ts';
 import * as m0006 from './0006_officer_session_revocations.ts';
 import * as m0009 from './0009_privileged_visit_approval.ts';
 import * as m0010 from './0010_visitor_nik_protection.ts';
+import * as m0012 from './0012_people_status_and_bans.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_officer_session_revocations': m0006,
   '0009_privileged_visit_approval': m0009,
   '0010_visitor_nik_protection': m0010,
+  '0012_people_status_and_bans': m0012,
 };
