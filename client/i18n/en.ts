@@ -43,6 +43,8 @@ export const en: Record<MessageKey, string> = {
   'call.refused.too_many_connections': 'Too many connections from this network. Close other tabs of this page and try again.',
   'call.refused.namespace_refused': 'This address does not serve calls. Open the full link again.',
   'call.refused.server_error': 'The server has a problem. Please try again shortly.',
+  // access: forced password change
+  'call.refused.password_change_required': 'Change your password first, then sign in again.',
   'call.timeLeft': 'Time left',
   'call.quality.label': 'Connection',
   'call.quality.unknown': 'measuring…',

@@ -41,6 +41,8 @@ export const id = {
   'call.refused.too_many_connections': 'Terlalu banyak koneksi dari jaringan ini. Tutup tab lain halaman ini lalu coba lagi.',
   'call.refused.namespace_refused': 'Alamat ini tidak melayani panggilan. Buka kembali tautan lengkapnya.',
   'call.refused.server_error': 'Server sedang bermasalah. Coba lagi beberapa saat lagi.',
+  // access: forced password change
+  'call.refused.password_change_required': 'Ganti kata sandi Anda dulu, lalu masuk lagi.',
   'call.timeLeft': 'Sisa waktu',
   'call.quality.label': 'Koneksi',
   'call.quality.unknown': 'mengukur…',

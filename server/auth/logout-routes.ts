@@ -11,7 +11,7 @@ import { officerOf, requireOfficer } from './require-officer.ts';
  */
 export function logoutRoutes(ctx: AppContext): Router {
   const router = Router();
-  router.post('/auth/logout', requireOfficer(ctx), async (req, res) => {
+  router.post('/auth/logout', requireOfficer(ctx, undefined, { duringPasswordChange: true }), async (req, res) => {
     const { sub, fac, sid } = officerOf(req);
     await audited(ctx.storage, (tx) => revokeOfficerSession(tx, sid, sub), () => ({
       actorKind: 'officer', actorId: sub, facilityId: fac, action: 'officer.logout', subjectKind: 'officer', subjectId: sub,

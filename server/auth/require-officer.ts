@@ -1,9 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
-import { currentOfficerRole } from '../officers/officer-store.ts';
 import type { OfficerRole } from '../storage/tables.ts';
-import { isOfficerSessionRevoked } from './officer-sessions.ts';
+import { officerStanding } from './officer-standing.ts';
 import { TokenError, type OfficerClaims, type TokenService } from './tokens.ts';
 
 declare module 'express-serve-static-core' {
@@ -22,16 +21,25 @@ function bearer(req: Request): string | undefined {
  * enabled and assigned to the token's facility; the role stored now, not the one in the token,
  * must be allowed. A disabled officer or a lowered role takes effect at the next request, not
  * when the token expires. The claims land in req.officer; the token's facility is the only one
- * the request may touch.
+ * the request may touch. While the officer must change a handed-out password, only routes marked
+ * `duringPasswordChange` accept the token (403 password_change_required elsewhere).
  */
-export function requireOfficer(ctx: Pick<AppContext, 'tokens' | 'storage'>, roles: OfficerRole[] = ['officer', 'supervisor', 'admin']): RequestHandler {
+export function requireOfficer(
+  ctx: Pick<AppContext, 'tokens' | 'storage'>,
+  roles: OfficerRole[] = ['officer', 'supervisor', 'admin'],
+  options: { duringPasswordChange?: boolean } = {},
+): RequestHandler {
   return async (req, _res, next) => {
     try {
       const claims = ctx.tokens.verify('officer', bearer(req));
-      // Signed out (POST /api/auth/logout): the session's tokens are dead before they expire.
-      if (await isOfficerSessionRevoked(ctx.storage, claims.sid)) throw new HttpError(401, 'token_revoked', 'signed out: sign in again');
-      const role = await currentOfficerRole(ctx.storage, claims.sub, claims.fac);
-      if (!role) throw new HttpError(401, 'token_revoked', 'officer login required');
+      const standing = await officerStanding(ctx.storage, claims);
+      // Signed out (POST /api/auth/logout) or ended by a password change: dead before they expire.
+      if (!standing.ok && standing.problem === 'session_revoked') throw new HttpError(401, 'token_revoked', 'signed out: sign in again');
+      if (!standing.ok) throw new HttpError(401, 'token_revoked', 'officer login required');
+      if (standing.mustChangePassword && !options.duringPasswordChange) {
+        throw new HttpError(403, 'password_change_required', 'change your password first (POST /api/auth/password)');
+      }
+      const { role } = standing;
       if (!roles.includes(role)) throw new HttpError(403, 'forbidden', `role ${role} may not do this`);
       req.officer = { ...claims, role };
       next();

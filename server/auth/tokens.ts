@@ -13,6 +13,8 @@ const officerClaims = z.object({
   fac: z.string().min(1),
   /** the sign-in session: kept by refresh and facility switch, revoked by sign-out (officer-sessions.ts) */
   sid: z.string().min(1).max(64),
+  /** the account's session epoch at issue (officers.session_epoch); absent in tokens from before epochs: 0 */
+  epoch: z.number().int().min(0).optional(),
   /** expiry, seconds since the epoch (set by signOfficer) */
   exp: z.number().int().optional(),
 });
@@ -42,6 +44,8 @@ const playbackClaims = z.object({
   file: z.string().min(1),
   /** the officer session the link was made in: sign-out ends the link too */
   sid: z.string().min(1).max(64).optional(),
+  /** the session epoch of that officer token: a password change elsewhere ends the link too */
+  epoch: z.number().int().min(0).optional(),
 });
 
 export type PlaybackClaims = z.infer<typeof playbackClaims>;

@@ -7,8 +7,7 @@ import { refusalForToken } from '../calls/call-rules.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { AppContext } from '../context.ts';
-import { isOfficerSessionRevoked } from '../auth/officer-sessions.ts';
-import { currentOfficerRole, isOfficerActiveIn } from '../officers/officer-store.ts';
+import { officerStanding, type OfficerStanding } from '../auth/officer-standing.ts';
 import { PROTOCOL_VERSION, type RefusalCode, type RequestData, type RequestMethod, type ResponseData } from '../signalling/messages.ts';
 import type { OfficerRole } from '../storage/tables.ts';
 import { Observation } from './observation.ts';
@@ -27,6 +26,18 @@ export interface OfficerAdmitted {
   sessionId: string;
   /** the role at admission: a changed role closes the connection (the page signs in again) */
   role: OfficerRole;
+  /** the token's session epoch: a password change in another session closes the connection */
+  epoch: number;
+}
+
+/** Why a standing refuses an officer connection, or undefined when it may go on. */
+function refusalOf(standing: OfficerStanding): RefusalCode | undefined {
+  if (!standing.ok) return 'session_revoked';
+  return standing.mustChangePassword ? 'password_change_required' : undefined;
+}
+
+function sessionOf(officer: OfficerAdmitted) {
+  return { sub: officer.officerId, fac: officer.facilityId, sid: officer.sessionId, epoch: officer.epoch };
 }
 
 /**
@@ -52,25 +63,28 @@ export class OfficerMonitoring {
       throw err;
     }
     const officer = await this.#ctx.storage.db.selectFrom('officers').select(['display_name']).where('id', '=', claims.sub).executeTakeFirst();
-    const role = await currentOfficerRole(this.#ctx.storage, claims.sub, claims.fac);
-    if (!officer || !role) {
+    const standing = await officerStanding(this.#ctx.storage, claims);
+    if (!officer || (!standing.ok && standing.problem === 'inactive')) {
       throw new Refusal('token_invalid', 'officer no longer active in this facility');
     }
-    if (await isOfficerSessionRevoked(this.#ctx.storage, claims.sid)) throw new Refusal('session_revoked', 'signed out');
+    if (!standing.ok) throw new Refusal('session_revoked', 'signed out');
+    if (standing.mustChangePassword) throw new Refusal('password_change_required', 'change the password first');
     const expiresAt = (claims.exp ?? 0) * 1000;
-    return { officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8), expiresAt, sessionId: claims.sid, role };
+    return {
+      officerId: claims.sub, facilityId: claims.fac, displayName: officer.display_name, nonce: randomUUID().slice(0, 8), expiresAt, sessionId: claims.sid,
+      role: standing.role, epoch: claims.epoch ?? 0,
+    };
   }
 
   /**
    * Why an admitted connection may not go on (checked before every request and when the account
    * changes), or undefined: token expired, signed out, account disabled, removed from the
-   * facility, or its role changed.
+   * facility, its role changed, its password reset, or changed in another session.
    */
   async recheck(officer: OfficerAdmitted): Promise<RefusalCode | undefined> {
     if (Date.now() >= officer.expiresAt) return 'token_expired';
-    if (await isOfficerSessionRevoked(this.#ctx.storage, officer.sessionId)) return 'session_revoked';
-    const role = await currentOfficerRole(this.#ctx.storage, officer.officerId, officer.facilityId);
-    return role === officer.role ? undefined : 'session_revoked';
+    const standing = await officerStanding(this.#ctx.storage, sessionOf(officer));
+    return refusalOf(standing) ?? (standing.ok && standing.role === officer.role ? undefined : 'session_revoked');
   }
 
   open(officer: OfficerAdmitted, channel: PeerChannel): OfficerSession {
@@ -152,7 +166,7 @@ export class OfficerSession {
    */
   async #assertStillAllowed(): Promise<void> {
     if (Date.now() >= this.#officer.expiresAt) throw new CallError('forbidden', 'officer session expired: sign in again');
-    if (!(await isOfficerActiveIn(this.#ctx.storage, this.#officer.officerId, this.#officer.facilityId))) {
+    if (refusalOf(await officerStanding(this.#ctx.storage, sessionOf(this.#officer)))) {
       throw new CallError('forbidden', 'officer no longer active in this facility');
     }
   }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { audited } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
@@ -8,12 +9,13 @@ import { parseInput } from '../http/validate.ts';
 import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { hashPassword } from './passwords.ts';
 import { createOfficer, findOfficerByUsername, officerAssignments } from './officer-store.ts';
+import { newOfficerPassword, officerRole, officerUsername } from './schemas.ts';
 
 const officerBody = z.strictObject({
-  username: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, '3–64 characters: letters, digits, . _ -'),
+  username: officerUsername,
   displayName: z.string().trim().min(1).max(120),
-  password: z.string().min(12, 'at least 12 characters').max(256),
-  role: z.enum(['officer', 'supervisor', 'admin']),
+  password: newOfficerPassword,
+  role: officerRole,
   /** Defaults to the admin's current facility; each must be one the admin manages. The role applies in each. */
   facilityIds: z.array(z.uuid()).min(1).max(50).optional(),
 });
@@ -23,9 +25,12 @@ const officerChange = z
     /** Account-wide: refused unless the admin manages every facility of the account. */
     disabled: z.boolean().optional(),
     /** The role in the facility of the admin's token only. */
-    role: z.enum(['officer', 'supervisor', 'admin']).optional(),
-    /** A new password set by the admin (the officer forgot theirs); account-wide, like disabled. */
-    password: z.string().min(12, 'at least 12 characters').max(256).optional(),
+    role: officerRole.optional(),
+    /**
+     * A new password set by the admin (the officer forgot theirs); account-wide, like disabled. It
+     * ends the account's sign-ins, and the officer must choose their own at the next one.
+     */
+    password: newOfficerPassword.optional(),
     reason: z.string().trim().min(3).max(500),
   })
   .refine((b) => b.disabled !== undefined || b.role !== undefined || b.password !== undefined, {
@@ -55,12 +60,14 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     const rows = await ctx.storage.db
       .selectFrom('officers')
       .innerJoin('officer_facilities', 'officer_facilities.officer_id', 'officers.id')
-      .select(['officers.id', 'officers.username', 'officers.display_name', 'officer_facilities.role', 'officers.disabled', 'officers.created_at'])
+      .select(['officers.id', 'officers.username', 'officers.display_name', 'officer_facilities.role', 'officers.disabled', 'officers.must_change_password', 'officers.created_at'])
       .where('officer_facilities.facility_id', '=', fac)
       .orderBy('officers.username')
       .execute();
     res.json({
-      officers: rows.map((o) => ({ id: o.id, username: o.username, displayName: o.display_name, role: o.role, disabled: o.disabled === 1, createdAt: o.created_at })),
+      officers: rows.map((o) => ({
+        id: o.id, username: o.username, displayName: o.display_name, role: o.role, disabled: o.disabled === 1, mustChangePassword: o.must_change_password === 1, createdAt: o.created_at,
+      })),
     });
   });
 
@@ -115,7 +122,9 @@ export function officerAccountRoutes(ctx: AppContext): Router {
     }
     const changes = {
       ...(body.disabled !== undefined ? { disabled: body.disabled ? 1 : 0 } : {}),
-      ...(body.password !== undefined ? { password_hash: await hashPassword(body.password) } : {}),
+      ...(body.password !== undefined
+        ? { password_hash: await hashPassword(body.password), must_change_password: 1, session_epoch: sql<number>`session_epoch + 1`, epoch_session_id: null }
+        : {}),
     };
     const affected = accountWide ? assignments.map((a) => a.facilityId) : [actor.fac];
     await audited(
@@ -132,7 +141,7 @@ export function officerAccountRoutes(ctx: AppContext): Router {
         details: {
           ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
           ...(body.role !== undefined && facilityId === actor.fac ? { role: { from: here.role, to: body.role } } : {}),
-          ...(body.password !== undefined ? { passwordReset: true } : {}),
+          ...(body.password !== undefined ? { passwordReset: true, mustChangePassword: true } : {}),
           ...(facilityId !== actor.fac ? { byAdminOf: actor.fac } : {}),
         },
       })),

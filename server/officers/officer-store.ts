@@ -11,6 +11,8 @@ export interface NewOfficer {
   /** The role in each of facilityIds. */
   role: OfficerRole;
   facilityIds: string[];
+  /** The password was handed out (not chosen by the officer): they must set their own at first sign-in. */
+  mustChangePassword?: boolean;
 }
 
 export type CreatedOfficer = OfficersTable & { role: OfficerRole };
@@ -23,6 +25,9 @@ export async function createOfficer(storage: Storage, input: NewOfficer): Promis
     password_hash: await hashPassword(input.password),
     disabled: 0,
     created_at: new Date().toISOString(),
+    must_change_password: input.mustChangePassword ? 1 : 0,
+    session_epoch: 0,
+    epoch_session_id: null,
   };
   await withinTransaction(storage, async ({ db: trx }) => {
     await trx.insertInto('officers').values(row).execute();

@@ -10,6 +10,7 @@ import { clientKey } from '../public-services/rate-limits.ts';
 import { loginHashGate } from './hash-gate.ts';
 import { KnownClients } from './known-clients.ts';
 import { findOfficerByUsername } from './officer-store.ts';
+import { passwordChangeRoutes } from './password-routes.ts';
 import { timingDummyHash, verifyPassword } from './passwords.ts';
 
 const loginBody = z.strictObject({
@@ -20,7 +21,7 @@ const loginBody = z.strictObject({
 
 const switchBody = z.strictObject({ facilityId: z.uuid() });
 
-/** POST /api/auth/login, POST /api/auth/refresh, POST /api/auth/switch-facility, GET /api/auth/me */
+/** POST /api/auth/login, POST /api/auth/refresh, POST /api/auth/switch-facility, GET /api/auth/me, POST /api/auth/password */
 export function officerAuthRoutes(ctx: AppContext): Router {
   const router = Router();
   const limits = ctx.config.officerLogin;
@@ -106,7 +107,7 @@ export function officerAuthRoutes(ctx: AppContext): Router {
       });
     }
     // The role is the one held in the chosen facility.
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: facility.role, fac: facility.id });
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: officer.id, role: facility.role, fac: facility.id, epoch: Number(officer.session_epoch) });
     await appendAudit(ctx.storage, { actorKind: 'officer', actorId: officer.id, facilityId: facility.id, action: 'officer.login' });
     res.json({
       token,
@@ -114,13 +115,15 @@ export function officerAuthRoutes(ctx: AppContext): Router {
       officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: facility.role },
       facility,
       facilities,
+      // until the officer sets their own password, the token only reaches /auth/me, /auth/password and /auth/logout
+      mustChangePassword: officer.must_change_password === 1,
     });
   });
 
   // requireOfficer has already checked the account is enabled and assigned, and put its current role in the claims.
   router.post('/auth/refresh', requireOfficer(ctx), (req, res) => {
-    const { sub, role, fac, sid } = officerOf(req);
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub, role, fac, sid });
+    const { sub, role, fac, sid, epoch } = officerOf(req);
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub, role, fac, sid, epoch });
     res.json({ token, expiresAt: expiresAt.toISOString() });
   });
 
@@ -132,20 +135,29 @@ export function officerAuthRoutes(ctx: AppContext): Router {
     const facilities = await facilitiesOf(claims.sub);
     const facility = facilities.find((f) => f.id === facilityId);
     if (!facility) throw new HttpError(404, 'not_found', 'not one of your facilities');
-    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: facility.role, fac: facility.id, sid: claims.sid });
+    const { token, expiresAt } = ctx.tokens.signOfficer({ sub: claims.sub, role: facility.role, fac: facility.id, sid: claims.sid, epoch: claims.epoch });
     await appendAudit(ctx.storage, {
       actorKind: 'officer', actorId: claims.sub, facilityId: facility.id, action: 'officer.facility_switch', details: { from: claims.fac },
     });
     res.json({ token, expiresAt: expiresAt.toISOString(), facility, facilities });
   });
 
-  router.get('/auth/me', requireOfficer(ctx), async (req, res) => {
+  router.get('/auth/me', requireOfficer(ctx, undefined, { duringPasswordChange: true }), async (req, res) => {
     const claims = officerOf(req);
-    const officer = await ctx.storage.db.selectFrom('officers').select(['id', 'username', 'display_name']).where('id', '=', claims.sub).executeTakeFirstOrThrow();
+    const officer = await ctx.storage.db
+      .selectFrom('officers')
+      .select(['id', 'username', 'display_name', 'must_change_password'])
+      .where('id', '=', claims.sub)
+      .executeTakeFirstOrThrow();
     const facility = await ctx.storage.db.selectFrom('facilities').select(['id', 'code', 'name', 'timezone']).where('id', '=', claims.fac).executeTakeFirstOrThrow();
     // claims.role is the role held now in the token's facility (requireOfficer).
-    res.json({ officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: claims.role }, facility });
+    res.json({
+      officer: { id: officer.id, username: officer.username, displayName: officer.display_name, role: claims.role },
+      facility,
+      mustChangePassword: officer.must_change_password === 1,
+    });
   });
 
+  router.use(passwordChangeRoutes(ctx));
   return router;
 }

@@ -4,12 +4,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
 import { officerOf, requireOfficer } from '../auth/require-officer.ts';
-import { isOfficerSessionRevoked } from '../auth/officer-sessions.ts';
+import { officerStanding } from '../auth/officer-standing.ts';
 import { TokenError } from '../auth/tokens.ts';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { isOfficerActiveIn } from '../officers/officer-store.ts';
 import { MANIFEST_FILE, type Manifest } from './manifest.ts';
 import type { RecordingStatus } from '../storage/tables.ts';
 
@@ -83,7 +82,7 @@ export function recordingRoutes(ctx: AppContext): Router {
     const manifest = await manifestOf(row.dir);
     // A segment whose file was never written (listed as missing) cannot be played either.
     if (!manifest.segments.some((s) => s.file === file && !s.missing)) throw new HttpError(404, 'not_found', 'no such segment in this recording');
-    const { token, expiresAt } = ctx.tokens.signPlayback({ sub: claims.sub, fac: claims.fac, visit: visitId, file, sid: claims.sid });
+    const { token, expiresAt } = ctx.tokens.signPlayback({ sub: claims.sub, fac: claims.fac, visit: visitId, file, sid: claims.sid, epoch: claims.epoch });
     await appendAudit(ctx.storage, {
       actorKind: 'officer', actorId: claims.sub, facilityId: claims.fac, action: 'recording.play', subjectKind: 'visit', subjectId: visitId, details: { file },
     });
@@ -100,7 +99,8 @@ export function recordingRoutes(ctx: AppContext): Router {
       throw err;
     }
     // The link lives only as long as its officer: disabled, moved out of the facility or signed out ends it.
-    if ((await isOfficerSessionRevoked(ctx.storage, claims.sid)) || !(await isOfficerActiveIn(ctx.storage, claims.sub, claims.fac))) {
+    const standing = await officerStanding(ctx.storage, claims);
+    if (!standing.ok || standing.mustChangePassword) {
       throw new HttpError(401, 'token_revoked', 'playback link no longer valid');
     }
     const row = await recordingOf(claims.fac, claims.visit);

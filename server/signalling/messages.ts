@@ -60,6 +60,7 @@ export const refusalCode = z.enum([
   'awaiting_approval',
   'visitor_banned', // the visitor is banned from visits until a date set by a supervisor
   'session_revoked', // officer signed out, or the account was disabled, changed or moved out of the facility
+  'password_change_required', // the officer must set their own password before anything else
   'too_many_connections', // this client address has the most open connections allowed
   'namespace_refused', // only CALL_NAMESPACE is served
   'server_error',

@@ -39,6 +39,12 @@ export interface OfficersTable {
   password_hash: string;
   disabled: number;
   created_at: string;
+  /** 1: the password was handed out (CLI, admin reset); the officer must set their own first */
+  must_change_password: number;
+  /** Raised by a password change: tokens of older epochs die, except those of epoch_session_id. */
+  session_epoch: number;
+  /** The sign-in session that changed the password (it goes on); null after an admin reset. */
+  epoch_session_id: string | null;
 }
 
 /** Facilities an officer may act in (supervisors may have several), each with its own role. */

@@ -8,6 +8,7 @@ import * as m0006 from './0006_officer_session_revocations.ts';
 import * as m0009 from './0009_privileged_visit_approval.ts';
 import * as m0010 from './0010_visitor_nik_protection.ts';
 import * as m0012 from './0012_people_status_and_bans.ts';
+import * as m0013 from './0013_officer_password_change.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0009_privileged_visit_approval': m0009,
   '0010_visitor_nik_protection': m0010,
   '0012_people_status_and_bans': m0012,
+  '0013_officer_password_change': m0013,
 };
