@@ -9,7 +9,7 @@ import type { TabView } from './tabs.ts';
 export const ROLES: Role[] = ['officer', 'supervisor', 'admin'];
 export const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, labelFor('admin.role', r)]);
 
-interface OfficerRow { id: string; username: string; displayName: string; role: Role; disabled: boolean; createdAt: string }
+interface OfficerRow { id: string; username: string; displayName: string; role: Role; disabled: boolean; mustChangePassword?: boolean; createdAt: string }
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 const MIN_PASSWORD = 12;
@@ -121,6 +121,7 @@ export class AccountsView implements TabView {
         h('span', { class: 'muted', text: officer.username }),
         h('span', { class: 'badge', text: labelFor('admin.role', officer.role) }),
         officer.disabled ? h('span', { class: 'badge banned', text: t('admin.accounts.disabled') }) : null,
+        officer.mustChangePassword ? h('span', { class: 'badge', text: t('admin.accounts.mustChange') }) : null,
         own ? h('span', { class: 'muted', text: t('admin.accounts.you') }) : null),
     );
     if (!own) item.append(h('details', { class: 'item-panel' }, h('summary', { 'data-testid': 'account-change-open', text: t('admin.accounts.change') }), this.#changeForm(officer)));

@@ -123,7 +123,7 @@ export class FacilitiesView implements TabView {
       const who = officer.selectedOptions[0]?.text ?? '';
       const where = facility.selectedOptions[0]?.text ?? '';
       if (!result.ok) {
-        const key = result.error.code === 'last_admin' ? 'admin.facilities.lastAdmin' : result.error.status === 404 ? 'admin.facilities.notAssigned' : undefined;
+        const key = result.error.code === 'last_admin' ? 'admin.facilities.lastAdmin' : result.error.code === 'only_facility' ? 'admin.facilities.onlyFacility' : result.error.status === 404 ? 'admin.facilities.notAssigned' : undefined;
         if (result.error.status === 400 && Object.keys(result.error.fields).length) showFieldErrors(form, serverFieldErrors(result.error));
         else say(message, key ? t(key) : errorText(result.error, this.#ctx), 'error');
         return;

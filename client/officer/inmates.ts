@@ -8,7 +8,9 @@ import {
 import type { TabView } from './tabs.ts';
 
 export interface Inmate { id: string; registrationNumber: string; name: string; block: string; status?: 'active' | 'transferred' | 'released'; createdAt: string }
-interface VisitSummary { id: string; scheduledStart: string; booth?: { name: string } | null }
+/** A visit the transfer or release cancelled, with whom to tell (the server has no channel to the family yet). */
+interface CancelledVisit { id: string; scheduledStart: string; boothName: string; visitors: Array<{ id: string; name: string; phone: string | null }> }
+interface StatusChange { inmate: Inmate; cancelledVisitIds: string[]; cancelledVisits?: CancelledVisit[]; liveVisitIds?: string[] }
 interface CsvLineError { line: number; column?: string | null; message: string }
 
 const STATUSES = ['active', 'transferred', 'released'] as const;
@@ -229,28 +231,38 @@ export class InmatesView implements TabView {
       event.preventDefault();
       const body = { status: chosen.value, reason: value(form, 'reason') };
       if (showFieldErrors(form, errorsOf({ reason: check.length(body.reason, 3, 500) }))) return;
-      const result = await call<{ inmate: Inmate; cancelledVisitIds: string[] }>(`/api/inmates/${encodeURIComponent(inmate.id)}`, 'PATCH', body);
+      const result = await call<StatusChange>(`/api/inmates/${encodeURIComponent(inmate.id)}`, 'PATCH', body);
       if (!result.ok) return this.#refused(form, message, result.error);
       Object.assign(inmate, result.data.inmate);
       this.#open.delete(inmate.id);
-      this.#outcome.set(inmate.id, await this.#cancelledList(result.data.inmate, result.data.cancelledVisitIds ?? []));
+      this.#outcome.set(inmate.id, this.#cancelledList(result.data));
       this.render();
     });
     return form;
   }
 
-  /** Which future visits the transfer or release cancelled, with their time and booth. */
-  async #cancelledList(inmate: Inmate, ids: string[]): Promise<HTMLElement> {
-    const box = h('div', { class: 'outcome', role: 'status', 'data-testid': 'inmate-cancelled-visits', 'data-count': String(ids.length) });
+  /** Which future visits the transfer or release cancelled: time, booth and the family members to tell. */
+  #cancelledList(change: StatusChange): HTMLElement {
+    const { inmate } = change;
+    const visits = change.cancelledVisits ?? change.cancelledVisitIds.map((id) => ({ id, scheduledStart: '', boothName: '', visitors: [] }));
+    const box = h('div', { class: 'outcome', role: 'status', 'data-testid': 'inmate-cancelled-visits', 'data-count': String(visits.length) });
     const statusKey: MessageKey = inmate.status === 'released' ? 'admin.inmate.releasedDone' : 'admin.inmate.transferredDone';
     box.append(h('p', { class: 'success', text: t(statusKey, { name: inmate.name }) }));
-    if (!ids.length) {
+    if (change.liveVisitIds?.length) box.append(h('p', { class: 'notice', text: t('admin.inmate.liveNotCut', { count: change.liveVisitIds.length }) }));
+    if (!visits.length) {
       box.append(h('p', { text: t('admin.inmate.noVisitsCancelled') }));
       return box;
     }
-    box.append(h('p', { text: t('admin.inmate.visitsCancelled', { count: ids.length }) }));
-    const visits = await Promise.all(ids.map((id) => call<{ visit: VisitSummary }>(`/api/visits/${encodeURIComponent(id)}`)));
-    box.append(h('ul', {}, ...visits.map((v, i) => h('li', { 'data-visit-id': ids[i], text: v.ok ? `${formatDateTime(v.data.visit.scheduledStart, currentLang())}${v.data.visit.booth ? ` · ${v.data.visit.booth.name}` : ''}` : ids[i]! }))));
+    box.append(h('p', { text: t('admin.inmate.visitsCancelled', { count: visits.length }) }));
+    const lang = currentLang();
+    box.append(h('ul', { class: 'cancelled-visits' }, ...visits.map((v) => h(
+      'li',
+      { 'data-visit-id': v.id },
+      h('span', { text: [v.scheduledStart ? formatDateTime(v.scheduledStart, lang) : v.id, v.boothName].filter(Boolean).join(' · ') }),
+      v.visitors.length
+        ? h('span', { class: 'muted', text: ` — ${t('admin.inmate.tellVisitors', { who: v.visitors.map((x) => (x.phone ? `${x.name} (${x.phone})` : x.name)).join(', ') })}` })
+        : null,
+    ))));
     return box;
   }
 }
