@@ -209,11 +209,13 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     await fill('[data-testid="booth-add"]', { name: 'Bilik Dua' });
     await page().click('[data-testid="booth-add"] button[type="submit"]');
     await waitUntil('booth listed', async () => (await text('[data-testid="booth-list"]')).includes('Bilik Dua'));
-    const row = '[data-testid="booth-row"]:last-child';
+    const boothId = await page().$$eval('[data-testid="booth-row"]', (rows) => (rows.find((r: any) => r.textContent.includes('Bilik Dua')) as any).dataset.boothId as string);
+    const row = `[data-testid="booth-row"][data-booth-id="${boothId}"]`;
     await page().click(`${row} [data-testid="device-enrol-open"]`);
     await fill(`${row} [data-testid="device-enrol"]`, { label: 'PC bilik dua' });
     await page().click(`${row} [data-testid="device-enrol"] button[type="submit"]`);
     await page().waitForSelector('[data-testid="device-qr"]');
+    expect(await text('[data-testid="device-enrolled"] h3')).toContain('Bilik Dua');
     const url = await text('[data-testid="device-url"]');
     expect(url).toMatch(/\/booth\/\?t=|\/booth\/#/);
     const qr = await page().$eval('[data-testid="device-qr"]', (img) => ({ src: (img as any).src as string, width: (img as any).naturalWidth as number }));
