@@ -95,8 +95,11 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
   const tabs: Array<[string, string, string, (() => Promise<void>)?]> = [
     ['WBP', 'inmates', 'inmate-row'],
     ['Keluarga (a chosen inmate)', 'inmates', 'inmate-row', async () => {
-      await browser.page.click('[data-testid="inmate-family"]');
-      await browser.page.waitForSelector('[data-testid="visitor-row"]');
+      // The list may still be redrawn by the tab's load: click until the family shows.
+      await waitUntil('family of the inmate', async () => {
+        await browser.page.click('[data-testid="inmate-family"]');
+        return browser.page.waitForSelector('[data-testid="visitor-row"]', { timeout: 2000 });
+      });
     }],
     ['Bilik', 'booths', 'booth-row'],
     ['Akun petugas', 'accounts', 'account-row'],

@@ -59,6 +59,8 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     await waitUntil(`tab ${id}`, async () => (await page().$(`[data-testid="tab-${id}"]`)) !== null);
     await page().click(`[data-testid="tab-${id}"]`);
     await page().waitForSelector(`[data-testid="${view}"]`);
+    // The tab loads its list and draws itself again: act on the drawn one.
+    await page().waitForNetworkIdle({ idleTime: 300 });
   }
 
   /** Fills the named inputs of a form (clears them first). */
