@@ -59,6 +59,8 @@ export class BoothsView implements TabView {
         : h('p', { class: 'card', 'data-testid': 'no-booths', text: t('admin.booths.empty') }),
       manage ? this.#addForm() : '',
     );
+    // A fresh drawing is told apart from the one before (tests wait for it after opening the tab).
+    this.el.dataset.drawn = String(Date.now());
   }
 
   #nameForm(testid: string, submitKey: 'admin.booths.add' | 'admin.save', initial: string, send: (name: string) => Promise<{ ok: true } | { ok: false; error: ApiError }>): HTMLFormElement {

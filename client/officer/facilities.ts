@@ -58,6 +58,8 @@ export class FacilitiesView implements TabView {
       this.#assignForm(),
       this.#createForm(),
     );
+    // A fresh drawing is told apart from the one before (tests wait for it after opening the tab).
+    this.el.dataset.drawn = String(Date.now());
   }
 
   #createForm(): HTMLElement {

@@ -66,6 +66,8 @@ export class InmatesView implements TabView {
         ? h('ul', { class: 'item-list', 'data-testid': 'inmate-list' }, ...this.#rows.map((r) => this.#row(r, manage)))
         : h('p', { class: 'card', 'data-testid': 'no-inmates', text: t('admin.inmates.empty') }),
     );
+    // A fresh drawing is told apart from the one before (tests wait for it after opening the tab).
+    this.el.dataset.drawn = String(Date.now());
   }
 
   #searchForm(): HTMLFormElement {

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
@@ -57,10 +59,10 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
 
   async function openTab(id: string, view: string): Promise<void> {
     await waitUntil(`tab ${id}`, async () => (await page().$(`[data-testid="tab-${id}"]`)) !== null);
+    // The tab loads its list and draws itself again: act on that drawing, not the one before.
+    await page().$eval(`[data-testid="${view}"]`, (el) => delete (el as any).dataset.drawn).catch(() => {});
     await page().click(`[data-testid="tab-${id}"]`);
-    await page().waitForSelector(`[data-testid="${view}"]`);
-    // The tab loads its list and draws itself again: act on the drawn one.
-    await page().waitForNetworkIdle({ idleTime: 300 });
+    await page().waitForSelector(`[data-testid="${view}"][data-drawn]`);
   }
 
   /** Fills the named inputs of a form (clears them first). */
@@ -148,6 +150,19 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     await fill('[data-testid="inmate-add"]', { registrationNumber: 'BI-101/2026', name: 'Orang Lain', block: 'D' });
     await page().click('[data-testid="inmate-add"] button[type="submit"]');
     await waitUntil('duplicate named', async () => (await text('[data-testid="inmate-add"]')).includes('Nomor registrasi: sudah dipakai'));
+
+    // CSV import: one bad row rejects the file, named by line and column; the fixed file is imported.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kv-inmates-'));
+    writeFileSync(path.join(dir, 'bad.csv'), 'registrationNumber,name,block\nBI-201/2026,Bambang,A\nBI-202/2026,Cahyo,\n');
+    writeFileSync(path.join(dir, 'good.csv'), 'registrationNumber,name,block\nBI-201/2026,Bambang,A\nBI-202/2026,Cahyo,B\n');
+    await page().click('[data-testid="inmate-import-panel"] summary');
+    await (await page().$('[data-testid="inmate-import"] input[name="file"]'))!.uploadFile(path.join(dir, 'bad.csv'));
+    await page().click('[data-testid="inmate-import"] button[type="submit"]');
+    await waitUntil('line and column named', async () => (await text('[data-testid="inmate-import-errors"]')).includes('Baris 3, kolom block'));
+    expect(((await (await fetch(`${app.url}/api/inmates?q=BI-20`, { headers: admin.auth })).json()) as { inmates: unknown[] }).inmates).toHaveLength(0);
+    await (await page().$('[data-testid="inmate-import"] input[name="file"]'))!.uploadFile(path.join(dir, 'good.csv'));
+    await page().click('[data-testid="inmate-import"] button[type="submit"]');
+    await waitUntil('imported', async () => (await text('[data-testid="inmates-notice"]')).includes('2 WBP baru'));
     await shots('inmates');
 
     await page().click(`[data-testid="inmate-row"][data-inmate-id="${inmateId}"] [data-testid="inmate-family"]`);
