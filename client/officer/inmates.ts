@@ -147,6 +147,8 @@ export class InmatesView implements TabView {
       const result = await api<{ created: number; updated: number }>('/api/inmates/import', { method: 'POST', headers: officerHeaders(), body: data });
       if (result.ok) {
         this.#notice = t('admin.inmates.import.done', { created: result.data.created, updated: result.data.updated });
+        this.#query = '';
+        this.#statusFilter = '';
         await this.load();
         return;
       }
