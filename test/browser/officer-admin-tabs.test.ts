@@ -276,7 +276,9 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     await page().click(`${row} [data-testid="account-toggle"]`);
     await waitUntil('disabled', async () => (await page().$eval(row, (el) => (el as any).dataset.disabled).catch(() => '')) === 'true');
     expect((await api('/api/auth/login', 'POST', { username: 'rina.k', password: 'awal-rina-123456' }, {})).status).toBe(401);
+    await page().click(`${row} [data-testid="account-change-open"]`);
     await shots('accounts');
+    await page().click(`${row} [data-testid="account-change-open"]`);
 
     await page().click(`${row} [data-testid="account-change-open"]`);
     await fill(`${row} [data-testid="account-change"]`, { reason: 'kembali bertugas', role: 'officer' });
