@@ -340,6 +340,7 @@ export const en: Record<MessageKey, string> = {
   'admin.accounts.displayName': 'Full name',
   'admin.accounts.role': 'Role',
   'admin.accounts.password': 'Initial password',
+  'admin.accounts.newPassword': 'New password',
   'admin.accounts.passwordHint': 'at least {min} characters; hand it to the officer in person',
   'admin.accounts.generate': 'Generate',
   'admin.accounts.disabled': 'disabled',

@@ -338,6 +338,7 @@ export const id = {
   'admin.accounts.displayName': 'Nama lengkap',
   'admin.accounts.role': 'Peran',
   'admin.accounts.password': 'Kata sandi awal',
+  'admin.accounts.newPassword': 'Kata sandi baru',
   'admin.accounts.passwordHint': 'minimal {min} karakter; serahkan langsung kepada petugasnya',
   'admin.accounts.generate': 'Buat acak',
   'admin.accounts.disabled': 'nonaktif',

@@ -58,14 +58,14 @@ export class AccountsView implements TabView {
     this.el.dataset.drawn = String(Date.now());
   }
 
-  #passwordField(name: string): HTMLElement {
+  #passwordField(name: string, labelKey: 'admin.accounts.password' | 'admin.accounts.newPassword'): HTMLElement {
     const pw = input(name, { type: 'text', minlength: MIN_PASSWORD, maxlength: 256, required: true, autocomplete: 'off', spellcheck: 'false' });
     const generate = h('button', { type: 'button', class: 'secondary', text: t('admin.accounts.generate') });
     generate.addEventListener('click', () => {
       pw.value = generatedPassword();
       pw.focus();
     });
-    return h('div', { class: 'row' }, field('admin.accounts.password', pw, t('admin.accounts.passwordHint', { min: MIN_PASSWORD })), generate);
+    return h('div', { class: 'row' }, field(labelKey, pw, t('admin.accounts.passwordHint', { min: MIN_PASSWORD })), generate);
   }
 
   #createForm(): HTMLElement {
@@ -77,7 +77,7 @@ export class AccountsView implements TabView {
         field('admin.accounts.username', input('username', { maxlength: 64, required: true, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false' }), t('admin.accounts.usernameHint')),
         field('admin.accounts.displayName', input('displayName', { maxlength: 120, required: true, autocomplete: 'off' }))),
       h('div', { class: 'row' }, field('admin.accounts.role', select('role', roleOptions(), 'officer'))),
-      this.#passwordField('password'),
+      this.#passwordField('password', 'admin.accounts.password'),
       h('button', { type: 'submit', text: t('admin.accounts.create') }),
       message,
     );
@@ -140,8 +140,8 @@ export class AccountsView implements TabView {
       { class: 'stack', 'data-testid': 'account-change', novalidate: true },
       field('admin.reason', input('reason', { maxlength: 500, required: true, autocomplete: 'off' }), t('admin.accounts.reasonHint')),
       h('div', { class: 'row' }, field('admin.accounts.role', role), h('button', { type: 'submit', value: 'role', 'data-testid': 'account-role-save', text: t('admin.accounts.saveRole') })),
-      h('div', { class: 'row' }, toggle),
-      this.#passwordField('password'),
+      toggle,
+      this.#passwordField('password', 'admin.accounts.newPassword'),
       h('button', { type: 'submit', class: 'secondary', value: 'password', 'data-testid': 'account-reset', text: t('admin.accounts.resetPassword') }),
       message,
     );
