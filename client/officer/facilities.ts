@@ -12,7 +12,7 @@ interface OfficerRow { id: string; username: string; displayName: string }
 
 const KINDS = ['lapas', 'rutan', 'lpka', 'lpp'] as const;
 const TIMEZONES = ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'] as const;
-const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
+const CODE = /^[A-Z][A-Z0-9-]{0,18}[A-Z0-9]$/;
 
 /** Fasilitas tab (admins): the facilities they manage, add one, assign officers to them or remove them. */
 export class FacilitiesView implements TabView {
@@ -68,7 +68,7 @@ export class FacilitiesView implements TabView {
       'form',
       { class: 'stack', 'data-testid': 'facility-create', novalidate: true },
       h('div', { class: 'row' },
-        field('admin.facility.code', input('code', { maxlength: 32, required: true, autocomplete: 'off' }), t('admin.facility.codeHint')),
+        field('admin.facility.code', input('code', { maxlength: 20, required: true, autocomplete: 'off' }), t('admin.facility.codeHint')),
         field('admin.facility.name', input('name', { maxlength: 120, required: true, autocomplete: 'off' }))),
       h('div', { class: 'row' },
         field('admin.facility.kind', select('kind', KINDS.map((k): [string, string] => [k, labelFor('admin.facility.kind', k)]))),
@@ -105,7 +105,7 @@ export class FacilitiesView implements TabView {
       'form',
       { class: 'stack', 'data-testid': 'facility-assign', novalidate: true },
       h('div', { class: 'row' }, field('admin.facilities.officer', officer), field('admin.facilities.facility', facility), field('admin.accounts.role', select('role', roleOptions(), 'officer'))),
-      h('div', { class: 'row' },
+      h('div', { class: 'row button-row' },
         h('button', { type: 'submit', value: 'assign', 'data-testid': 'facility-assign-submit', text: t('admin.facilities.assign') }),
         h('button', { type: 'submit', value: 'remove', class: 'secondary', 'data-testid': 'facility-remove-submit', text: t('admin.facilities.remove') })),
       message,

@@ -251,7 +251,7 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     await shots('booths');
   });
 
-  it('an admin creates an account, disables it (sign-in refused) and enables it again', async () => {
+  it('an admin creates an account, disables it (sign-in refused), enables it again, adds a facility and assigns the officer there', async () => {
     await signIn(admin.username, admin.password);
     await openTab('accounts', 'accounts-view');
     const form = '[data-testid="account-create"]';
@@ -293,6 +293,25 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     expect(await page().$(`[data-testid="account-row"][data-username="${admin.username}"] [data-testid="account-change-open"]`)).toBeNull();
 
     await openTab('facilities', 'facilities-view');
+    const create = '[data-testid="facility-create"]';
+    await fill(create, { code: 'lp-', name: 'Lapas Baru' });
+    await page().click(`${create} button[type="submit"]`);
+    await waitUntil('code named', async () => (await text(create)).includes('Kode: 2–20 karakter'));
+    await fill(create, { code: 'lp-baru', name: 'Lapas Baru', kind: 'rutan', timezone: 'Asia/Makassar' });
+    await page().click(`${create} button[type="submit"]`);
+    await waitUntil('facility listed', async () => (await text('[data-testid="facility-list"]')).includes('LP-BARU'));
+    const newFacility = await page().$$eval('[data-testid="facility-row"]', (rows) => (rows.find((r: any) => r.textContent.includes('LP-BARU')) as any).dataset.facilityId as string);
+    const assign = '[data-testid="facility-assign"]';
+    await page().click('[data-testid="facility-assign-submit"]');
+    await waitUntil('choices named', async () => (await text(assign)).includes('Petugas: wajib diisi'));
+    const officers = (await (await fetch(`${app.url}/api/officers`, { headers: admin.auth })).json()) as { officers: Array<{ id: string; username: string }> };
+    const rina = officers.officers.find((o) => o.username === 'rina.k')!.id;
+    await fill(assign, { officerId: rina, facilityId: newFacility, role: 'supervisor' });
+    await page().click('[data-testid="facility-assign-submit"]');
+    await waitUntil('assigned', async () => (await text('[data-testid="facility-assign-status"]')).includes('ditugaskan di Lapas Baru'));
+    const there = await api('/api/auth/login', 'POST', { username: 'rina.k', password: 'awal-rina-123456', facilityId: newFacility }, {});
+    expect(there.status).toBe(200);
+    expect(((await there.json()) as { officer: { role: string } }).officer.role).toBe('supervisor');
     await shots('facilities');
     expect(cspProblems(csp, app.url)).toEqual([]);
   });
