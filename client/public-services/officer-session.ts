@@ -35,11 +35,6 @@ export function replaceOfficerToken(token: string): void {
   if (current) sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...current, mustChangePassword: false }));
 }
 
-/** The signed-in officer's role in the session's facility, if known. */
-export function officerRole(): string | undefined {
-  return (session()?.facility as (Facility & { role?: string }) | undefined)?.role;
-}
-
 export function officerHeaders(): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   return token ? { authorization: `Bearer ${token}` } : {};
