@@ -74,9 +74,11 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
     seeded = await seedVisit(app, { start: new Date(Date.now() + 60 * 60_000), durationSeconds: 900 });
     admin = await loginOfficer(app, [seeded.facilityId], 'admin');
     // A banned visitor, so the ban badge and the un-ban form are checked too.
-    await fetch(`${app.url}/api/visitors/${seeded.visitors[0]!.id}/ban`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ reason: 'membawa barang terlarang', until: '2099-12-31' }),
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const ban = await fetch(`${app.url}/api/visitors/${seeded.visitors[0]!.id}/ban`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ reason: 'membawa barang terlarang', until }),
     });
+    if (ban.status !== 200) throw new Error(`ban: ${ban.status} ${await ban.text()}`);
     browser = await launchBrowser();
     await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
     await browser.page.goto(`${app.url}/officer/`);
@@ -98,7 +100,7 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
       // The list may still be redrawn by the tab's load: click until the family shows.
       await waitUntil('family of the inmate', async () => {
         await browser.page.click('[data-testid="inmate-family"]');
-        return browser.page.waitForSelector('[data-testid="visitor-row"]', { timeout: 2000 });
+        return browser.page.waitForSelector('[data-testid="visitor-row"][data-banned="true"]', { timeout: 2000 });
       });
     }],
     ['Bilik', 'booths', 'booth-row'],
