@@ -3,6 +3,12 @@ import { BookingTab } from './booking-tab.ts';
 import { LiveTab, RecordingsTab } from './monitoring-tabs.ts';
 import { ScheduleTab } from './schedule-tab.ts';
 import { SettingsTab } from './settings-tab.ts';
+import { AccountsView } from './accounts.ts';
+import { BoothsView } from './booths.ts';
+import { FacilitiesView } from './facilities.ts';
+import { InmatesView } from './inmates.ts';
+import { OwnPasswordView } from './own-password.ts';
+import { VisitorsView } from './visitors.ts';
 
 export type OfficerRole = 'officer' | 'supervisor' | 'admin';
 
@@ -49,9 +55,15 @@ export const ADMINS = ['admin'] as const;
 export const TABS: readonly TabDefinition[] = [
   { id: 'schedule', label: 'desk.tab.schedule', roles: EVERYONE, view: (ctx) => new ScheduleTab(ctx) },
   { id: 'book', label: 'desk.tab.book', roles: EVERYONE, view: (ctx) => new BookingTab(ctx) },
+  { id: 'inmates', label: 'admin.tab.inmates', roles: EVERYONE, view: (ctx) => new InmatesView(ctx) },
+  { id: 'visitors', label: 'admin.tab.visitors', roles: EVERYONE, view: (ctx) => new VisitorsView(ctx) },
   { id: 'live', label: 'officer.dashboard.tab.live', roles: EVERYONE, view: (ctx) => new LiveTab(ctx) },
   { id: 'recordings', label: 'officer.dashboard.tab.recordings', roles: EVERYONE, view: (ctx) => new RecordingsTab(ctx) },
   { id: 'settings', label: 'desk.tab.settings', roles: MANAGERS, view: (ctx) => new SettingsTab(ctx) },
+  { id: 'booths', label: 'admin.tab.booths', roles: MANAGERS, view: (ctx) => new BoothsView(ctx) },
+  { id: 'accounts', label: 'admin.tab.accounts', roles: ADMINS, view: (ctx) => new AccountsView(ctx) },
+  { id: 'facilities', label: 'admin.tab.facilities', roles: ADMINS, view: (ctx) => new FacilitiesView(ctx) },
+  { id: 'password', label: 'admin.tab.password', roles: EVERYONE, view: (ctx) => new OwnPasswordView(ctx) },
 ];
 
 export function tabsFor(role: OfficerRole): TabDefinition[] {

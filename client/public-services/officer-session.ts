@@ -1,6 +1,7 @@
 import { applyTranslations, languageToggle, t } from '../i18n/index.ts';
 import { api, jsonInit, type ApiError, type Facility } from './api.ts';
 import { h } from './dom.ts';
+import { passwordChangeForm } from './password-form.ts';
 
 const TOKEN_KEY = 'kv.officer.token';
 const SESSION_KEY = 'kv.officer.session';
@@ -10,6 +11,8 @@ interface OfficerSession {
   displayName: string;
   facility: Facility;
   facilities: Facility[];
+  /** Signed in with a password set by someone else: only the password change is possible until done. */
+  mustChangePassword?: boolean;
 }
 
 function session(): OfficerSession | undefined {
@@ -23,6 +26,13 @@ function session(): OfficerSession | undefined {
 function saveSession(token: string, value: OfficerSession): void {
   sessionStorage.setItem(TOKEN_KEY, token);
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+}
+
+/** The token after the officer changed their own password (the server ended the old session). */
+export function replaceOfficerToken(token: string): void {
+  const current = session();
+  sessionStorage.setItem(TOKEN_KEY, token);
+  if (current) sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...current, mustChangePassword: false }));
 }
 
 export function officerHeaders(): Record<string, string> {
@@ -48,11 +58,17 @@ export function officerErrorText(error: ApiError, onSignedOut: () => void): stri
     onSignedOut();
     return t('officer.session.expired');
   }
+  if (error.code === 'password_change_required') {
+    // The password was reset meanwhile: signing in again leads to the forced change.
+    signOut();
+    onSignedOut();
+    return t('password.forced.lead');
+  }
   if (error.status === 403) return t('officer.forbidden');
   return undefined;
 }
 
-interface LoginResponse { token: string; officer: { displayName: string }; facility: Facility; facilities: Facility[] }
+interface LoginResponse { token: string; officer: { displayName: string }; facility: Facility; facilities: Facility[]; mustChangePassword?: boolean }
 
 /**
  * For an officer assigned to several facilities: a picker that moves the session to another
@@ -98,6 +114,21 @@ export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void
       });
       const status = h('span', { class: 'status', role: 'status' });
       const who = h('span', { 'data-testid': 'signed-in-as', text: t('officer.signedInAs', { name: current.displayName, facility: current.facility.name }) });
+      if (current.mustChangePassword) {
+        // First sign-in (or after an admin reset): nothing but the change form until it is done.
+        document.body.dataset.state = 'password-change';
+        const form = passwordChangeForm(officerHeaders, (token) => {
+          replaceOfficerToken(token);
+          render();
+        }, signedOut);
+        root.replaceChildren(
+          h('div', { class: 'officer-bar' }, who, status, logout),
+          h('section', { class: 'forced-password', 'data-testid': 'forced-password' },
+            h('h2', { 'data-i18n': 'password.forced.title' }), h('p', { 'data-i18n': 'password.forced.lead' }), form),
+        );
+        applyTranslations();
+        return;
+      }
       const bar = h('div', { class: 'officer-bar' }, who, ...[facilitySwitcher(current, signedOut, status)].filter((x) => x !== undefined), status, logout);
       root.replaceChildren();
       ready(bar);
@@ -123,7 +154,9 @@ export function withOfficer(root: HTMLElement, ready: (bar: HTMLElement) => void
       if (!facilitySelect.hidden && facilitySelect.value) body.facilityId = facilitySelect.value;
       const result = await api<LoginResponse>('/api/auth/login', jsonInit('POST', body));
       if (result.ok) {
-        saveSession(result.data.token, { displayName: result.data.officer.displayName, facility: result.data.facility, facilities: result.data.facilities });
+        saveSession(result.data.token, {
+          displayName: result.data.officer.displayName, facility: result.data.facility, facilities: result.data.facilities, mustChangePassword: result.data.mustChangePassword === true,
+        });
         render();
         return;
       }
