@@ -564,6 +564,8 @@ export const en: Record<MessageKey, string> = {
   'desk.slot.reason.quota_exceeded': 'quota used up',
   'desk.slot.reason.past': 'past',
   'desk.slot.reason.outside_visiting_hours': 'outside visiting hours',
+  'desk.slot.reason.inmate_inactive': 'inmate no longer active',
+  'desk.slot.reason.visitor_banned': 'visitor banned',
   'desk.error.too_many_visitors': 'more visitors than allowed per visit',
   'desk.weekday.0': 'Sunday',
   'desk.weekday.1': 'Monday',

@@ -562,6 +562,8 @@ export const id = {
   'desk.slot.reason.quota_exceeded': 'kuota habis',
   'desk.slot.reason.past': 'sudah lewat',
   'desk.slot.reason.outside_visiting_hours': 'di luar jam kunjungan',
+  'desk.slot.reason.inmate_inactive': 'WBP sudah tidak aktif',
+  'desk.slot.reason.visitor_banned': 'pengunjung dilarang',
   'desk.error.too_many_visitors': 'melebihi batas jumlah pengunjung per kunjungan',
   'desk.weekday.0': 'Minggu',
   'desk.weekday.1': 'Senin',
