@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { App } from '../../server/app.ts';
-import { bodyState, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { averageColour, bodyState, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
@@ -124,7 +124,9 @@ async function main(): Promise<void> {
         await page.waitForSelector(`[data-visit-id="${live.visitId}"] [data-testid="open-call"]`);
         await page.click(`[data-visit-id="${live.visitId}"] [data-testid="open-call"]`);
         await page.waitForSelector(`[data-testid="focus-view"][data-visit-id="${live.visitId}"]`);
-        await new Promise((r) => setTimeout(r, 2500));
+        // the pictures, not black tiles (an observer's media takes a moment)
+        await waitUntil('focus pictures', async () => (await averageColour(page, '[data-testid="focus-view"] video')) !== null, 20_000).catch(() => {});
+        await new Promise((r) => setTimeout(r, 1000));
         await shoot(page, 'officer-live-focus');
       }
     }
