@@ -63,6 +63,7 @@ describe('a new facility, from the CLI to a live call on its schedule, through t
   const inmates: Record<'andi' | 'bayu', string> = { andi: '', bayu: '' };
   const visitors: Record<'sri' | 'tono', string> = { sri: '', tono: '' };
   let liveVisitId = '';
+  let liveStart = new Date();
   let familyLink = '';
   let bayuVisitId = '';
 
@@ -253,6 +254,7 @@ describe('a new facility, from the CLI to a live call on its schedule, through t
     await page().click('[data-testid="book-submit"]');
     await page().waitForSelector('[data-testid="booked"]');
     liveVisitId = await page().$eval('[data-testid="booked"]', (el) => (el as any).dataset.visitId as string);
+    liveStart = new Date(soonest.start);
     const stored = await api('GET', `/api/visits/${liveVisitId}`);
     expect(stored.status).toBe(200);
     expect(stored.body.visit).toMatchObject({ status: 'scheduled', scheduledStart: new Date(soonest.start).toISOString(), booth: { id: boothId }, inmate: { id: inmates.andi } });
@@ -271,6 +273,11 @@ describe('a new facility, from the CLI to a live call on its schedule, through t
     booth = await launchBrowser({ media: fakeMedia('blue', 660) });
     await booth.page.goto(boothUrl);
     await family.page.goto(familyLink);
+    // The link is open already (10 min early): the family waits for the booth, which joins at the start.
+    await waitUntil('family waiting or in the call', async () => ['waiting', 'in-call'].includes((await bodyState(family!.page)).state ?? ''), 30_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${family!.logs.join('\n')}`);
+    });
+    await waitUntil('the start time', async () => Date.now() >= liveStart.getTime(), Math.max(1000, liveStart.getTime() - Date.now() + 5000), 1000);
     await waitUntil('family in call', async () => (await bodyState(family!.page)).state === 'in-call', 30_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${family!.logs.join('\n')}`);
     });
@@ -280,7 +287,7 @@ describe('a new facility, from the CLI to a live call on its schedule, through t
     expect((await bodyState(booth.page)).visitId).toBe(liveVisitId);
     await waitUntil('family sees the booth (blue)', async () => dominant(await averageColour(family!.page, '[data-testid="remote-video"]')) === 'blue', 20_000);
     await waitUntil('booth sees the family (red)', async () => dominant(await averageColour(booth!.page, '[data-testid="remote-video"]')) === 'red', 20_000);
-  });
+  }, 15 * 60_000); // the soonest slot starts up to 10 minutes after booking
 
   it('Jadwal shows the visit as berlangsung', async () => {
     await openDeskTab('schedule');
