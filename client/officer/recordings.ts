@@ -68,11 +68,12 @@ export class RecordingsView {
           return h(
             'tr',
             { 'data-testid': 'recording-row', 'data-visit-id': r.visitId, 'data-status': r.status },
-            h('td', { text: formatDateTime(r.startedAt, lang) }),
-            h('td', { text: `${r.inmateName} (${r.registrationNumber})` }),
-            h('td', { text: r.boothName }),
-            h('td', { text: statusLabel(r.status) }),
-            h('td', { text: String(r.segmentCount) }),
+            // data-label: on a narrow screen each row stacks, its cells named (officer.css).
+            h('td', { 'data-label': t('officer.dashboard.rec.col.start'), text: formatDateTime(r.startedAt, lang) }),
+            h('td', { 'data-label': t('officer.dashboard.rec.col.inmate'), text: `${r.inmateName} (${r.registrationNumber})` }),
+            h('td', { 'data-label': t('officer.dashboard.rec.col.booth'), text: r.boothName }),
+            h('td', { 'data-label': t('officer.dashboard.rec.col.status'), text: statusLabel(r.status) }),
+            h('td', { 'data-label': t('officer.dashboard.rec.col.segments'), text: String(r.segmentCount) }),
             h('td', {}, open),
           );
         }),

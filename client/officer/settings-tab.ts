@@ -137,7 +137,8 @@ export class SettingsTab implements TabView {
       if (windows.length === 0) dayBox.append(h('p', { class: 'muted', text: t('desk.settings.closed') }));
       windows.forEach((w, i) => {
         const time = (part: keyof TimeWindow) => {
-          const input = h('input', { type: 'time', value: w[part], step: 300, required: true, 'data-testid': `window-${part}` });
+          // Text, not type=time: a window may close at 24:00, which a time input cannot hold.
+          const input = h('input', { type: 'text', inputmode: 'numeric', maxlength: 5, size: 5, autocomplete: 'off', pattern: (part === 'to' ? END : TIME).source, value: w[part], required: true, 'data-testid': `window-${part}` });
           input.addEventListener('input', () => (w[part] = input.value));
           return this.#field(`visitingHours.${day}.${i}.${part}`, input, t(part === 'from' ? 'desk.settings.from' : 'desk.settings.to'));
         };
