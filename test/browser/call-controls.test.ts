@@ -64,7 +64,9 @@ describe('family call controls: mute, camera off, the booth sees it, an officer 
   };
 
   it('shows big labelled toggles (aria-pressed), no camera switch with one camera, and fits 390 px', async () => {
-    await waitUntil('booth decodes the family video', async () => (await stats(booth)).framesDecoded > 10);
+    await waitUntil('booth decodes the family video', async () => (await stats(booth)).framesDecoded > 10).catch((err) => {
+      throw new Error(`${(err as Error).message}\nbooth: ${booth.logs.join('\n')}\nfamily: ${family.logs.join('\n')}`);
+    });
     for (const id of ['mic-toggle', 'camera-toggle']) {
       const b = await button(id);
       expect(b.pressed).toBe('false');
