@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { id as idText } from '../../client/i18n/id.ts';
@@ -10,6 +12,17 @@ type Stats = { framesDecoded: number; audioPacketsReceived: number };
 const stats = (s: BrowserSession) => s.page.evaluate(() => (globalThis as any).kvCall.mediaStats() as Promise<Stats>);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TILE = '.remote-tile[data-role="family"]';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.2 AA rules on the page as it is now (injected through DevTools: the page's CSP stays as served). */
+async function axeViolations(session: BrowserSession): Promise<string[]> {
+  await session.page.evaluate(axeSource);
+  const violations = (await session.page.evaluate(
+    (tags) => (globalThis as any).axe.run((globalThis as any).document, { runOnly: { type: 'tag', values: tags } }).then((r: any) => r.violations),
+    ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+  )) as Array<{ id: string; nodes: Array<{ target: string[] }> }>;
+  return violations.map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 /** The family's own camera and microphone buttons, seen from the booth, with an officer's mute winning. */
 describe('family call controls: mute, camera off, the booth sees it, an officer mute wins (real Chromium)', () => {
@@ -144,6 +157,24 @@ describe('family call controls: mute, camera off, the booth sees it, an officer 
     await waitUntil('mic unlocked', async () => (await button('mic-toggle')).locked === 'false');
     expect(await button('mic-toggle')).toMatchObject({ pressed: 'false', lockShown: false });
     await waitUntil('audio again', () => grows('audioPacketsReceived', 1000));
+  });
+
+  it('both pages pass axe-core WCAG 2.2 AA in the call, with the camera off and the microphone locked by an officer', async () => {
+    const officer = await loginOfficer(app, [seeded.facilityId]);
+    const peerId = (await producer('audio')).appData.peerId as string;
+    const mute = (muted: boolean) =>
+      fetch(`${app.url}/api/calls/${seeded.visitId}/mute`, { method: 'POST', headers: { ...officer.auth, 'content-type': 'application/json' }, body: JSON.stringify({ peerId, kind: 'audio', muted }) });
+    expect((await mute(true)).status).toBe(200);
+    await family.page.click('[data-testid="camera-toggle"]');
+    await waitUntil('camera off and mic locked', async () => (await button('camera-toggle')).pressed === 'true' && (await button('mic-toggle')).locked === 'true');
+    await family.page.click('[data-testid="mic-toggle"]');
+    await waitUntil('refusal said', () => family.page.$eval('[data-testid="media-note"]', (el) => (el as any).dataset.outcome === 'muted_by_officer'));
+    await waitUntil('booth shows both', async () => (await tile()).cameraOffShown && (await tile()).micMutedShown);
+    expect(await axeViolations(family)).toEqual([]);
+    expect(await axeViolations(booth)).toEqual([]);
+    expect((await mute(false)).status).toBe(200);
+    await family.page.click('[data-testid="camera-toggle"]');
+    await waitUntil('camera on', async () => (await button('camera-toggle')).pressed === 'false');
   });
 
   it('ran under the strict Content-Security-Policy with no violation', () => {
