@@ -24,7 +24,22 @@ export interface RemoteTile {
   stream: MediaStream;
   /** The SFU stopped forwarding this party's camera because our link is too weak (audio goes on). */
   videoSuspended: boolean;
+  /** The party's microphone is paused (by itself or an officer): nothing is forwarded. */
+  micMuted: boolean;
+  /** The party's camera is paused (by itself or an officer). */
+  cameraOff: boolean;
 }
+
+export type MediaKind = 'audio' | 'video';
+
+/** This side's own media: what the party switched off, and what an officer holds off. */
+export interface LocalMediaState {
+  off: Record<MediaKind, boolean>;
+  officer: Record<MediaKind, boolean>;
+}
+
+/** Outcome of a mute / unmute: 'muted_by_officer' when the server refused to lift an officer's mute. */
+export type MuteOutcome = 'ok' | 'muted_by_officer' | 'failed';
 
 /** What the SFU last told us about one video consumer. */
 interface VideoForwarding {
@@ -39,6 +54,7 @@ export interface CallClientEvents {
   remotes(tiles: RemoteTile[]): void;
   deadline(deadline: Date): void;
   quality(q: Quality, detail: QualityDetail): void;
+  media(state: LocalMediaState): void;
 }
 
 /** A drop longer than this is shown as "call lost" (reconnection keeps trying). */
@@ -73,6 +89,12 @@ export class CallClient {
   readonly #remoteStreams = new Map<string, MediaStream>();
   readonly #consumers = new Map<string, msc.Consumer>();
   readonly #videoForwarding = new Map<string, VideoForwarding>();
+  /** by audio consumer id: whose microphone, and whether its producer is paused */
+  readonly #audioPaused = new Map<string, { peerId: string; paused: boolean }>();
+  readonly #producers: Partial<Record<MediaKind, msc.Producer>> = {};
+  /** What this party switched off itself; kept across rebuilt media (re-applied to new producers). */
+  readonly #off: Record<MediaKind, boolean> = { audio: false, video: false };
+  readonly #officerOff: Record<MediaKind, boolean> = { audio: false, video: false };
   #device: Device | undefined;
   #send: msc.Transport | undefined;
   #recv: msc.Transport | undefined;
@@ -216,6 +238,9 @@ export class CallClient {
     this.#on.deadline?.(new Date(joined.deadline));
     this.#remotePeers.clear();
     for (const p of joined.peers) this.#remotePeers.set(p.peerId, p);
+    // The server repeats an officer's mute when the new producers exist; one lifted meanwhile is gone.
+    this.#officerOff.audio = this.#officerOff.video = false;
+    this.#publishLocal();
     if (!this.#device) {
       this.#device = new Device();
       await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities });
@@ -263,7 +288,7 @@ export class CallClient {
     const produced: Promise<unknown>[] = [];
     if (audio) {
       produced.push(
-        send.produce({
+        this.#keepProducer(send, {
           track: audio,
           stopTracks: false,
           encodings: [{ priority: 'high', networkPriority: 'high', dtx: true }],
@@ -275,7 +300,7 @@ export class CallClient {
     if (video) {
       const height = video.getSettings().height ?? 480;
       produced.push(
-        send.produce({
+        this.#keepProducer(send, {
           track: video,
           stopTracks: false,
           encodings: cameraEncodings(height),
@@ -289,6 +314,67 @@ export class CallClient {
     await Promise.all(produced);
   }
 
+  /** Produces and remembers the producer; a track the party had switched off stays off on the new producer. */
+  async #keepProducer(send: msc.Transport, options: msc.ProducerOptions): Promise<void> {
+    const producer = await send.produce(options);
+    const kind = producer.kind as MediaKind;
+    this.#producers[kind] = producer;
+    if (this.#off[kind]) {
+      producer.pause();
+      await this.#signalling.request('setProducerPaused', { producerId: producer.id, paused: true }).catch(() => {});
+    }
+  }
+
+  get localMedia(): LocalMediaState {
+    return { off: { ...this.#off }, officer: { ...this.#officerOff } };
+  }
+
+  #publishLocal(): void {
+    this.#on.media?.(this.localMedia);
+  }
+
+  /**
+   * Switches this party's microphone (audio) or camera (video) off or on. The server pauses the
+   * producer (the SFU stops forwarding, the other side is told); it refuses to lift an officer's mute.
+   */
+  async setOff(kind: MediaKind, off: boolean): Promise<MuteOutcome> {
+    const producer = this.#producers[kind];
+    if (!producer || producer.closed) {
+      // Not sending yet: applied when the producer exists. An officer's mute is still the server's to lift.
+      if (!off && this.#officerOff[kind]) return 'muted_by_officer';
+      this.#off[kind] = off;
+      this.#publishLocal();
+      return 'ok';
+    }
+    if (off) producer.pause();
+    try {
+      await this.#signalling.request('setProducerPaused', { producerId: producer.id, paused: off });
+    } catch (err) {
+      if (off) producer.resume();
+      if (err instanceof RequestError && err.code === 'muted_by_officer') {
+        this.#officerOff[kind] = true;
+        this.#publishLocal();
+        return 'muted_by_officer';
+      }
+      return 'failed';
+    }
+    if (!off) producer.resume();
+    this.#off[kind] = off;
+    this.#publishLocal();
+    return 'ok';
+  }
+
+  /** Sends another camera's track (front/back) in place of the current one, keeping the producer. */
+  async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
+    const local = this.#local;
+    if (local) {
+      for (const old of local.getVideoTracks()) if (old !== track) local.removeTrack(old);
+      if (!local.getVideoTracks().includes(track)) local.addTrack(track);
+    }
+    const producer = this.#producers.video;
+    if (producer && !producer.closed) await producer.replaceTrack({ track });
+  }
+
   #teardownMedia(): void {
     clearTimeout(this.#retryTimer);
     for (const t of this.#iceTimers.values()) clearTimeout(t);
@@ -299,6 +385,9 @@ export class CallClient {
     this.#recv = undefined;
     this.#consumers.clear();
     this.#videoForwarding.clear();
+    this.#audioPaused.clear();
+    delete this.#producers.audio;
+    delete this.#producers.video;
     for (const s of this.#remoteStreams.values()) for (const tr of s.getTracks()) s.removeTrack(tr);
   }
 
@@ -350,6 +439,8 @@ export class CallClient {
           this.#consumers.set(consumer.id, consumer);
           if (consumer.kind === 'video') {
             this.#videoForwarding.set(consumer.id, { peerId: n.data.peerId, producerPaused: n.data.producerPaused, spatialLayer: undefined });
+          } else {
+            this.#audioPaused.set(consumer.id, { peerId: n.data.peerId, paused: n.data.producerPaused });
           }
           let stream = this.#remoteStreams.get(n.data.peerId);
           if (!stream) {
@@ -367,6 +458,7 @@ export class CallClient {
         if (c) {
           this.#consumers.delete(c.id);
           this.#videoForwarding.delete(c.id);
+          this.#audioPaused.delete(c.id);
           c.close();
           const stream = this.#remoteStreams.get((c.appData as { peerId: string }).peerId);
           stream?.removeTrack(c.track);
@@ -399,9 +491,13 @@ export class CallClient {
         clearSupervisionNotices();
         this.#finish(n.data.reason);
         return;
+      case 'mutedByOfficer':
+        this.#officerOff[n.data.kind] = n.data.muted;
+        this.#publishLocal();
+        showSupervisionNotice(n);
+        return;
       case 'timeWarning':
       case 'officerWarning':
-      case 'mutedByOfficer':
         showSupervisionNotice(n);
         return;
       case 'mediaReset':
@@ -413,9 +509,15 @@ export class CallClient {
         this.#stopQuality();
         this.#setState('taken-over');
         return;
-      case 'consumerPaused':
+      case 'consumerPaused': {
+        const audio = this.#audioPaused.get(n.data.consumerId);
+        if (audio) {
+          audio.paused = n.data.paused;
+          this.#publishRemotes();
+        }
         this.#updateForwarding(n.data.consumerId, { producerPaused: n.data.paused });
         return;
+      }
       case 'consumerLayers':
         this.#updateForwarding(n.data.consumerId, { spatialLayer: n.data.spatialLayer });
         return;
@@ -438,8 +540,11 @@ export class CallClient {
         this.#remoteStreams.set(peer.peerId, stream);
       }
       // A paused camera also forwards no layer; only a link too weak for any layer is "suspended".
-      const videoSuspended = [...this.#videoForwarding.values()].some((v) => v.peerId === peer.peerId && v.spatialLayer === null && !v.producerPaused);
-      tiles.push({ peer, stream, videoSuspended });
+      const videos = [...this.#videoForwarding.values()].filter((v) => v.peerId === peer.peerId);
+      const videoSuspended = videos.some((v) => v.spatialLayer === null && !v.producerPaused);
+      const cameraOff = videos.some((v) => v.producerPaused);
+      const micMuted = [...this.#audioPaused.values()].some((a) => a.peerId === peer.peerId && a.paused);
+      tiles.push({ peer, stream, videoSuspended, micMuted, cameraOff });
     }
     this.#on.remotes?.(tiles);
   }

@@ -7,12 +7,28 @@ export class MediaAccessError extends Error {
   }
 }
 
+const CAMERA = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24, max: 30 } } as const;
+
+export type Facing = 'user' | 'environment';
+
+/** How many cameras the device has (labels and ids are only known after permission; the count is). */
+export async function cameraCount(): Promise<number> {
+  const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []) ?? [];
+  return devices.filter((d) => d.kind === 'videoinput').length;
+}
+
+/** A video track from the front (user) or back (environment) camera; rejects if there is none such. */
+export async function openCamera(facing: Facing): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA, facingMode: { exact: facing } } });
+  return stream.getVideoTracks()[0]!;
+}
+
 export async function openCameraAndMicrophone(): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getUserMedia) throw new MediaAccessError(window.isSecureContext ? 'not_found' : 'insecure', 'getUserMedia unavailable');
   try {
     return await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24, max: 30 } },
+      video: { ...CAMERA, facingMode: { ideal: 'user' } },
     });
   } catch (err) {
     const name = (err as DOMException).name;

@@ -19,7 +19,13 @@ export function renderRemotes(container: HTMLElement, tiles: RemoteTile[]): void
       video.dataset.testid = 'remote-video';
       const name = document.createElement('span');
       name.className = 'name';
-      el.append(video, name);
+      const cameraOff = document.createElement('span');
+      cameraOff.className = 'camera-off';
+      cameraOff.dataset.testid = 'remote-camera-off';
+      const micMuted = document.createElement('span');
+      micMuted.className = 'mic-muted';
+      micMuted.dataset.testid = 'remote-mic-muted';
+      el.append(video, cameraOff, name, micMuted);
       container.append(el);
     }
     el.dataset.peerState = tile.peer.state;
@@ -28,6 +34,14 @@ export function renderRemotes(container: HTMLElement, tiles: RemoteTile[]): void
     el.dataset.video = tile.videoSuspended ? 'suspended' : 'forwarded';
     el.dataset.videoSuspendedText = t('call.videoSuspended');
     el.querySelector<HTMLElement>('.name')!.textContent = tile.peer.displayName;
+    el.dataset.camera = tile.cameraOff ? 'off' : 'on';
+    el.dataset.mic = tile.micMuted ? 'muted' : 'on';
+    const cameraOff = el.querySelector<HTMLElement>('.camera-off')!;
+    cameraOff.hidden = !tile.cameraOff;
+    cameraOff.textContent = t('call.remote.cameraOff');
+    const micMuted = el.querySelector<HTMLElement>('.mic-muted')!;
+    micMuted.hidden = !tile.micMuted;
+    micMuted.textContent = t('call.remote.micMuted');
     attachVideo(el.querySelector('video')!, tile.stream);
   }
 }

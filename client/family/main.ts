@@ -1,5 +1,6 @@
 import { CallClient, type CallState } from '../call/call-client.ts';
 import { attachVideo, formatRemaining, MediaAccessError, openCameraAndMicrophone, type MediaProblem } from '../call/media.ts';
+import { MediaControls } from '../call/media-controls.ts';
 import { exposeForTests, renderMonitoredNotice, renderQuality, renderRemotes } from '../call/ui.ts';
 import { dateIn, timeIn, zoneName } from '../common/facility-time.ts';
 import { applyTranslations, currentLang, languageToggle, t, type MessageKey } from '../i18n/index.ts';
@@ -22,6 +23,14 @@ const timeLeft = $('time-left');
 const quality = $('quality');
 const qualityText = $('quality-text');
 const hangup = $<HTMLButtonElement>('hangup');
+const controls = new MediaControls({
+  group: $('media-controls'),
+  mic: $<HTMLButtonElement>('mic-toggle'),
+  camera: $<HTMLButtonElement>('camera-toggle'),
+  switchCamera: $<HTMLButtonElement>('camera-switch'),
+  note: $('media-note'),
+  selfVideo,
+});
 
 const model: {
   state: PageState;
@@ -42,6 +51,7 @@ function setState(state: PageState): void {
 
 function render(): void {
   applyTranslations();
+  controls.render();
   const s = model.state;
   body.dataset.state = s;
   body.dataset.refusal = model.refusal ?? '';
@@ -192,6 +202,7 @@ async function start(): Promise<void> {
       tick();
     },
     quality: (q, detail) => renderQuality(quality, qualityText, q, detail),
+    media: (state) => controls.update(state),
   });
   model.client = client;
   exposeForTests(client);
@@ -213,6 +224,7 @@ async function start(): Promise<void> {
     local = await openMedia();
   }
   render();
+  void controls.attach(client, local);
   try {
     await client.join(local);
   } catch {

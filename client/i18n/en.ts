@@ -736,4 +736,17 @@ export const en: Record<MessageKey, string> = {
   'notify.visitMissed': 'Your video visit at {facility} on {time} was missed. Book a new one at {link}',
   'notify.registrationApproved': 'Your registration as a visitor at {facility} has been verified. Sign in at {link} to book a visit.',
   'notify.registrationRejected': 'Your registration as a visitor at {facility} was rejected. Reason: {reason}',
+  // ---- call controls (helper "callctl"): mic, camera, camera switch on the family page; remote state on tiles
+  'call.controls.label': 'Camera and microphone controls',
+  'call.controls.mic': 'Mute microphone',
+  'call.controls.camera': 'Turn camera off',
+  'call.controls.switchCamera': 'Switch front/back camera',
+  'call.controls.lockedByOfficer': 'locked by an officer',
+  'call.controls.refused.audio': 'An officer muted your sound. Only an officer can turn it back on.',
+  'call.controls.refused.video': 'An officer turned off your camera. Only an officer can turn it back on.',
+  'call.controls.failed': 'Could not change the camera or microphone. Try again.',
+  'call.controls.switchFailed': 'The other camera could not be opened.',
+  'call.remote.micMuted': 'Microphone off',
+  'call.remote.cameraOff': 'Camera off',
+  // ---- end of call controls
 };

@@ -734,6 +734,19 @@ export const id = {
   'notify.visitMissed': 'Kunjungan video Anda di {facility} pada {time} terlewat. Pesan jadwal baru di {link}',
   'notify.registrationApproved': 'Pendaftaran Anda sebagai pengunjung di {facility} telah diverifikasi. Masuk di {link} untuk memesan kunjungan.',
   'notify.registrationRejected': 'Pendaftaran Anda sebagai pengunjung di {facility} ditolak. Alasan: {reason}',
+  // ---- call controls (helper "callctl"): mic, camera, camera switch on the family page; remote state on tiles
+  'call.controls.label': 'Kontrol kamera dan mikrofon',
+  'call.controls.mic': 'Bisukan mikrofon',
+  'call.controls.camera': 'Matikan kamera',
+  'call.controls.switchCamera': 'Ganti kamera depan/belakang',
+  'call.controls.lockedByOfficer': 'dikunci petugas',
+  'call.controls.refused.audio': 'Suara Anda dimatikan oleh petugas. Hanya petugas yang dapat menyalakannya kembali.',
+  'call.controls.refused.video': 'Kamera Anda dimatikan oleh petugas. Hanya petugas yang dapat menyalakannya kembali.',
+  'call.controls.failed': 'Gagal mengubah kamera atau mikrofon. Coba lagi.',
+  'call.controls.switchFailed': 'Kamera lain tidak dapat dibuka.',
+  'call.remote.micMuted': 'Mikrofon mati',
+  'call.remote.cameraOff': 'Kamera mati',
+  // ---- end of call controls
 } as const;
 
 export type MessageKey = keyof typeof id;

@@ -117,10 +117,16 @@ export class LiveRecording {
       if (trace.type !== 'rtp') return;
       producer.off('trace', onTrace);
       void producer.enableTraceEvent([]).catch(() => {});
-      this.#later(() => {
+      const check = () => {
         if (this.#finished || producer.closed || this.records(producer.id)) return;
+        // Muted by the party or an officer: nothing to record; the bound runs again from its resume.
+        if (producer.paused) {
+          producer.observer.once('resume', () => this.#later(check, this.#startLimitMs));
+          return;
+        }
         this.#fail(new Error(`${producer.kind} of ${partyId} not recorded within ${this.#startLimitMs} ms of its first packet`), producer);
-      }, this.#startLimitMs);
+      };
+      this.#later(check, this.#startLimitMs);
     };
     producer.on('trace', onTrace);
     void producer.enableTraceEvent(['rtp']).catch(() => {});

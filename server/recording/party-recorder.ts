@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import type { RecordingJournal } from './journal.ts';
-import { Segment, type PartyProducers } from './segment.ts';
+import { canStartRecording, Segment, type PartyProducers } from './segment.ts';
 
 /** interrupted: the server stopped without finalising it (set by the recovery pass at the next start). */
 export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed' | 'interrupted';
@@ -83,6 +83,8 @@ export class PartyRecorder {
   #queue: Promise<void> = Promise.resolve();
   /** Every kind the party produced; the time its recording began, once it did. */
   readonly #tracks = new Map<TrackKind, Date | undefined>();
+  /** Cameras whose resume is watched (a camera paused when its file would start joins at its resume). */
+  readonly #watchedResume = new WeakSet<ms.Producer>();
   readonly segments: SegmentRecord[] = [];
   readonly gaps: GapRecord[] = [];
 
@@ -123,6 +125,13 @@ export class PartyRecorder {
       this.#tracks.set(kind, undefined);
       void this.#options.journal?.append({ type: 'track', party: this.party, kind });
     }
+    const video = producers.video;
+    if (video && !this.#watchedResume.has(video)) {
+      this.#watchedResume.add(video);
+      video.observer.on('resume', () => {
+        if (!this.#stopped && this.#producers.video === video && !this.recording(video.id)) void this.#report(this.#run(() => this.#apply(this.#producers)));
+      });
+    }
     return this.#run(() => this.#apply(producers));
   }
 
@@ -133,10 +142,12 @@ export class PartyRecorder {
       const p = producers[kind];
       if (p && !p.closed) live[kind] = p;
     }
-    const wanted = KINDS.flatMap((k) => (live[k] ? [live[k].id] : []));
-    if (wanted.length === 0) return;
-    this.#producers = live;
     const current = this.#current;
+    // A paused camera not in the current file waits for its resume; one already in it is just paused.
+    const inFile = new Set(current?.segment.tracks.map((t) => t.producerId));
+    const wanted = KINDS.flatMap((k) => (live[k] && (canStartRecording(live[k]) || inFile.has(live[k].id)) ? [live[k].id] : []));
+    this.#producers = live;
+    if (wanted.length === 0) return;
     if (!current) return this.#startEachTrack();
     const had = current.segment.tracks.map((t) => t.producerId);
     if (had.length === wanted.length && had.every((id) => wanted.includes(id))) return;

@@ -9,6 +9,15 @@ export interface PartyProducers {
   video?: ms.Producer;
 }
 
+/**
+ * Whether a producer can go into a new file now. A paused camera cannot: ffmpeg needs its first
+ * frames to write the file header (it would die probing). It joins the party's next segment when
+ * it resumes. A track pausing inside a running file is only a pause.
+ */
+export function canStartRecording(producer: ms.Producer): boolean {
+  return !producer.closed && !(producer.kind === 'video' && producer.paused);
+}
+
 // The first key frame can be lost while ffmpeg probes its input: ask once more.
 const SECOND_KEY_FRAME_MS = 1500;
 
@@ -40,7 +49,7 @@ export class Segment {
   static async create(options: { router: ms.Router; producers: PartyProducers; file: string; ffmpegPath: string }): Promise<Segment> {
     const tracks = (['audio', 'video'] as const).flatMap((kind) => {
       const producer = options.producers[kind];
-      return producer && !producer.closed ? [producer] : [];
+      return producer && canStartRecording(producer) ? [producer] : [];
     });
     if (tracks.length === 0) throw new Error('nothing to record: party has no audio or video producer');
     const transports: ms.PlainTransport[] = [];
