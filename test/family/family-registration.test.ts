@@ -132,6 +132,13 @@ describe.each(['sqlite', 'postgres'] as const)('family registration and sign-in 
     expect(pending.filter((r) => r.name === 'Siti 1')).toHaveLength(1);
     expect(pending.find((r) => r.name === 'Siti 1')).toMatchObject({ inmate: { id: inmate.id, name: 'Budi Santoso' }, nikMasked: `************${nik(1).slice(12)}`, phone: '+6281234567801' });
     expect(pending.find((r) => r.name === 'Siti 2')).toMatchObject({ inmate: null, registrationNumber: 'TIDAK-ADA/0000' });
+    // The NIK is stored like visitors' (keyed hash, last 4, encrypted), never in clear.
+    const stored = JSON.stringify([
+      await app.storage.db.selectFrom('family_accounts').selectAll().execute(),
+      await app.storage.db.selectFrom('family_registrations').selectAll().execute(),
+    ]);
+    expect(stored).not.toContain(nik(1));
+    expect(stored).toContain(app.ctx.nikVault.lookupHash(nik(1)));
     // Another facility's officer sees none of it.
     expect((await call('GET', '/family/registrations', undefined, offB)).body.registrations).toEqual([]);
   });
