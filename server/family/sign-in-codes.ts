@@ -27,6 +27,17 @@ export async function coolDownUntil(storage: Storage, facilityId: string, nikHas
   return row?.locked_until && row.locked_until > now.toISOString() ? new Date(row.locked_until) : undefined;
 }
 
+/** A live code younger than this is not replaced (nor sent again): nobody floods a person's phone. */
+export const RESEND_AFTER_MS = 60 * 1000;
+
+/** True when the NIK has a live code issued less than RESEND_AFTER_MS ago. */
+export async function recentlyIssued(storage: Storage, facilityId: string, nikHash: string, now: Date): Promise<boolean> {
+  const row = await storage.db.selectFrom('family_sign_in_codes').select(['code_hash', 'expires_at']).where('facility_id', '=', facilityId).where('nik_hash', '=', nikHash).executeTakeFirst();
+  if (!row?.code_hash || !row.expires_at) return false;
+  const issuedAt = new Date(row.expires_at).getTime() - CODE_LIFETIME_MS;
+  return issuedAt > now.getTime() - RESEND_AFTER_MS;
+}
+
 /** A new code replaces any earlier one (only the newest works); the wrong-try count goes on. */
 export async function issueCode(tx: Storage, facilityId: string, nikHash: string, now: Date): Promise<{ code: string; expiresAt: Date }> {
   await ensureRow(tx, facilityId, nikHash, now);

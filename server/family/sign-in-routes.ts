@@ -10,7 +10,7 @@ import { withinTransaction } from '../storage/transaction.ts';
 import { maskedNik } from '../visits/nik-vault.ts';
 import { findAccount, findAccountByNik } from './account-store.ts';
 import { familyOf, requireFamily, signFamilySession } from './family-session.ts';
-import { checkCode, coolDownUntil, issueCode } from './sign-in-codes.ts';
+import { checkCode, coolDownUntil, issueCode, recentlyIssued } from './sign-in-codes.ts';
 import { codeRequestBody, signInBody } from './schemas.ts';
 
 export const CODE_REQUESTS_PER_CLIENT = { points: 10, durationSeconds: 15 * 60 };
@@ -38,8 +38,8 @@ export function signInRoutes(ctx: AppContext, clock: () => Date = () => new Date
     const nikHash = ctx.nikVault.lookupHash(body.nik);
     await withinTransaction(ctx.storage, async (tx) => {
       const account = await findAccountByNik(tx, ctx.nikVault, body.facilityId, body.nik);
-      // No code during a cool-down, and none for a NIK without an account: the answer is the same.
-      if (!account || (await coolDownUntil(tx, body.facilityId, nikHash, now))) return;
+      // No code during a cool-down, none within a minute of the last, none for a NIK without an account: the answer is the same.
+      if (!account || (await coolDownUntil(tx, body.facilityId, nikHash, now)) || (await recentlyIssued(tx, body.facilityId, nikHash, now))) return;
       const { code, expiresAt } = await issueCode(tx, body.facilityId, nikHash, now);
       await notifyOneTimeCode(tx, {
         requestId: randomUUID(), facilityId: body.facilityId, code, expiresAt, now,

@@ -204,6 +204,15 @@ describe.each(['sqlite', 'postgres'] as const)('family registration and sign-in 
     expect((await call('POST', '/family/sign-in', { facilityId: facA.id, nik: nik(1), code })).body.error.code).toBe('bad_code');
   });
 
+  it('asking again within a minute sends no second code; the first still works', async () => {
+    const first = await codeFor(1);
+    const before = smtp.received.length;
+    expect((await call('POST', '/family/sign-in/code', { facilityId: facA.id, nik: nik(1) })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.received.slice(before).filter((m) => /\b\d{6}\b/.test(m.text))).toEqual([]);
+    expect((await call('POST', '/family/sign-in', { facilityId: facA.id, nik: nik(1), code: first })).status).toBe(200);
+  });
+
   it('a rejected registration shows its reason in /me', async () => {
     expect((await register(person(4))).status).toBe(202);
     const reg = await regOf(4);
