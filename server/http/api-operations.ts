@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { boothOperations } from '../facilities/operations.ts';
+import { familyOperations } from '../family/operations.ts';
 import { healthOperations } from '../health/operations.ts';
 import { notificationOperations } from '../notifications/operations.ts';
 import { authOperations, facilityOperations, officerAccountOperations } from '../officers/operations.ts';
@@ -23,6 +24,7 @@ const TAGS: Record<string, string> = {
   'drive-thru': 'Drive-thru parcel drop-off (titipan barang)',
   facilities: 'Facilities',
   notifications: 'Messages to families the desk passes on',
+  family: 'Family self-service: registration, verification, one-time-code sign-in',
   health: 'Service health',
   meta: 'This description',
 };
@@ -48,6 +50,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
     ...officerAccountOperations,
     ...facilityOperations,
     ...notificationOperations,
+    ...familyOperations,
     ...publicServicesOperations,
     ...healthOperations,
     ...metaOperations,

@@ -24,6 +24,8 @@ export interface Operation {
   tag: string;
   /** An officer token (Authorization: Bearer) is required and the officer's role must be one of these. Absent: public. */
   roles?: readonly OfficerRole[];
+  /** A family session token (Authorization: Bearer, from POST /api/family/sign-in) is required. */
+  family?: boolean;
   /** Path parameters; a {name} of the path without an entry here is a plain string. */
   params?: z.ZodObject;
   query?: z.ZodObject;
@@ -94,7 +96,7 @@ export function errorStatuses(op: Operation): Map<number, string[]> {
   const statuses = new Map<number, string[]>();
   const add = (status: number, codes: readonly string[]) => statuses.set(status, [...new Set([...(statuses.get(status) ?? []), ...codes])]);
   if (op.params || op.query || op.json || op.multipart) add(400, AUTO_CODES[400]!);
-  if (op.roles) add(401, AUTO_CODES[401]!);
+  if (op.roles || op.family) add(401, AUTO_CODES[401]!);
   if (op.roles && ANY_OFFICER.some((r) => !op.roles!.includes(r))) add(403, AUTO_CODES[403]!);
   for (const [status, codes] of Object.entries(op.errors ?? {})) add(Number(status), codes ?? []);
   return new Map([...statuses].sort(([a], [b]) => a - b));
@@ -171,8 +173,8 @@ function operationObject(op: Operation): JsonSchema {
   const body = requestBody(op);
   const responses: JsonSchema = {};
   for (const answer of [op.success, ...(op.otherResponses ?? [])]) responses[answer.status] = plainResponse(answer);
-  for (const [status, codes] of errorStatuses(op)) responses[status] = errorResponse(status, codes, !op.roles);
-  const roleNote = op.roles ? `Officer token required; roles: ${op.roles.join(', ')}.` : undefined;
+  for (const [status, codes] of errorStatuses(op)) responses[status] = errorResponse(status, codes, !op.roles && !op.family);
+  const roleNote = op.roles ? `Officer token required; roles: ${op.roles.join(', ')}.` : op.family ? 'Family session token required (POST /api/family/sign-in); only the signed-in person\'s own data.' : undefined;
   const description = [op.description, roleNote].filter(Boolean).join('\n\n');
   return {
     operationId: operationId(op),
@@ -180,6 +182,7 @@ function operationObject(op: Operation): JsonSchema {
     ...(description ? { description } : {}),
     tags: [op.tag],
     ...(op.roles ? { security: [{ officerToken: [] }], 'x-roles': [...op.roles] } : {}),
+    ...(op.family ? { security: [{ familyToken: [] }] } : {}),
     ...(params.length ? { parameters: params } : {}),
     ...(body ? { requestBody: body } : {}),
     responses,
@@ -212,7 +215,10 @@ export function openApiDocument(operations: readonly Operation[], info: Document
     tags: tagOrder.map((name) => ({ name, ...(info.tags?.[name] ? { description: info.tags[name] } : {}) })),
     paths,
     components: {
-      securitySchemes: { officerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'token from POST /api/auth/login' } },
+      securitySchemes: {
+        officerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'token from POST /api/auth/login' },
+        familyToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'family session from POST /api/family/sign-in (12 h)' },
+      },
       schemas: { Error: jsonSchema(errorBody, 'output') },
       responses: Object.fromEntries(
         Object.entries(errorMeaning).map(([status, description]) => [
