@@ -122,18 +122,17 @@ describe.each(['sqlite', 'postgres'] as const)('family booking on %s', (kind) =>
   });
 
   it('refuses a booking over the inmate\'s quota, and the slots say why', async () => {
-    await sup.put('/facility/rules', rules({ quota: { count: 1, period: 'month' } }));
+    const inmate = (await sup.post('/inmates', { registrationNumber: 'A.3/2024', name: 'Cahya', block: 'C' })).body.inmate;
+    const visitor = (await off.post(`/inmates/${inmate.id}/visitors`, { name: 'Dewi', nik: nik(3), relationship: 'anak' })).body.visitor;
+    const famC = await familyOf(visitor.id, 3);
+    await sup.put('/facility/rules', rules({ quota: { count: 1, period: 'week' } }));
     try {
-      // day 10 (this month or next) already holds one of Budi's visits; book the same local month
-      const taken = (await famA.get('/family/visits')).body.upcoming.find((v: Json) => v.scheduledStart.startsWith(day(10).slice(0, 7)) || true);
-      const month = new Date(taken.scheduledStart);
-      const target = new Date(month.getTime());
-      const sameMonthDay = [1, -1, 2, -2, 3, -3].map((d) => new Date(target.getTime() + d * 86_400_000)).find((d) => d.toISOString().slice(0, 7) === taken.scheduledStart.slice(0, 7) && d.getTime() > Date.now() + 86_400_000)!;
-      const date = localToday('Asia/Jakarta', sameMonthDay);
-      const slots = (await famA.get(`/family/slots?visitorId=${visitorA.id}&date=${date}`)).body;
-      expect(slots.quota).toMatchObject({ count: 1, period: 'month', used: 1 });
-      expect(slots.slots.every((s: Json) => !s.free && s.reason === 'quota_exceeded')).toBe(true);
-      const refused = await famA.post('/family/visits', { visitorId: visitorA.id, scheduledStart: slots.slots[1].start });
+      expect((await famC.post('/family/visits', { visitorId: visitor.id, scheduledStart: jakarta(40, '08:00') })).status).toBe(201);
+      const slots = (await famC.get(`/family/slots?visitorId=${visitor.id}&date=${day(40)}`)).body;
+      expect(slots.quota).toMatchObject({ count: 1, period: 'week', used: 1 });
+      expect(slots.slots.filter((s: Json) => s.free)).toEqual([]);
+      expect(slots.slots[2]).toMatchObject({ free: false, reason: 'quota_exceeded' });
+      const refused = await famC.post('/family/visits', { visitorId: visitor.id, scheduledStart: jakarta(40, '09:00') });
       expect(refused).toMatchObject({ status: 409, body: { error: { code: 'quota_exceeded' } } });
     } finally {
       await sup.put('/facility/rules', rules());
