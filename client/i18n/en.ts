@@ -749,4 +749,9 @@ export const en: Record<MessageKey, string> = {
   'call.remote.micMuted': 'Microphone off',
   'call.remote.cameraOff': 'Camera off',
   // ---- end of call controls
+  // Family booking (fambook): confirmation by an officer, a visit the family cancelled
+  'call.refused.awaiting_confirmation': 'This visit has not been confirmed by an officer yet. Open the link again once it is confirmed.',
+  'desk.error.awaiting_confirmation': 'This family booking awaits an officer’s confirmation; links come after it is confirmed.',
+  'desk.error.confirmation_not_pending': 'This visit is not awaiting confirmation.',
+  'notify.visitCancelledByFamily': 'Your video visit at {facility} on {time} has been cancelled as you asked.',
 };

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { familyBookingOperations } from '../family/booking-operations.ts';
 import { boothOperations } from '../facilities/operations.ts';
 import { familyOperations } from '../family/operations.ts';
 import { healthOperations } from '../health/operations.ts';
@@ -24,7 +25,7 @@ const TAGS: Record<string, string> = {
   'drive-thru': 'Drive-thru parcel drop-off (titipan barang)',
   facilities: 'Facilities',
   notifications: 'Messages to families the desk passes on',
-  family: 'Family self-service: registration, verification, one-time-code sign-in',
+  family: 'Family self-service: registration, verification, one-time-code sign-in, booking (family session)',
   health: 'Service health',
   meta: 'This description',
 };
@@ -51,6 +52,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
     ...facilityOperations,
     ...notificationOperations,
     ...familyOperations,
+    ...familyBookingOperations,
     ...publicServicesOperations,
     ...healthOperations,
     ...metaOperations,

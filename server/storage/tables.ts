@@ -141,7 +141,14 @@ export interface VisitsTable {
   end_reason: string | null;
   created_by: string;
   created_at: string;
+  /** Family bookings in a facility that confirms them: 'pending' holds the slot but refuses the call until an officer confirms. null: nothing to confirm. */
+  confirmation: VisitConfirmation | null;
+  /** When the reminder sweep sent the day-before / 15-minute reminder for the current start (a move clears both). */
+  day_before_reminded_at: string | null;
+  soon_reminded_at: string | null;
 }
+
+export type VisitConfirmation = 'pending' | 'confirmed';
 
 export interface VisitVisitorsTable {
   visit_id: string;

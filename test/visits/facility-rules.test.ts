@@ -109,7 +109,8 @@ describe.each(['sqlite', 'postgres'] as const)('facility rules, quotas, slots an
 
       const saved = await a.sup.put('/facility/rules', rules);
       expect(saved.status).toBe(200);
-      const expected = { ...rules, visitingHours: { '0': [], '1': rules.visitingHours['1'], '2': [], '3': [], '4': [], '5': [], '6': [] } };
+      // rules saved without familyBooking keep the facility's (here the defaults)
+      const expected = { ...rules, visitingHours: { '0': [], '1': rules.visitingHours['1'], '2': [], '3': [], '4': [], '5': [], '6': [] }, familyBooking: DEFAULT_RULES.familyBooking };
       expect(saved.body.rules).toEqual(expected);
       expect(await officer.get('/facility/rules')).toMatchObject({ status: 200, body: { rules: expected, isDefault: false } });
       expect((await b.sup.get('/facility/rules')).body).toEqual({ rules: DEFAULT_RULES, isDefault: true });

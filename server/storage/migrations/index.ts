@@ -12,6 +12,7 @@ import * as m0012 from './0012_people_status_and_bans.ts';
 import * as m0013 from './0013_officer_password_change.ts';
 import * as m0014 from './0014_notification_outbox.ts';
 import * as m0015 from './0015_family_accounts.ts';
+import * as m0016 from './0016_family_booking.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0013_officer_password_change': m0013,
   '0014_notification_outbox': m0014,
   '0015_family_accounts': m0015,
+  '0016_family_booking': m0016,
 };
