@@ -106,6 +106,12 @@ whenSessionExpires(() => {
   void draw();
 });
 
+// The home page and messages can link straight to Masuk (#masuk) or Daftar (#daftar).
+window.addEventListener('hashchange', () => {
+  if (location.hash === '#masuk' && !currentSession()) go('signIn');
+  if (location.hash === '#daftar' && !currentSession()) go('register');
+});
+
 view.tabIndex = -1;
 $('#lang').append(languageToggle(() => {
   applyTranslations();

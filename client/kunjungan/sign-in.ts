@@ -20,7 +20,7 @@ export function signInView(onSignedIn: (s: FamilySession) => void): HTMLElement 
     h('button', { type: 'submit', 'data-i18n': 'portal.signIn.sendCode', text: t('portal.signIn.sendCode') }),
     nikStatus);
   const code = input('code', { required: true, inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', class: 'code-input' });
-  const resend = h('button', { type: 'button', class: 'secondary', 'data-testid': 'resend-code' });
+  const resend = h('button', { type: 'button', class: 'secondary', 'data-testid': 'resend-code', text: t('portal.signIn.resend') });
   const codeStatus = h('p', { class: 'status', role: 'status', 'data-testid': 'code-status' });
   const codeForm = h('form', { class: 'card stack', novalidate: true, hidden: true, 'data-testid': 'code-form' },
     tx('portal.signIn.codeTitle', 'h2'),

@@ -51,6 +51,8 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     ['remisi', () => '/remisi/'],
     ['pengaduan', () => '/pengaduan/'],
     ['drive-thru', () => '/drive-thru/'],
+    ['family portal: Masuk', () => '/kunjungan/#masuk'],
+    ['family portal: Daftar', () => '/kunjungan/'],
     ['drive-thru queue board', () => `/drive-thru-antrean/?facility=${seeded.facilityId}`],
     ['officer remisi', () => '/petugas-remisi/'],
     ['officer complaints', () => '/petugas-pengaduan/'],
