@@ -40,7 +40,7 @@ export function bookView(me: FamilyMe, options: BookOptions): HTMLElement {
   const form = h('form', { class: 'stack', novalidate: true },
     field('portal.book.visitor', visitor),
     field('portal.book.date', date),
-    h('div', { class: 'row' }, prev, next));
+    h('div', { class: 'day-nav' }, prev, next));
   form.addEventListener('submit', (e) => e.preventDefault());
 
   let loading = 0;

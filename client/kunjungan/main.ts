@@ -81,7 +81,7 @@ async function draw(): Promise<void> {
   const me = await loadMe();
   if (mine !== drawing || !me) return;
   if (current === 'registrations') {
-    view.replaceChildren(registrationsView(me, () => { endSession(); go('register'); }));
+    view.replaceChildren(registrationsView(me, () => go('register')));
     return;
   }
   view.replaceChildren(bookView(me, {
