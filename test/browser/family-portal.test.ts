@@ -34,6 +34,7 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
   let facility: { id: string; code: string; name: string };
   let officer: Awaited<ReturnType<typeof loginOfficer>>;
   let ktpFile: string;
+  let bigFile: string;
   let bookDate: string;
   let bookedVisitId = '';
   const inmates = { budi: 'BI.501/2025', joko: 'BI.502/2025' };
@@ -100,6 +101,8 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     expect((await api('PUT', '/api/facility/rules', { visitingHours: { 0: day, 1: day, 2: day, 3: day, 4: day, 5: day, 6: day }, slotMinutes: 30, maxVisitorsPerVisit: 3, quota: null })).status).toBe(200);
     bookDate = addDays(localDate('Asia/Jakarta'), 3);
     ktpFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-ktp-')), 'ktp.png');
+    bigFile = path.join(path.dirname(ktpFile), 'ktp-besar.jpg');
+    writeFileSync(bigFile, Buffer.alloc(6 * 1024 * 1024));
     await sharp({ create: { width: 640, height: 400, channels: 3, background: { r: 40, g: 90, b: 200 } } }).png().toFile(ktpFile);
 
     session = await launchBrowser();
@@ -141,6 +144,11 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     await page.$eval(`${form} input[name="nik"]`, (el) => { (el as any).value = ''; });
     await page.type(`${form} input[name="nik"]`, MOTHER.nik);
     const upload = await page.$(`${form} input[name="ktp"]`);
+    // a photo over 5 MB is refused before it is sent over a slow network
+    await (upload as any).uploadFile(bigFile);
+    await page.waitForSelector(`${form} .field-error[data-field="ktp"]`);
+    expect(await text(page, `${form} .field-error[data-field="ktp"]`)).toBe('Foto KTP: berkas 6.0 MB terlalu besar; paling besar 5 MB');
+    expect(await page.$eval('[data-testid="ktp-preview"]', (img) => (img as any).hidden)).toBe(true);
     await (upload as any).uploadFile(ktpFile);
     await waitUntil('KTP preview shown', () => page.$eval('[data-testid="ktp-preview"]', (img) => !(img as any).hidden && (img as any).naturalWidth === 640));
     expect(await overflow(page)).toBeLessThanOrEqual(0);
@@ -160,6 +168,12 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     // lands on Kunjungan saya, nothing booked yet
     await page.waitForSelector('[data-testid="upcoming"]');
     expect(await text(page, '[data-testid="upcoming"]')).toBe('Belum ada kunjungan terjadwal.');
+    // English on request, and back
+    await page.click('.lang-toggle');
+    await waitUntil('English', async () => (await text(page, '[data-testid="upcoming"]')) === 'No visits booked yet.');
+    expect(await text(page, '[data-testid="nav-book"]')).toBe('Book a visit');
+    await page.click('.lang-toggle');
+    await waitUntil('Bahasa Indonesia', async () => (await text(page, '[data-testid="upcoming"]')) === 'Belum ada kunjungan terjadwal.');
     expect(await page.evaluate(() => Object.keys((globalThis as any).sessionStorage))).toContain('kv.family.session');
   });
 
