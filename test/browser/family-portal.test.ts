@@ -37,6 +37,8 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
   let bigFile: string;
   let bookDate: string;
   let bookedVisitId = '';
+  let boothId = '';
+  const inmateIds: Record<string, string> = {};
   const inmates = { budi: 'BI.501/2025', joko: 'BI.502/2025' };
 
   const api = async (method: string, url: string, body?: unknown, auth: Record<string, string> = officer.auth) => {
@@ -92,9 +94,13 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     app = await startTestApp({ CONFIG_FILE: configFile });
     facility = await createFacility(app, code);
     officer = await loginOfficer(app, [facility.id], 'supervisor');
-    expect((await api('POST', '/api/booths', { name: 'Bilik 1' })).status).toBe(201);
-    for (const [name, registrationNumber] of [['Budi Santoso', inmates.budi], ['Joko Susilo', inmates.joko]]) {
-      expect((await api('POST', '/api/inmates', { registrationNumber, name, block: 'A' })).status).toBe(201);
+    const booth = await api('POST', '/api/booths', { name: 'Bilik 1' });
+    expect(booth.status).toBe(201);
+    boothId = booth.body.booth.id;
+    for (const [name, registrationNumber] of [['Budi Santoso', inmates.budi], ['Joko Susilo', inmates.joko]] as const) {
+      const created = await api('POST', '/api/inmates', { registrationNumber, name, block: 'A' });
+      expect(created.status).toBe(201);
+      inmateIds[registrationNumber] = created.body.inmate.id;
     }
     // Visiting hours every day, so the chosen day (three days ahead: well before the 24 h change deadline) has slots.
     const day = [{ from: '08:00', to: '15:00' }];
@@ -206,6 +212,29 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     await waitUntil('no longer upcoming', async () => (await page.$(`[data-testid="upcoming"] [data-visit-id="${bookedVisitId}"][data-status="scheduled"]`)) === null);
     expect((await api('GET', `/api/visits/${bookedVisitId}`)).body.visit.status).toBe('cancelled');
     expect(cspProblems(csp, app.url)).toEqual([]);
+  });
+
+  it('a slot taken meanwhile (the only booth booked at the desk): a clear message and fresh slots', async () => {
+    const { page } = session;
+    await page.click('[data-testid="nav-book"]');
+    await page.waitForSelector('[data-testid="book-date"]');
+    await choose(page, '[data-testid="book-date"]', bookDate);
+    await waitUntil('slots of the chosen day', async () => (await page.$$('[data-testid="slot"]')).length === 14, 20_000);
+    const starts = await page.$$eval('[data-testid="slot"]', (els) => els.map((b) => (b as any).dataset.start as string));
+    const taken = starts[5]!;
+    // the desk books the facility's only booth at that time for another inmate's family
+    const joko = inmateIds[inmates.joko]!;
+    const visitor = await api('POST', `/api/inmates/${joko}/visitors`, { name: 'Ani Susilo', nik: '3201014203880003', relationship: 'suami_istri' });
+    expect(visitor.status).toBe(201);
+    const desk = await api('POST', '/api/visits', { inmateId: joko, boothId, visitorIds: [visitor.body.visitor.id], scheduledStart: taken, durationMinutes: 30 });
+    expect(desk.status).toBe(201);
+    await page.click(`[data-testid="slot"][data-start="${taken}"]`);
+    await waitUntil('slot taken message', async () => (await text(page, '[data-testid="book-status"]')).startsWith('Maaf, waktu itu baru saja dipesan orang lain.'));
+    await waitUntil('fresh slots without the taken one', async () => {
+      const now = await page.$$eval('[data-testid="slot"]', (els) => els.map((b) => (b as any).dataset.start as string));
+      return now.length === 13 && !now.includes(taken);
+    });
+    expect(await page.$$eval('[data-testid="slot"]', (els) => els.every((b) => !(b as any).disabled))).toBe(true);
   });
 
   it('a rejected registration shows the facility\'s reason', async () => {
