@@ -689,6 +689,7 @@ export const en: Record<MessageKey, string> = {
   'portal.field.registrationNumberHint': 'Written on the letter or card from the facility, e.g. BI.123/2025',
   'portal.field.name': 'Your full name',
   'portal.field.nameHint': 'As on your KTP',
+  'portal.field.nik': 'Your NIK',
   'portal.field.relationship': 'Relationship to the inmate',
   'portal.relationship.choose': 'Choose a relationship',
   'portal.field.phone': 'WhatsApp number',

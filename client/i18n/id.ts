@@ -687,6 +687,7 @@ export const id = {
   'portal.field.registrationNumberHint': 'Tertulis pada surat atau kartu dari lapas/rutan, mis. BI.123/2025',
   'portal.field.name': 'Nama lengkap Anda',
   'portal.field.nameHint': 'Sesuai KTP',
+  'portal.field.nik': 'NIK Anda',
   'portal.field.relationship': 'Hubungan dengan WBP',
   'portal.relationship.choose': 'Pilih hubungan',
   'portal.field.phone': 'Nomor WhatsApp',

@@ -28,7 +28,7 @@ export function registerView(onSignIn: () => void): HTMLElement {
     field('services.facility', facility),
     field('portal.field.registrationNumber', input('registrationNumber', { required: true, maxlength: 40, autocomplete: 'off' }), 'portal.field.registrationNumberHint'),
     field('portal.field.name', input('name', { required: true, maxlength: 120, autocomplete: 'name' }), 'portal.field.nameHint'),
-    field('services.nik', input('nik', { required: true, inputmode: 'numeric', maxlength: 16, autocomplete: 'off' }), 'admin.visitor.nikHint'),
+    field('portal.field.nik', input('nik', { required: true, inputmode: 'numeric', maxlength: 16, autocomplete: 'off' }), 'admin.visitor.nikHint'),
     field('portal.field.relationship', relationship),
     field('portal.field.phone', input('phone', { required: true, type: 'tel', inputmode: 'tel', maxlength: 20, autocomplete: 'tel' }), 'portal.field.phoneHint'),
     field('portal.field.email', input('email', { type: 'email', maxlength: 200, autocomplete: 'email' }), 'portal.field.emailHint'),

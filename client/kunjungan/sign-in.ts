@@ -16,7 +16,7 @@ export function signInView(onSignedIn: (s: FamilySession) => void): HTMLElement 
     tx('portal.signIn.title', 'h2'),
     tx('portal.signIn.intro', 'p'),
     field('services.facility', facility),
-    field('services.nik', nik, 'admin.visitor.nikHint'),
+    field('portal.field.nik', nik, 'admin.visitor.nikHint'),
     h('button', { type: 'submit', 'data-i18n': 'portal.signIn.sendCode', text: t('portal.signIn.sendCode') }),
     nikStatus);
   const code = input('code', { required: true, inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', class: 'code-input' });

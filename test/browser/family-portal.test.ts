@@ -143,7 +143,7 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     await page.type(`${form} input[name="email"]`, MOTHER.email);
     await page.click(`${form} button[type="submit"]`);
     await page.waitForSelector(`${form} .field-error[data-field="nik"]`);
-    expect(await text(page, `${form} .field-error[data-field="nik"]`)).toBe('NIK: bulan lahir (digit 9–10) harus 01–12');
+    expect(await text(page, `${form} .field-error[data-field="nik"]`)).toBe('NIK Anda: bulan lahir (digit 9–10) harus 01–12');
     expect(await text(page, `${form} .field-error[data-field="ktp"]`)).toBe('Foto KTP: wajib diisi');
     expect(await page.$eval(`${form} input[name="nik"]`, (el) => el.getAttribute('aria-invalid'))).toBe('true');
 
