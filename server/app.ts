@@ -29,6 +29,8 @@ import { ConnectionGuards } from './signalling/connection-guards.ts';
 import { OfficerMonitoring } from './monitoring/officer-monitoring.ts';
 import { visitAdminRoutes } from './visits/admin-routes.ts';
 import { MissedVisitSweep } from './visits/missed-sweep.ts';
+import { VisitReminderSweep } from './visits/reminder-sweep.ts';
+import { familyBookingRoutes } from './family/booking-routes.ts';
 import { buildChannels } from './notifications/channels.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { OutboxSender } from './notifications/sender.ts';
@@ -49,6 +51,10 @@ export interface App {
   readonly pool: WorkerPool;
   readonly io: SocketServer;
   readonly announcedAddress: string;
+  /** Reminders before visits (tests drive it with runOnce(now)). */
+  readonly reminders: VisitReminderSweep;
+  /** Marks missed visits and tells their families (tests drive it with runOnce(now)). */
+  readonly missedSweep: MissedVisitSweep;
   /** Live calls on this node (media plane + call rules). */
   readonly calls: CallService;
   /** Base URL the server is reachable at (publicUrl, else derived from the bound address). */
@@ -123,11 +129,14 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', recordingRoutes(ctx));
   web.use('/api', notificationRoutes(ctx));
   web.use('/api', familyRoutes(ctx));
+  web.use('/api', familyBookingRoutes(ctx));
   // The call service starts with the socket server below; requests only arrive after that.
   web.use('/api', supervisionRoutes(ctx, () => calls));
   web.use('/api', openApiRoutes(ctx));
-  const missedSweep = new MissedVisitSweep(storage, logger);
+  const missedSweep = new MissedVisitSweep(storage, logger, undefined, ctx.publicUrl);
   missedSweep.start();
+  const reminders = new VisitReminderSweep(ctx);
+  reminders.start();
   const outbox = new OutboxSender(storage, logger, config.notifications, channels);
   outbox.start();
   const retention = new RecordingRetention(ctx);
@@ -169,7 +178,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   let closing: Promise<void> | undefined;
   return {
-    ctx, config, storage, pool, io, announcedAddress, url, calls, web,
+    ctx, config, storage, pool, io, announcedAddress, url, calls, web, reminders, missedSweep,
     close() {
       closing ??= (async () => {
         callSignalling.close();
@@ -180,6 +189,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         pool.close();
         await outbox.stop();
         await missedSweep.stop();
+        await reminders.stop();
         await retention.stop();
         await storage.close();
         logger.info('stopped');

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { familyBookingOperations } from '../family/booking-operations.ts';
 import { boothOperations } from '../facilities/operations.ts';
 import { healthOperations } from '../health/operations.ts';
 import { notificationOperations } from '../notifications/operations.ts';
@@ -23,6 +24,7 @@ const TAGS: Record<string, string> = {
   'drive-thru': 'Drive-thru parcel drop-off (titipan barang)',
   facilities: 'Facilities',
   notifications: 'Messages to families the desk passes on',
+  family: 'Family self-service (family session)',
   health: 'Service health',
   meta: 'This description',
 };
@@ -48,6 +50,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
     ...officerAccountOperations,
     ...facilityOperations,
     ...notificationOperations,
+    ...familyBookingOperations,
     ...publicServicesOperations,
     ...healthOperations,
     ...metaOperations,

@@ -24,6 +24,8 @@ export interface Operation {
   tag: string;
   /** An officer token (Authorization: Bearer) is required and the officer's role must be one of these. Absent: public. */
   roles?: readonly OfficerRole[];
+  /** A family session token (Authorization: Bearer, from POST /api/family/sign-in) is required instead. */
+  family?: boolean;
   /** Path parameters; a {name} of the path without an entry here is a plain string. */
   params?: z.ZodObject;
   query?: z.ZodObject;

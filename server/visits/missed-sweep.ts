@@ -1,6 +1,9 @@
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, audited } from '../audit/audit-log.ts';
 import type { Logger } from '../logging/logger.ts';
+import { visitorRecipients } from '../notifications/contacts.ts';
+import { notifyVisitMissed, visitRef } from '../notifications/events.ts';
 import type { Storage } from '../storage/database.ts';
+import { familyPortalUrl } from './links.ts';
 import { transitionVisit, visitEndsAt } from './visit-store.ts';
 
 const BATCH = 200;
@@ -11,7 +14,8 @@ const INTERRUPTED_AFTER_MS = 2 * 60_000;
  * Marks scheduled visits whose window ended without the call ever going live as `missed`, and
  * closes `live` visits left behind by a node that stopped mid-call (the server ends every call
  * at its deadline, so a visit still live well past it has no call anywhere).
- * Safe on several nodes at once: the guarded transition lets exactly one of them win.
+ * Safe on several nodes at once: the guarded transition lets exactly one of them win. The
+ * visitors of a missed visit are told (with where to book again) in the transaction that marks it.
  */
 export class MissedVisitSweep {
   #timer: NodeJS.Timeout | undefined;
@@ -21,6 +25,8 @@ export class MissedVisitSweep {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly intervalMs = 30_000,
+    /** The server's base URL, for the booking link in the missed-visit message. */
+    private readonly publicUrl: () => string = () => '',
   ) {}
 
   start(): void {
@@ -62,11 +68,17 @@ export class MissedVisitSweep {
       for (const visit of due) {
         const endsAt = visitEndsAt(visit);
         if (endsAt > now) continue;
-        if (!(await transitionVisit(this.storage, visit.id, ['scheduled'], 'missed', { ended_at: endsAt.toISOString(), end_reason: 'not_started' }))) continue;
-        marked++;
-        await appendAudit(this.storage, {
-          actorKind: 'system', actorId: 'missed-visit-sweep', facilityId: visit.facility_id, action: 'visit.missed', subjectKind: 'visit', subjectId: visit.id,
-        });
+        const missed = await audited(
+          this.storage,
+          async (tx) => {
+            if (!(await transitionVisit(tx, visit.id, ['scheduled'], 'missed', { ended_at: endsAt.toISOString(), end_reason: 'not_started' }))) return false;
+            const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+            await notifyVisitMissed(tx, visitRef(visit), await visitorRecipients(tx, visitorIds), familyPortalUrl(this.publicUrl()));
+            return true;
+          },
+          (done) => done ? { actorKind: 'system', actorId: 'missed-visit-sweep', facilityId: visit.facility_id, action: 'visit.missed', subjectKind: 'visit', subjectId: visit.id } : undefined,
+        );
+        if (missed) marked++;
       }
       if (marked > 0) this.logger.info({ marked }, 'visits marked missed');
       return marked;

@@ -4,7 +4,7 @@ import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitConfirmation, VisitStatus, VisitsTable } from '../storage/tables.ts';
-import { bookingProblems, loadBookingContext, OCCUPYING, type BookingProblem } from './booking-rules.ts';
+import { bookingProblems, loadBookingContext, OCCUPYING, type BookingContext, type BookingProblem, type BookingRequest } from './booking-rules.ts';
 import { visitEndsAt, withParties, type VisitWithParties } from './visit-store.ts';
 
 export interface NewVisit {
@@ -18,6 +18,8 @@ export interface NewVisit {
   createdBy: string;
   /** 'pending': a family booking that waits for an officer (the slot is held, the call refused). */
   confirmation?: VisitConfirmation | null;
+  /** Booths to take instead, in order, when boothId is not free (a family booking: the server picks the booth under the lock). */
+  otherBoothIds?: string[];
 }
 
 /** The booth, the inmate or a visitor already has a visit overlapping the requested window. */
@@ -70,8 +72,8 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     const trx = tx.db;
     await lockFacilitySchedule(storage, trx, input.facilityId);
     const context = await loadBookingContext(tx, { facilityId: input.facilityId, inmateId: input.inmateId, visitorIds: input.visitorIds, from: start, to: end });
-    const problems = bookingProblems(context, { ...input, start, end });
-    if (problems.length > 0) throw new BookingRefused(problems);
+    const boothId = firstFreeBooth(context, [input.boothId, ...(input.otherBoothIds ?? [])], { ...input, start, end });
+    row.booth_id = boothId;
     await trx.insertInto('visits').values(row).execute();
     await trx.insertInto('visit_visitors').values(input.visitorIds.map((visitor_id) => ({ visit_id: row.id, visitor_id }))).execute();
     return row;
@@ -79,6 +81,50 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
 }
 
 type Db = Storage['db'];
+
+/** The first of `boothIds` the request may take; none: BookingRefused with the first booth's problems. */
+function firstFreeBooth(context: BookingContext, boothIds: string[], request: Omit<BookingRequest, 'boothId'>): string {
+  let refused: BookingProblem[] | undefined;
+  for (const boothId of boothIds) {
+    const problems = bookingProblems(context, { ...request, boothId });
+    if (problems.length === 0) return boothId;
+    refused ??= problems;
+  }
+  throw new BookingRefused(refused ?? []);
+}
+
+/** The visit is not (or no longer) scheduled. */
+export class VisitNotScheduled extends Error {}
+
+export interface VisitMove {
+  visitId: string;
+  start: Date;
+  /** Booths to take, in order (the server picks the first free one). */
+  boothIds: string[];
+  confirmation: VisitConfirmation | null;
+}
+
+/**
+ * Moves a scheduled visit to a new start (same length, same people), judged by the same
+ * bookingProblems as a booking with the visit itself left out, under the same lock. The reminders
+ * sent for the old start are forgotten, so the new start is reminded. `then` runs in the same
+ * transaction (messages, audit). Throws VisitNotScheduled or BookingRefused.
+ */
+export async function moveVisit<T>(storage: Storage, move: VisitMove, then: (tx: Storage, before: VisitsTable, after: VisitsTable) => Promise<T>): Promise<T> {
+  return withinTransaction(storage, async (tx) => {
+    const visit = await tx.db.selectFrom('visits').selectAll().where('id', '=', move.visitId).where('status', '=', 'scheduled').executeTakeFirst();
+    if (!visit) throw new VisitNotScheduled(`visit ${move.visitId} is not scheduled`);
+    await lockFacilitySchedule(storage, tx.db, visit.facility_id);
+    const end = new Date(move.start.getTime() + visit.duration_seconds * 1000);
+    const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+    const context = await loadBookingContext(tx, { facilityId: visit.facility_id, inmateId: visit.inmate_id, visitorIds, from: move.start, to: end, exceptVisitId: visit.id });
+    const boothId = firstFreeBooth(context, move.boothIds, { inmateId: visit.inmate_id, visitorIds, start: move.start, end, privileged: visit.privileged === 1 });
+    const changes = { booth_id: boothId, scheduled_start: move.start.toISOString(), confirmation: move.confirmation, day_before_reminded_at: null, soon_reminded_at: null };
+    const updated = await tx.db.updateTable('visits').set(changes).where('id', '=', visit.id).where('status', '=', 'scheduled').executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new VisitNotScheduled(`visit ${move.visitId} is not scheduled`);
+    return then(tx, visit, { ...visit, ...changes });
+  });
+}
 
 /**
  * Serialises schedule and rule changes of one facility: on PostgreSQL across nodes; on SQLite a

@@ -250,7 +250,7 @@ describe.each(['sqlite', 'postgres'] as const)('OpenAPI document of the whole HT
       const sendsBody = op.method !== 'get' && op.method !== 'delete';
       const anonymous = await call(op.method.toUpperCase(), concrete(op.path), sendsBody ? {} : undefined, {});
       const name = `${op.method.toUpperCase()} ${op.path}`;
-      if (op.roles) expect([anonymous.status, anonymous.body?.error?.code], `${name} without a token`).toEqual([401, 'token_missing']);
+      if (op.roles || op.family) expect([anonymous.status, anonymous.body?.error?.code], `${name} without a token`).toEqual([401, 'token_missing']);
       else expect(anonymous.body?.error?.code, `${name} is public`).not.toBe('token_missing');
       if (!op.roles) continue;
       for (const role of ['officer', 'supervisor', 'admin'] as const) {
