@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDate } from '../../client/common/facility-time.ts';
+import sharp from 'sharp';
+import { addDays, localDate } from '../../client/common/facility-time.ts';
 import type { App } from '../../server/app.ts';
+import { signFamilySession } from '../../server/family/family-session.ts';
 import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
-import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
+import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -51,6 +53,8 @@ describe('every page passes axe-core WCAG 2.2 AA at 390 px (real Chromium)', () 
     ['remisi', () => '/remisi/'],
     ['pengaduan', () => '/pengaduan/'],
     ['drive-thru', () => '/drive-thru/'],
+    ['family portal: Masuk', () => '/kunjungan/#masuk'],
+    ['family portal: Daftar', () => '/kunjungan/'],
     ['drive-thru queue board', () => `/drive-thru-antrean/?facility=${seeded.facilityId}`],
     ['officer remisi', () => '/petugas-remisi/'],
     ['officer complaints', () => '/petugas-pengaduan/'],
@@ -197,5 +201,80 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
     await browser.page.click('[data-testid="password-form"] button[type="submit"]');
     await browser.page.waitForSelector('[data-testid="password-form"] .field-error');
     expect(await axeViolations(browser)).toEqual([]);
+  });
+});
+
+describe('the family portal signed in passes axe-core WCAG 2.2 AA at 390 px and 1280 px (real Chromium)', () => {
+  let app: App;
+  let browser: BrowserSession;
+  const NIK = '3174015505900001';
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const facility = await createFacility(app);
+    const sup = await loginOfficer(app, [facility.id], 'supervisor');
+    const call = async (method: string, url: string, body?: unknown, auth: Record<string, string> = sup.auth) => {
+      const res = await fetch(`${app.url}${url}`, { method, headers: { 'content-type': 'application/json', ...auth }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const json = (await res.json().catch(() => ({}))) as any;
+      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    await call('POST', '/api/booths', { name: 'Bilik 1' });
+    const day = [{ from: '08:00', to: '15:00' }];
+    await call('PUT', '/api/facility/rules', { visitingHours: { 0: day, 1: day, 2: day, 3: day, 4: day, 5: day, 6: day }, slotMinutes: 30, maxVisitorsPerVisit: 3, quota: null });
+    const ktp = await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 200, b: 200 } } }).png().toBuffer();
+    // Two registrations of one person: one approved (so there is something to book), one rejected with its reason.
+    for (const [registrationNumber, name] of [['AX.1/2025', 'Budi Santoso'], ['AX.2/2025', 'Joko Susilo']] as const) {
+      await call('POST', '/api/inmates', { registrationNumber, name, block: 'A' });
+      const form = new FormData();
+      for (const [k, v] of Object.entries({ facilityId: facility.id, registrationNumber, name: 'Siti Aminah', nik: NIK, relationship: 'orang_tua', phone: '081234567890' })) form.set(k, v);
+      form.set('ktp', new Blob([ktp], { type: 'image/png' }), 'ktp.png');
+      const res = await fetch(`${app.url}/api/family/registrations`, { method: 'POST', body: form });
+      if (res.status !== 202) throw new Error(`registration: ${res.status} ${await res.text()}`);
+    }
+    const pending = (await call('GET', '/api/family/registrations?status=pending')).registrations as Array<{ id: string; registrationNumber: string }>;
+    await call('POST', `/api/family/registrations/${pending.find((r) => r.registrationNumber === 'AX.1/2025')!.id}/approve`, {});
+    await call('POST', `/api/family/registrations/${pending.find((r) => r.registrationNumber === 'AX.2/2025')!.id}/reject`, { reason: 'Foto KTP tidak terbaca.' });
+    const account = await app.storage.db.selectFrom('family_accounts').select('id').where('facility_id', '=', facility.id).executeTakeFirstOrThrow();
+    const { token, expiresAt } = signFamilySession(app.ctx, { accountId: account.id, facilityId: facility.id });
+    const family = { authorization: `Bearer ${token}` };
+    const me = await call('GET', '/api/family/me', undefined, family);
+    const visitorId = me.visitors[0].visitorId as string;
+    const date = addDays(localDate('Asia/Jakarta'), 3);
+    const slots = (await call('GET', `/api/family/slots?visitorId=${visitorId}&date=${date}`, undefined, family)).slots as Array<{ start: string; free: boolean }>;
+    await call('POST', '/api/family/visits', { visitorId, scheduledStart: slots.find((s) => s.free)!.start }, family);
+
+    browser = await launchBrowser();
+    await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
+    await browser.page.goto(`${app.url}/kunjungan/`);
+    await browser.page.evaluate((s) => (globalThis as any).sessionStorage.setItem('kv.family.session', s), JSON.stringify({ token, expiresAt: expiresAt.toISOString(), name: 'Siti Aminah' }));
+    await browser.page.reload();
+    await browser.page.waitForSelector('[data-testid="sign-out"]');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const screens: Array<[string, string, string]> = [
+    ['Kunjungan saya (a booked visit)', 'visits', '[data-testid="upcoming"] [data-testid="visit"]'],
+    ['Buat jadwal (free slots)', 'book', '[data-testid="slot"]'],
+    ['Pendaftaran (one rejected, with its reason)', 'registrations', '[data-testid="rejection-reason"]'],
+  ];
+
+  it.each(screens)('%s', async (_name, nav, ready) => {
+    await browser.page.click(`[data-testid="nav-${nav}"]`);
+    if (nav === 'book') {
+      await browser.page.waitForSelector('[data-testid="book-date"]');
+      await browser.page.$eval('[data-testid="book-date"]', (el, v) => { (el as any).value = v; el.dispatchEvent(new (globalThis as any).Event('change')); }, addDays(localDate('Asia/Jakarta'), 3));
+    }
+    await browser.page.waitForSelector(ready);
+    for (const width of [390, 1280]) {
+      await browser.page.setViewport({ width, height: width === 390 ? 844 : 800, deviceScaleFactor: 1 });
+      expect(await axeViolations(browser), `at ${width} px`).toEqual([]);
+      const overflow = await browser.page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
+      expect(overflow, `no sideways scrolling at ${width} px`).toBeLessThanOrEqual(0);
+    }
+    await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
   });
 });
