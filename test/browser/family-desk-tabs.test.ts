@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app.ts';
+import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
+import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
+import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const overflow = (page: Page) => page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
+const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim());
+
+/** No sideways scrolling at 390 px nor at 1280 px; back to 1280 px. */
+async function fitsBothWidths(page: Page, what: string): Promise<void> {
+  for (const [width, height] of [[390, 844], [1280, 800]] as const) {
+    await page.setViewport({ width, height, deviceScaleFactor: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await overflow(page), `${what} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
+  }
+}
+
+describe('the officer tabs Pesan and Verifikasi keluarga (real Chromium)', () => {
+  let app: App;
+  let session: BrowserSession;
+  let csp: CspWatch;
+  let officer: Awaited<ReturnType<typeof loginOfficer>>;
+  let seeded: SeededVisit;
+  const reason = 'Bilik sedang diperbaiki';
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${app.url}${url}`, { method, headers: { 'content-type': 'application/json', ...officer.auth }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  const manual = async () => (await api('GET', '/api/notifications?status=manual')).body.messages as Json[];
+
+  beforeAll(async () => {
+    // no channel configured: every message waits for the desk; a fast sender so the test does not wait 5 s
+    const configFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-officer2-')), 'config.json');
+    writeFileSync(configFile, JSON.stringify({ notifications: { sender: { intervalMs: 100 } } }));
+    app = await startTestApp({ CONFIG_FILE: configFile });
+    seeded = await seedVisit(app, { start: new Date(Date.now() + 3 * 3600_000), durationSeconds: 1800, visitorNames: ['Siti Aminah', 'Joko Susilo'] });
+    // Siti has a WhatsApp number, Joko none
+    await app.storage.db.updateTable('visitors').set({ phone: '+6281234567890' }).where('id', '=', seeded.visitors[0]!.id).execute();
+    officer = await loginOfficer(app, [seeded.facilityId], 'officer');
+    session = await launchBrowser();
+    csp = await watchContentSecurityPolicy(session.page);
+    await session.page.setViewport({ width: 1280, height: 800, deviceScaleFactor: 1 });
+    const { page } = session;
+    await page.goto(`${app.url}/officer/`);
+    await page.waitForSelector('#login-form input[name="username"]');
+    await page.type('#login-form input[name="username"]', officer.username);
+    await page.type('#login-form input[name="password"]', officer.password);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('[data-testid="tab-messages"]');
+  });
+  afterAll(async () => {
+    await session?.close();
+    await app?.close();
+  });
+
+  it('Pesan: a cancelled visit gives one message per visitor with its text, a wa.me link where there is a number; "Sudah dikirim" removes it', async () => {
+    const { page } = session;
+    expect((await api('POST', `/api/visits/${seeded.visitId}/cancel`, { reason })).status).toBe(200);
+    await waitUntil('two messages for the desk', async () => (await manual()).length === 2);
+    // A message the provider kept refusing, listed apart
+    const failedId = randomUUID();
+    const now = new Date().toISOString();
+    await app.storage.db.insertInto('notification_outbox').values({
+      id: failedId, idempotency_key: `test.failed:${failedId}`, facility_id: seeded.facilityId, recipient_ref: randomUUID(), to_name: 'Rina Wati', to_phone: '+6289876543210', to_email: 'rina@example.org',
+      template: 'registrationRejected', language: 'id', params: JSON.stringify({ reason: 'Foto KTP buram' }), status: 'failed', channel: 'whatsapp', attempts: 4, next_attempt_at: now,
+      claim_token: null, lease_until: null, last_error: 'HTTP 500 from provider', provider_id: null, expires_at: null, created_at: now, sent_at: null, handled_by: null, handled_at: null,
+    }).execute();
+
+    await page.click('[data-testid="tab-messages"]');
+    await page.waitForSelector('[data-testid="messages-manual"] [data-testid="message-row"]');
+    const rows = await page.$$eval('[data-testid="messages-manual"] [data-testid="message-row"]', (els) => els.map((el) => ({
+      name: el.querySelector('strong')!.textContent,
+      text: el.querySelector('[data-testid="message-text"]')!.textContent,
+      whatsapp: el.querySelector('[data-testid="message-whatsapp"]')?.getAttribute('href') ?? null,
+      note: el.querySelector('.notice')?.textContent ?? null,
+    })));
+    expect(rows.map((r) => r.name).sort()).toEqual(['Joko Susilo', 'Siti Aminah']);
+    for (const r of rows) expect(r.text).toContain(`dibatalkan oleh petugas. Alasan: ${reason}`);
+    const siti = rows.find((r) => r.name === 'Siti Aminah')!;
+    const joko = rows.find((r) => r.name === 'Joko Susilo')!;
+    expect(siti.whatsapp).toMatch(/^https:\/\/wa\.me\/6281234567890\?text=/);
+    expect(decodeURIComponent(siti.whatsapp!.split('?text=')[1]!)).toContain(`Alasan: ${reason}`);
+    expect(siti.note).toBeNull();
+    expect(joko.whatsapp).toBeNull();
+    expect(joko.note).toBe('Tidak ada nomor WhatsApp atau e-mail: sampaikan langsung kepada keluarga.');
+    expect(await text(page, '[data-testid="messages-manual"] h3')).toBe('Menunggu dikirim petugas (2)');
+    // the failed one: its own list, with the e-mail link and the last error
+    const failed = `[data-testid="messages-failed"] [data-message-id="${failedId}"]`;
+    expect(await text(page, `${failed} [data-testid="message-text"]`)).toContain('ditolak. Alasan: Foto KTP buram');
+    expect(await page.$eval(`${failed} [data-testid="message-mailto"]`, (el) => el.getAttribute('href'))).toMatch(/^mailto:rina@example\.org\?subject=/);
+    expect(await text(page, failed)).toContain('HTTP 500 from provider');
+    await fitsBothWidths(page, 'Pesan');
+
+    // Siti's message was sent by hand: marked, gone from the list, gone from the server's list, audited
+    const sitiId = (await manual()).find((m) => m.recipient.name === 'Siti Aminah').id as string;
+    await page.click(`[data-message-id="${sitiId}"] [data-testid="message-handled"]`);
+    await waitUntil('row gone', async () => (await page.$(`[data-message-id="${sitiId}"]`)) === null);
+    expect(await text(page, '[data-testid="messages-notice"]')).toBe('Pesan untuk Siti Aminah ditandai sudah dikirim.');
+    expect(await text(page, '[data-testid="messages-manual"] h3')).toBe('Menunggu dikirim petugas (1)');
+    expect((await manual()).map((m) => m.recipient.name)).toEqual(['Joko Susilo']);
+    const row = await app.storage.db.selectFrom('notification_outbox').select(['status', 'handled_by']).where('id', '=', sitiId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'handled', handled_by: officer.officer.id });
+
+    // Another officer handled Joko's meanwhile: the desk says so and drops the row
+    const jokoId = (await manual())[0].id as string;
+    expect((await api('POST', `/api/notifications/${jokoId}/handled`, {})).status).toBe(200);
+    await page.click(`[data-message-id="${jokoId}"] [data-testid="message-handled"]`);
+    await waitUntil('row gone', async () => (await page.$(`[data-message-id="${jokoId}"]`)) === null);
+    expect(await text(page, '[data-testid="messages-notice"]')).toBe('Pesan ini sudah ditangani petugas lain.');
+    expect(await text(page, '[data-testid="messages-manual"] [data-testid="messages-empty"]')).toBe('Tidak ada pesan yang menunggu.');
+    expect(cspProblems(csp, app.url)).toEqual([]);
+  });
+});
