@@ -809,4 +809,9 @@ export const en: Record<MessageKey, string> = {
   'notify.visitMissed': 'Your video visit at {facility} on {time} was missed. Book a new one at {link}',
   'notify.registrationApproved': 'Your registration as a visitor at {facility} has been verified. Sign in at {link} to book a visit.',
   'notify.registrationRejected': 'Your registration as a visitor at {facility} was rejected. Reason: {reason}',
+  // Family booking (fambook): confirmation by an officer, a visit the family cancelled
+  'call.refused.awaiting_confirmation': 'This visit has not been confirmed by an officer yet. Open the link again once it is confirmed.',
+  'desk.error.awaiting_confirmation': 'This family booking awaits an officer’s confirmation; links come after it is confirmed.',
+  'desk.error.confirmation_not_pending': 'This visit is not awaiting confirmation.',
+  'notify.visitCancelledByFamily': 'Your video visit at {facility} on {time} has been cancelled as you asked.',
 };

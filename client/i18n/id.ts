@@ -807,6 +807,11 @@ export const id = {
   'notify.visitMissed': 'Kunjungan video Anda di {facility} pada {time} terlewat. Pesan jadwal baru di {link}',
   'notify.registrationApproved': 'Pendaftaran Anda sebagai pengunjung di {facility} telah diverifikasi. Masuk di {link} untuk memesan kunjungan.',
   'notify.registrationRejected': 'Pendaftaran Anda sebagai pengunjung di {facility} ditolak. Alasan: {reason}',
+  // Family booking (fambook): confirmation by an officer, a visit the family cancelled
+  'call.refused.awaiting_confirmation': 'Kunjungan ini belum dikonfirmasi petugas. Coba buka tautan lagi setelah dikonfirmasi.',
+  'desk.error.awaiting_confirmation': 'Pemesanan keluarga ini menunggu konfirmasi petugas; tautan dibuat setelah dikonfirmasi.',
+  'desk.error.confirmation_not_pending': 'Kunjungan ini tidak sedang menunggu konfirmasi.',
+  'notify.visitCancelledByFamily': 'Kunjungan video Anda di {facility} pada {time} telah dibatalkan sesuai permintaan Anda.',
 } as const;
 
 export type MessageKey = keyof typeof id;

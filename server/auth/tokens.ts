@@ -35,6 +35,14 @@ const boothClaims = z.object({
   exp: z.number().int().optional(),
 });
 
+/** Family session: one family account of one facility (server/family/family-session.ts), 12 h. */
+const familyClaims = z.object({
+  kind: z.literal('family'),
+  sub: z.string().min(1),
+  fac: z.string().min(1),
+  exp: z.number().int().optional(),
+});
+
 /** One officer may fetch one recording file for a few minutes (a <video> cannot send headers). */
 const playbackClaims = z.object({
   kind: z.literal('playback'),
@@ -52,8 +60,9 @@ export type PlaybackClaims = z.infer<typeof playbackClaims>;
 export type OfficerClaims = z.infer<typeof officerClaims>;
 export type JoinClaims = z.infer<typeof joinClaims>;
 export type BoothClaims = z.infer<typeof boothClaims>;
+export type FamilyClaims = z.infer<typeof familyClaims>;
 
-const schemas = { officer: officerClaims, join: joinClaims, booth: boothClaims, playback: playbackClaims } as const;
+const schemas = { officer: officerClaims, join: joinClaims, booth: boothClaims, playback: playbackClaims, family: familyClaims } as const;
 type Kind = keyof typeof schemas;
 type ClaimsOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
 
@@ -70,6 +79,7 @@ export const OFFICER_TOKEN_SECONDS = 60 * 60;
 export const BOOTH_TOKEN_SECONDS = 365 * 24 * 60 * 60;
 export const JOIN_EARLY_SECONDS = 10 * 60;
 export const PLAYBACK_TOKEN_SECONDS = 10 * 60;
+export const FAMILY_TOKEN_SECONDS = 12 * 60 * 60;
 
 export class TokenService {
   readonly #secret: string;
@@ -110,6 +120,11 @@ export class TokenService {
   signPlayback(claims: Omit<PlaybackClaims, 'kind'>): { token: string; expiresAt: Date } {
     const exp = Math.floor(Date.now() / 1000) + PLAYBACK_TOKEN_SECONDS;
     return { token: this.#sign({ ...claims, kind: 'playback' }, 'playback', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
+  }
+
+  signFamily(accountId: string, facilityId: string): { token: string; expiresAt: Date } {
+    const exp = Math.floor(Date.now() / 1000) + FAMILY_TOKEN_SECONDS;
+    return { token: this.#sign({ kind: 'family', sub: accountId, fac: facilityId }, 'family', { expiresAt: exp }), expiresAt: new Date(exp * 1000) };
   }
 
   /** Verifies signature, issuer, audience, time window and claim shape. Throws TokenError. */

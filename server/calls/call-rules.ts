@@ -19,7 +19,7 @@ export type Party =
 
 export type JoinDecision =
   | { ok: true }
-  | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' | 'awaiting_approval' | 'visitor_banned' };
+  | { ok: false; code: 'visit_not_found' | 'visit_over' | 'too_early' | 'not_a_visitor' | 'wrong_booth' | 'awaiting_approval' | 'awaiting_confirmation' | 'visitor_banned' };
 
 const OPEN: VisitStatus[] = ['scheduled', 'live'];
 
@@ -47,6 +47,8 @@ function windowDecision(visit: VisitsTable, now: Date): JoinDecision {
   if (now.getTime() < new Date(visit.scheduled_start).getTime() - JOIN_EARLY_MS) return { ok: false, code: 'too_early' };
   // An unrecorded, unobserved call needs a supervisor's approval first.
   if (visit.privileged === 1 && visit.privileged_approval !== 'approved') return { ok: false, code: 'awaiting_approval' };
+  // A family booking the facility confirms by hand holds its slot, but no call before an officer confirmed it.
+  if (visit.confirmation === 'pending') return { ok: false, code: 'awaiting_confirmation' };
   return { ok: true };
 }
 

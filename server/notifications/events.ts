@@ -65,6 +65,13 @@ export function notifyVisitCancelled(tx: Storage, visit: VisitRef, recipients: R
   }));
 }
 
+/** Cancelled by the family themselves (the family portal): a confirmation for everyone in the visit. Same key as any cancel. */
+export function notifyVisitCancelledByFamily(tx: Storage, visit: VisitRef, recipients: Recipient[]): Promise<number> {
+  return toEach(tx, recipients, (r) => enqueueMessage(tx, {
+    key: `visit.cancelled:${visit.id}:${r.ref}`, facilityId: visit.facilityId, recipient: r, template: 'visitCancelledByFamily', params: { time: visit.scheduledStart },
+  }));
+}
+
 /** Cancelled because the inmate was transferred (or released). */
 export function notifyInmateTransferred(tx: Storage, visit: VisitRef, recipients: Recipient[]): Promise<number> {
   return toEach(tx, recipients, (r) => enqueueMessage(tx, {
@@ -74,11 +81,12 @@ export function notifyInmateTransferred(tx: Storage, visit: VisitRef, recipients
 
 /**
  * Reminder the day before or 15 minutes before, with the link to open (for each recipient its
- * own: a join link is personal). Not sent once the visit started.
+ * own: a join link is personal). Not sent once the visit started. One per visit time: a moved
+ * visit is reminded of its new time.
  */
 export function notifyReminder(tx: Storage, visit: VisitRef, when: 'dayBefore' | 'soon', recipients: Array<Recipient & { link: string }>): Promise<number> {
   return toEach(tx, recipients, (r) => enqueueMessage(tx, {
-    key: `visit.reminder.${when}:${visit.id}:${r.ref}`, facilityId: visit.facilityId, recipient: strip(r),
+    key: `visit.reminder.${when}:${visit.id}:${visit.scheduledStart}:${r.ref}`, facilityId: visit.facilityId, recipient: strip(r),
     template: when === 'dayBefore' ? 'reminderDayBefore' : 'reminderSoon', params: { time: visit.scheduledStart, link: r.link }, expiresAt: new Date(visit.scheduledStart),
   }));
 }

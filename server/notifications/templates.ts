@@ -16,6 +16,7 @@ export const TEMPLATES = {
   visitConfirmed: { text: 'notify.visitConfirmed', fields: ['time', 'minutes'] },
   visitMoved: { text: 'notify.visitMoved', fields: ['previousTime', 'time'] },
   visitCancelled: { text: 'notify.visitCancelled', fields: ['time', 'reason'] },
+  visitCancelledByFamily: { text: 'notify.visitCancelledByFamily', fields: ['time'] },
   inmateTransferred: { text: 'notify.inmateTransferred', fields: ['time'] },
   reminderDayBefore: { text: 'notify.reminderDayBefore', fields: ['time', 'link'] },
   reminderSoon: { text: 'notify.reminderSoon', fields: ['time', 'link'] },

@@ -32,6 +32,7 @@ export const errorCode = z.enum([
   'not_a_visitor',
   'wrong_booth',
   'awaiting_approval', // a privileged visit a supervisor has not approved (yet)
+  'awaiting_confirmation', // a family booking an officer has not confirmed (yet)
   'no_visit',
   'call_ended',
   'media_error', // mediasoup refused the parameters
@@ -58,6 +59,7 @@ export const refusalCode = z.enum([
   'visit_over',
   'not_a_visitor',
   'awaiting_approval',
+  'awaiting_confirmation', // a family booking an officer has not confirmed (yet)
   'visitor_banned', // the visitor is banned from visits until a date set by a supervisor
   'session_revoked', // officer signed out, or the account was disabled, changed or moved out of the facility
   'password_change_required', // the officer must set their own password before anything else

@@ -112,6 +112,8 @@ export interface VisitorsTable {
   ban_ends_at: string | null;
   banned_by: string | null;
   banned_at: string | null;
+  /** The family account whose approved registration created this visitor; null for desk-registered ones. */
+  family_account_id: string | null;
 }
 
 export type VisitStatus = 'scheduled' | 'live' | 'ended' | 'missed' | 'cancelled';
@@ -139,7 +141,14 @@ export interface VisitsTable {
   end_reason: string | null;
   created_by: string;
   created_at: string;
+  /** Family bookings in a facility that confirms them: 'pending' holds the slot but refuses the call until an officer confirms. null: nothing to confirm. */
+  confirmation: VisitConfirmation | null;
+  /** When the reminder sweep sent the day-before / 15-minute reminder for the current start (a move clears both). */
+  day_before_reminded_at: string | null;
+  soon_reminded_at: string | null;
 }
+
+export type VisitConfirmation = 'pending' | 'confirmed';
 
 export interface VisitVisitorsTable {
   visit_id: string;
@@ -341,6 +350,61 @@ export interface NotificationOutboxTable {
   handled_at: string | null;
 }
 
+/** One person (NIK) registered online at one facility; contact details follow the last approved registration. */
+export interface FamilyAccountsTable {
+  id: string;
+  facility_id: string;
+  nik_hash: string;
+  nik_last4: string;
+  nik_encrypted: string;
+  name: string;
+  /** +628… */
+  phone: string;
+  email: string | null;
+  language: 'id' | 'en';
+  created_at: string;
+}
+
+export type FamilyRegistrationStatus = 'pending' | 'approved' | 'rejected';
+
+/** A request to become a visitor of one inmate, with the KTP image, waiting for an officer. */
+export interface FamilyRegistrationsTable {
+  id: string;
+  facility_id: string;
+  account_id: string;
+  /** As the family typed it (trimmed). */
+  registration_number: string;
+  /** The active inmate of the facility it matched when submitted; null when none did. */
+  inmate_id: string | null;
+  name: string;
+  relationship: string;
+  phone: string;
+  email: string | null;
+  language: 'id' | 'en';
+  /** private-files name of the metadata-stripped KTP image */
+  ktp_file: string;
+  ktp_type: string;
+  status: FamilyRegistrationStatus;
+  reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  visitor_id: string | null;
+  created_at: string;
+}
+
+/** The current one-time code and wrong-try count of one NIK at one facility (kept for unknown NIKs too). */
+export interface FamilySignInCodesTable {
+  facility_id: string;
+  nik_hash: string;
+  /** sha256 of salt + code; null when no live code */
+  code_hash: string | null;
+  code_salt: string | null;
+  expires_at: string | null;
+  failed_attempts: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
 export interface Tables {
   facilities: FacilitiesTable;
   audit_log: AuditLogTable;
@@ -365,4 +429,7 @@ export interface Tables {
   key_checks: KeyChecksTable;
   facility_rules: FacilityRulesTable;
   notification_outbox: NotificationOutboxTable;
+  family_accounts: FamilyAccountsTable;
+  family_registrations: FamilyRegistrationsTable;
+  family_sign_in_codes: FamilySignInCodesTable;
 }

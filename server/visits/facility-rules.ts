@@ -36,6 +36,18 @@ export const quotaSchema = z.strictObject({
   period: z.enum(['week', 'month']),
 });
 
+/** How families book for themselves (the family portal). */
+export const familyBookingSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** auto: booked at once; officer: the visit holds the slot but waits for an officer's confirmation. */
+  confirmation: z.enum(['auto', 'officer']),
+  /** A family may cancel or move a visit until this many hours before its start. */
+  changeDeadlineHours: z.number().int().min(0).max(168),
+});
+export type FamilyBookingRules = z.output<typeof familyBookingSchema>;
+
+export const DEFAULT_FAMILY_BOOKING: FamilyBookingRules = { enabled: true, confirmation: 'auto', changeDeadlineHours: 24 };
+
 /**
  * A facility's booking rules. visitingHours keys are local weekdays of the facility's zone,
  * "0" = Sunday … "6" = Saturday (a missing day has no visiting hours). The quota counts an
@@ -48,9 +60,14 @@ export const facilityRulesSchema = z.strictObject({
   slotMinutes: z.number().int().min(10).max(120),
   maxVisitorsPerVisit: z.number().int().min(1).max(3),
   quota: quotaSchema.nullable().default(null),
+  // rules saved before family booking existed get its defaults
+  familyBooking: familyBookingSchema.default(() => ({ ...DEFAULT_FAMILY_BOOKING })),
 });
 
 export type FacilityRules = z.output<typeof facilityRulesSchema>;
+
+/** Body of PUT /api/facility/rules: familyBooking left out keeps the saved one (pages that do not show it cannot reset it). */
+export const facilityRulesInputSchema = facilityRulesSchema.extend({ familyBooking: familyBookingSchema.optional() });
 export type VisitingWindow = z.output<typeof visitingWindowSchema>;
 
 /** Response of GET /api/facility/rules. */
@@ -64,6 +81,7 @@ export const DEFAULT_RULES: FacilityRules = {
   slotMinutes: 30,
   maxVisitorsPerVisit: 3,
   quota: null,
+  familyBooking: DEFAULT_FAMILY_BOOKING,
 };
 
 export interface StoredRules {

@@ -65,6 +65,8 @@ export interface NewVisitor {
   advocateCredential?: string;
   /** +628… (normalised by the route) */
   phone?: string;
+  /** Set when an approved family registration creates the visitor (server/family). */
+  familyAccountId?: string;
 }
 
 /** Only the keyed hash, the last 4 digits and the encrypted NIK are stored, never the NIK itself. */
@@ -84,6 +86,7 @@ export async function createVisitor(storage: Storage, vault: NikVault, inmateId:
     ban_ends_at: null,
     banned_by: null,
     banned_at: null,
+    family_account_id: input.familyAccountId ?? null,
   };
   await storage.db.insertInto('visitors').values(row).execute();
   return row;

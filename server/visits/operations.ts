@@ -5,7 +5,7 @@ import {
   inmateImportResult, inmateListQuery, inmateUpdateBody, inmateUpdateResult, inmateView, visitorBanBody, visitorUnbanBody, visitorView,
 } from './people-schemas.ts';
 import { idParam as visitorIdParam } from './visitor-routes.ts';
-import { facilityRulesResponseSchema, facilityRulesSchema } from './facility-rules.ts';
+import { facilityRulesInputSchema, facilityRulesResponseSchema } from './facility-rules.ts';
 import { approveBody, rejectBody } from './privileged-approval.ts';
 import { slotsQuerySchema } from './rules-routes.ts';
 import { slotGridSchema } from './slots.ts';
@@ -27,6 +27,7 @@ export const visitSchema = z.strictObject({
     .strictObject({ state: z.enum(['pending', 'approved', 'rejected']), decidedBy: z.string().nullable(), decidedAt: at.nullable(), reason: z.string().nullable() })
     .nullable()
     .describe('null when not privileged; the call cannot start while pending'),
+  confirmation: z.enum(['pending', 'confirmed']).nullable().describe('family bookings in a facility that confirms them: the call cannot start while pending (POST /api/visits/{id}/confirm)'),
   startedAt: at.nullable(),
   endedAt: at.nullable(),
   endReason: z.string().nullable(),
@@ -72,7 +73,7 @@ export const visitorOperations: Operation[] = [
 
 export const facilityRulesOperations: Operation[] = [
   { method: 'get', path: '/api/facility/rules', tag: 'visits', roles: ANY_OFFICER, summary: 'The facility\'s booking rules: visiting hours per weekday, slot length, visitors per visit, inmate quota', description: 'isDefault: never saved; then the default visiting hours are shown in the slot grid but not enforced.', success: { status: 200, schema: facilityRulesResponseSchema } },
-  { method: 'put', path: '/api/facility/rules', tag: 'visits', roles: MANAGERS, json: facilityRulesSchema, summary: 'Save the facility\'s booking rules (audited)', description: 'Weekdays are 0 (Sunday) to 6 in the facility\'s zone; windows must not overlap; to may be 24:00. Every booking path enforces them.', success: { status: 200, schema: facilityRulesResponseSchema } },
+  { method: 'put', path: '/api/facility/rules', tag: 'visits', roles: MANAGERS, json: facilityRulesInputSchema, summary: 'Save the facility\'s booking rules (audited)', description: 'Weekdays are 0 (Sunday) to 6 in the facility\'s zone; windows must not overlap; to may be 24:00. Every booking path enforces them. familyBooking (self-service booking by families: enabled, confirmation auto|officer, changeDeadlineHours 0–168) left out keeps the saved one.', success: { status: 200, schema: facilityRulesResponseSchema } },
   {
     method: 'get', path: '/api/slots', tag: 'visits', roles: ANY_OFFICER, query: slotsQuerySchema, summary: 'Free and taken slots of one local day per booth, for booking one inmate\'s visit',
     description: 'Judged by the same checks as POST /api/visits, so a free slot is one a booking accepts (at the time of asking). visitorIds is comma-separated.',
@@ -104,7 +105,7 @@ export const visitOperations: Operation[] = [
       status: 200,
       schema: z.strictObject({ visitId: z.uuid(), validFrom: at, validUntil: at, links: z.array(z.strictObject({ visitorId: z.uuid(), name: z.string(), familyUrl: z.url() })) }),
     },
-    errors: { 404: ['not_found'], 409: ['visit_closed', 'awaiting_approval'] },
+    errors: { 404: ['not_found'], 409: ['visit_closed', 'awaiting_approval', 'awaiting_confirmation'] },
   },
   {
     method: 'post', path: '/api/visits/{id}/approve-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: approveBody, bodyOptional: true, summary: 'Approve a privileged (counsel) visit (audited)',

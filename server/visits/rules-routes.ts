@@ -7,7 +7,7 @@ import { localToday } from '../facilities/local-day.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { addDays } from './facility-calendar.ts';
-import { facilityRulesSchema, getFacilityRules, saveFacilityRules } from './facility-rules.ts';
+import { facilityRulesInputSchema, getFacilityRules, saveFacilityRules, type FacilityRules } from './facility-rules.ts';
 import { findInmate } from './inmate-store.ts';
 import { lockFacilitySchedule } from './schedule.ts';
 import { slotGrid } from './slots.ts';
@@ -42,12 +42,14 @@ export function facilityRulesRoutes(ctx: AppContext): Router {
 
   router.put('/facility/rules', supervisor, async (req, res) => {
     const officer = officerOf(req);
-    const rules = parseInput(facilityRulesSchema, req.body);
+    const input = parseInput(facilityRulesInputSchema, req.body);
+    let rules!: FacilityRules;
     await audited(
       ctx.storage,
       // under the schedule lock, so a booking is judged wholly by the old rules or wholly by the new
       async (tx) => {
         await lockFacilitySchedule(tx, tx.db, officer.fac);
+        rules = { ...input, familyBooking: input.familyBooking ?? (await getFacilityRules(tx, officer.fac)).rules.familyBooking };
         return saveFacilityRules(tx, officer.fac, rules, officer.sub);
       },
       (previous) => ({

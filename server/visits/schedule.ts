@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { appendAuditIn, type AuditEntryInput } from '../audit/audit-log.ts';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
-import type { VisitStatus, VisitsTable } from '../storage/tables.ts';
+import type { VisitConfirmation, VisitStatus, VisitsTable } from '../storage/tables.ts';
 import { bookingProblems, loadBookingContext, OCCUPYING, type BookingProblem } from './booking-rules.ts';
 import { visitEndsAt, withParties, type VisitWithParties } from './visit-store.ts';
 
@@ -16,6 +16,8 @@ export interface NewVisit {
   durationSeconds: number;
   privileged: boolean;
   createdBy: string;
+  /** 'pending': a family booking that waits for an officer (the slot is held, the call refused). */
+  confirmation?: VisitConfirmation | null;
 }
 
 /** The booth, the inmate or a visitor already has a visit overlapping the requested window. */
@@ -60,6 +62,9 @@ export async function createVisit(storage: Storage, input: NewVisit): Promise<Vi
     end_reason: null,
     created_by: input.createdBy,
     created_at: new Date().toISOString(),
+    confirmation: input.confirmation ?? null,
+    day_before_reminded_at: null,
+    soon_reminded_at: null,
   };
   return withinTransaction(storage, async (tx) => {
     const trx = tx.db;
@@ -156,6 +161,8 @@ export function visitView({ visit, inmate, booth, visitors }: VisitWithParties) 
     privilegedApproval: visit.privileged === 1
       ? { state: visit.privileged_approval ?? 'pending', decidedBy: visit.privileged_decided_by, decidedAt: visit.privileged_decided_at, reason: visit.privileged_decision_reason }
       : null,
+    /** null: nothing to confirm; pending: a family booking waiting for an officer (the call cannot start yet); confirmed. */
+    confirmation: visit.confirmation,
     startedAt: visit.started_at,
     endedAt: visit.ended_at,
     endReason: visit.end_reason,

@@ -215,6 +215,7 @@ export function visitRoutes(ctx: AppContext): Router {
     if (visit.privileged === 1 && visit.privileged_approval !== 'approved') {
       throw new HttpError(409, 'awaiting_approval', 'a privileged visit gets join links once a supervisor has approved it');
     }
+    if (visit.confirmation === 'pending') throw new HttpError(409, 'awaiting_confirmation', 'a family booking gets join links once an officer has confirmed it');
     const scheduledStart = new Date(visit.scheduled_start);
     const links = visitors.map((v) => ({
       visitorId: v.id,

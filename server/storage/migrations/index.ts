@@ -11,6 +11,8 @@ import * as m0011 from './0011_facility_rules.ts';
 import * as m0012 from './0012_people_status_and_bans.ts';
 import * as m0013 from './0013_officer_password_change.ts';
 import * as m0014 from './0014_notification_outbox.ts';
+import * as m0015 from './0015_family_accounts.ts';
+import * as m0016 from './0016_family_booking.ts';
 
 /** Append new migrations here; names sort in the order they run. Never edit a released one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0012_people_status_and_bans': m0012,
   '0013_officer_password_change': m0013,
   '0014_notification_outbox': m0014,
+  '0015_family_accounts': m0015,
+  '0016_family_booking': m0016,
 };
