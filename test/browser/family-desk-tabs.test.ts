@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDate } from '../../client/common/facility-time.ts';
 import type { App } from '../../server/app.ts';
 import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
@@ -116,6 +117,83 @@ describe('the officer tabs Pesan and Verifikasi keluarga (real Chromium)', () =>
     await waitUntil('row gone', async () => (await page.$(`[data-message-id="${jokoId}"]`)) === null);
     expect(await text(page, '[data-testid="messages-notice"]')).toBe('Pesan ini sudah ditangani petugas lain.');
     expect(await text(page, '[data-testid="messages-manual"] [data-testid="messages-empty"]')).toBe('Tidak ada pesan yang menunggu.');
+    expect(cspProblems(csp, app.url)).toEqual([]);
+  });
+});
+
+describe('family booking at the desk: the rules in Pengaturan, confirming a family booking in Jadwal (real Chromium)', () => {
+  let app: App;
+  let session: BrowserSession;
+  let csp: CspWatch;
+  let supervisor: Awaited<ReturnType<typeof loginOfficer>>;
+  let pending: SeededVisit;
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${app.url}${url}`, { method, headers: { 'content-type': 'application/json', ...supervisor.auth }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    pending = await seedVisit(app, { start: new Date(Date.now() + 2 * 3600_000), durationSeconds: 1800, visitorNames: ['Dewi Lestari'] });
+    // a family booking in a facility that confirms them: it holds the slot but waits for an officer
+    await app.storage.db.updateTable('visits').set({ confirmation: 'pending' }).where('id', '=', pending.visitId).execute();
+    supervisor = await loginOfficer(app, [pending.facilityId], 'supervisor');
+    session = await launchBrowser();
+    csp = await watchContentSecurityPolicy(session.page);
+    await session.page.setViewport({ width: 1280, height: 800, deviceScaleFactor: 1 });
+    const { page } = session;
+    await page.goto(`${app.url}/officer/`);
+    await page.waitForSelector('#login-form input[name="username"]');
+    await page.type('#login-form input[name="username"]', supervisor.username);
+    await page.type('#login-form input[name="password"]', supervisor.password);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('[data-testid="tab-settings"]');
+  });
+  afterAll(async () => {
+    await session?.close();
+    await app?.close();
+  });
+
+  it('Pengaturan: family booking allowed, confirmed by an officer, change deadline; an out-of-range deadline is named and not saved', async () => {
+    const { page } = session;
+    await page.click('[data-testid="tab-settings"]');
+    await page.waitForSelector('[data-testid="family-booking"]');
+    // the defaults of a facility that never saved its rules
+    expect(await page.$eval('[data-testid="family-booking-enabled"]', (el) => (el as any).checked)).toBe(true);
+    expect(await page.$eval('[data-testid="family-booking-confirmation"]', (el) => (el as any).value)).toBe('auto');
+    expect(await page.$eval('[data-testid="family-booking-deadline"]', (el) => (el as any).value)).toBe('24');
+    await page.select('[data-testid="family-booking-confirmation"]', 'officer');
+    await page.$eval('[data-testid="family-booking-deadline"]', (el) => { (el as any).value = ''; });
+    await page.type('[data-testid="family-booking-deadline"]', '200');
+    await page.click('[data-testid="settings-save"]');
+    await page.waitForSelector('[data-testid="settings-errors"]');
+    expect(await text(page, '[data-testid="settings-errors"]')).toBe('Batas ubah/batal oleh keluarga (jam sebelum kunjungan): harus bilangan bulat 0–168');
+    expect((await api('GET', '/api/facility/rules')).body.rules.familyBooking).toEqual({ enabled: true, confirmation: 'auto', changeDeadlineHours: 24 });
+    await page.$eval('[data-testid="family-booking-deadline"]', (el) => { (el as any).value = ''; });
+    await page.type('[data-testid="family-booking-deadline"]', '12');
+    await page.click('[data-testid="family-booking-enabled"]');
+    await page.click('[data-testid="settings-save"]');
+    await waitUntil('saved', async () => (await text(page, '[data-testid="settings-status"]')) === 'Aturan tersimpan.');
+    expect((await api('GET', '/api/facility/rules')).body.rules.familyBooking).toEqual({ enabled: false, confirmation: 'officer', changeDeadlineHours: 12 });
+    await fitsBothWidths(page, 'Pengaturan');
+  });
+
+  it('Jadwal: a family booking awaiting confirmation says so, offers no links, and Konfirmasi confirms it (audited)', async () => {
+    const { page } = session;
+    const row = `[data-testid="visit-row"][data-visit-id="${pending.visitId}"]`;
+    await page.click('[data-testid="tab-schedule"]');
+    await page.waitForSelector('[data-testid="schedule-date"]');
+    await page.$eval('[data-testid="schedule-date"]', (el, day) => { (el as any).value = day; el.dispatchEvent(new (globalThis as any).Event('change')); }, localDate('Asia/Jakarta', pending.start));
+    await page.waitForSelector(`${row} [data-testid="visit-awaiting"]`);
+    expect(await text(page, `${row} [data-testid="visit-awaiting"]`)).toBe('menunggu konfirmasi');
+    expect(await page.$(`${row} [data-testid="show-links"]`)).toBeNull();
+    expect(await page.$(`${row} [data-testid="cancel-visit"]`)).not.toBeNull();
+    await fitsBothWidths(page, 'Jadwal with a booking to confirm');
+    await page.click(`${row} [data-testid="confirm-visit"]`);
+    await waitUntil('confirmed', async () => (await page.$(`${row} [data-testid="visit-awaiting"]`)) === null && (await page.$(`${row} [data-testid="show-links"]`)) !== null);
+    expect(await page.$(`${row} [data-testid="confirm-visit"]`)).toBeNull();
+    const visit = await app.storage.db.selectFrom('visits').select('confirmation').where('id', '=', pending.visitId).executeTakeFirstOrThrow();
+    expect(visit.confirmation).toBe('confirmed');
     expect(cspProblems(csp, app.url)).toEqual([]);
   });
 });
