@@ -7,6 +7,7 @@ import { officerAccountRoutes } from '../officers/account-routes.ts';
 import { inmateRoutes } from './inmate-routes.ts';
 import { privilegedApprovalRoutes } from './privileged-approval.ts';
 import { facilityRulesRoutes } from './rules-routes.ts';
+import { visitConfirmationRoutes } from './visit-confirmation.ts';
 import { visitRoutes } from './visit-routes.ts';
 import { visitorRoutes } from './visitor-routes.ts';
 
@@ -14,6 +15,7 @@ import { visitorRoutes } from './visitor-routes.ts';
 export function visitAdminRoutes(ctx: AppContext): Router {
   const router = Router();
   router.use(boothRoutes(ctx), inmateRoutes(ctx), visitorRoutes(ctx), visitRoutes(ctx), facilityRulesRoutes(ctx), privilegedApprovalRoutes(ctx), officerAccountRoutes(ctx));
+  router.use(visitConfirmationRoutes(ctx));
   router.use(facilityRoutes(ctx), officerAssignmentRoutes(ctx));
   return router;
 }

@@ -108,6 +108,11 @@ export const visitOperations: Operation[] = [
     errors: { 404: ['not_found'], 409: ['visit_closed', 'awaiting_approval', 'awaiting_confirmation'] },
   },
   {
+    method: 'post', path: '/api/visits/{id}/confirm', tag: 'visits', roles: ANY_OFFICER, params: visitIdParam, summary: 'Confirm a family booking that awaits an officer (audited; the family is told)',
+    description: 'Only when the facility confirms family bookings by hand (rules.familyBooking.confirmation officer). To refuse one, cancel it with a reason.',
+    success: { status: 200, schema: oneVisit }, errors: { 404: ['not_found'], 409: ['confirmation_not_pending'] },
+  },
+  {
     method: 'post', path: '/api/visits/{id}/approve-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: approveBody, bodyOptional: true, summary: 'Approve a privileged (counsel) visit (audited)',
     description: 'Not by the officer who booked it.', success: { status: 200, schema: oneVisit },
     errors: { 403: ['own_booking'], 404: ['not_found'], 409: ['not_privileged', 'approval_not_pending'] },

@@ -32,6 +32,9 @@ const visit = (over: Partial<VisitsTable> = {}): VisitsTable => ({
   end_reason: null,
   created_by: 'o1',
   created_at: start.toISOString(),
+  confirmation: null,
+  day_before_reminded_at: null,
+  soon_reminded_at: null,
   ...over,
 });
 const withParties = (over: Partial<VisitsTable> = {}): VisitWithParties => ({
@@ -50,6 +53,13 @@ describe('call rules', () => {
     }
     expect(familyMayJoin(withParties({ privileged: 1, privileged_approval: 'approved' }), 'p1', at(0))).toEqual({ ok: true });
     expect(boothMayJoin(visit({ privileged: 1, privileged_approval: 'approved' }), 'b1', at(0))).toEqual({ ok: true });
+  });
+
+  it('keeps a family booking that awaits an officer closed to both parties until it is confirmed', () => {
+    expect(familyMayJoin(withParties({ confirmation: 'pending' }), 'p1', at(0))).toEqual({ ok: false, code: 'awaiting_confirmation' });
+    expect(boothMayJoin(visit({ confirmation: 'pending' }), 'b1', at(0))).toEqual({ ok: false, code: 'awaiting_confirmation' });
+    expect(familyMayJoin(withParties({ confirmation: 'confirmed' }), 'p1', at(0))).toEqual({ ok: true });
+    expect(boothMayJoin(visit({ confirmation: 'confirmed' }), 'b1', at(0))).toEqual({ ok: true });
   });
 
   it('lets a visitor of the visit in from 10 minutes before the start until the end', () => {
