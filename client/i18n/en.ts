@@ -675,7 +675,7 @@ export const en: Record<MessageKey, string> = {
   'officer2.schedule.confirm': 'Confirm',
   'officer2.schedule.confirmFailed': 'Confirmation failed: {reason}',
   'officer2.error.awaiting_confirmation': 'This visit is waiting for an officer to confirm it.',
-  'officer2.error.not_pending': 'This visit is not waiting for confirmation.',
+  'officer2.error.confirmation_not_pending': 'This visit is not waiting for confirmation.',
   // ---- end of officer2
   'officer.dashboard.title': 'Video visit desk',
   'officer.dashboard.tab.live': 'Live calls',

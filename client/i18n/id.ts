@@ -673,7 +673,7 @@ export const id = {
   'officer2.schedule.confirm': 'Konfirmasi',
   'officer2.schedule.confirmFailed': 'Konfirmasi gagal: {reason}',
   'officer2.error.awaiting_confirmation': 'Kunjungan ini menunggu konfirmasi petugas.',
-  'officer2.error.not_pending': 'Kunjungan ini tidak menunggu konfirmasi.',
+  'officer2.error.confirmation_not_pending': 'Kunjungan ini tidak menunggu konfirmasi.',
   // ---- end of officer2
   'officer.dashboard.title': 'Meja layanan kunjungan video',
   'officer.dashboard.tab.live': 'Panggilan berlangsung',

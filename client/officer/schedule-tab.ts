@@ -170,7 +170,7 @@ export class ScheduleTab implements TabView {
       const result = await deskApi(`/api/visits/${encodeURIComponent(v.id)}/confirm`, () => this.#ctx.signedOut(), { method: 'POST', body: {} });
       if (!result.ok) {
         const own = `officer2.error.${result.error.code}`;
-        const reason = own === 'officer2.error.not_pending' || own === 'officer2.error.awaiting_confirmation' ? t(own) : errorText(result.error);
+        const reason = own === 'officer2.error.confirmation_not_pending' || own === 'officer2.error.awaiting_confirmation' ? t(own) : errorText(result.error);
         this.#confirmErrors.set(v.id, t('officer2.schedule.confirmFailed', { reason }));
         this.render();
         return;

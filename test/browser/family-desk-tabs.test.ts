@@ -194,6 +194,8 @@ describe('family booking at the desk: the rules in Pengaturan, confirming a fami
     expect(await page.$(`${row} [data-testid="confirm-visit"]`)).toBeNull();
     const visit = await app.storage.db.selectFrom('visits').select('confirmation').where('id', '=', pending.visitId).executeTakeFirstOrThrow();
     expect(visit.confirmation).toBe('confirmed');
+    const audit = await app.storage.db.selectFrom('audit_log').select(['actor_id', 'subject_id']).where('action', '=', 'visit.confirmed').execute();
+    expect(audit).toEqual([{ actor_id: supervisor.officer.id, subject_id: pending.visitId }]);
     expect(cspProblems(csp, app.url)).toEqual([]);
   });
 });
