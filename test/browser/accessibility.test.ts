@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,16 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
       method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ reason: 'membawa barang terlarang', until }),
     });
     if (ban.status !== 200) throw new Error(`ban: ${ban.status} ${await ban.text()}`);
+    // Messages for the desk (Pesan): one waiting with WhatsApp and e-mail links, one the provider refused.
+    const now = new Date().toISOString();
+    for (const status of ['manual', 'failed'] as const) {
+      const id = randomUUID();
+      await app.storage.db.insertInto('notification_outbox').values({
+        id, idempotency_key: `axe:${id}`, facility_id: seeded.facilityId, recipient_ref: seeded.visitors[0]!.id, to_name: seeded.visitors[0]!.name, to_phone: '+6281234567890', to_email: 'keluarga@example.org',
+        template: 'visitCancelled', language: 'id', params: JSON.stringify({ time: 'Senin, 1 Desember 2026 pukul 09.00 WIB', reason: 'Bilik sedang diperbaiki' }), status, channel: null, attempts: status === 'failed' ? 4 : 0,
+        next_attempt_at: now, claim_token: null, lease_until: null, last_error: status === 'failed' ? 'HTTP 500 from provider' : null, provider_id: null, expires_at: null, created_at: now, sent_at: null, handled_by: null, handled_at: null,
+      }).execute();
+    }
     browser = await launchBrowser();
     await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
     await browser.page.goto(`${app.url}/officer/`);
@@ -165,6 +176,8 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
     ['Akun petugas', 'accounts', 'account-row'],
     ['Fasilitas', 'facilities', 'facility-row'],
     ['Kata sandi', 'password', 'password-form'],
+    ['Pesan (waiting and failed messages)', 'messages', 'message-row'],
+    ['Pengaturan (family booking)', 'settings', 'family-booking'],
   ];
 
   it.each(tabs)('%s', async (_name, id, ready, more) => {
