@@ -129,7 +129,7 @@ export class RegistrationsTab implements TabView {
     );
     return h(
       'li',
-      { class: 'item', 'data-testid': 'registration-row', 'data-registration-id': r.id, 'data-status': r.status },
+      { class: 'item', 'data-testid': 'registration-row', 'data-registration-id': r.id, 'data-name': r.name, 'data-status': r.status },
       h('div', { class: 'item-head' },
         h('h3', { text: r.name }),
         h('span', { class: 'badge', text: t(`officer2.reg.status.${r.status}`) })),

@@ -199,3 +199,97 @@ describe('family booking at the desk: the rules in Pengaturan, confirming a fami
     expect(cspProblems(csp, app.url)).toEqual([]);
   });
 });
+
+describe('Verifikasi keluarga: the KTP photo beside the data; approve, or reject with a reason (real Chromium)', () => {
+  let app: App;
+  let session: BrowserSession;
+  let csp: CspWatch;
+  let officer: Awaited<ReturnType<typeof loginOfficer>>;
+  let seeded: SeededVisit;
+  let inmateNumber: string;
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${app.url}${url}`, { method, headers: { 'content-type': 'application/json', ...officer.auth }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+  /** The family portal's request: multipart with the KTP image. */
+  async function register(fields: Record<string, string>, color: string): Promise<void> {
+    const { default: sharp } = await import('sharp');
+    const ktp = await sharp({ create: { width: 320, height: 200, channels: 3, background: color } }).jpeg().toBuffer();
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ facilityId: seeded.facilityId, relationship: 'anak', phone: '081234567890', ...fields })) form.append(k, v);
+    form.append('ktp', new Blob([new Uint8Array(ktp)], { type: 'image/jpeg' }), 'ktp.jpg');
+    const res = await fetch(`${app.url}/api/family/registrations`, { method: 'POST', body: form });
+    expect(res.status, await res.text()).toBe(202);
+  }
+  const row = (name: string) => `[data-testid="registration-row"][data-name="${name}"]`;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    seeded = await seedVisit(app, { start: new Date(Date.now() + 3 * 3600_000), durationSeconds: 1800 });
+    inmateNumber = (await app.storage.db.selectFrom('inmates').select('registration_number').where('id', '=', seeded.inmate.id).executeTakeFirstOrThrow()).registration_number;
+    officer = await loginOfficer(app, [seeded.facilityId], 'officer');
+    await register({ registrationNumber: inmateNumber, name: 'Ani Rahmawati', nik: '3171014501900011' }, '#3366aa');
+    await register({ registrationNumber: 'TIDAK.ADA/2025', name: 'Bambang Wijaya', nik: '3171014501900012', email: 'bambang@example.org' }, '#aa6633');
+    session = await launchBrowser();
+    csp = await watchContentSecurityPolicy(session.page);
+    await session.page.setViewport({ width: 1280, height: 800, deviceScaleFactor: 1 });
+    const { page } = session;
+    await page.goto(`${app.url}/officer/`);
+    await page.waitForSelector('#login-form input[name="username"]');
+    await page.type('#login-form input[name="username"]', officer.username);
+    await page.type('#login-form input[name="password"]', officer.password);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('[data-testid="tab-registrations"]');
+  });
+  afterAll(async () => {
+    await session?.close();
+    await app?.close();
+  });
+
+  it('shows each pending registration with its KTP image (blob:, loaded with the officer token) beside the data', async () => {
+    const { page } = session;
+    await page.click('[data-testid="tab-registrations"]');
+    await page.waitForSelector(`${row('Ani Rahmawati')} [data-testid="registration-ktp-image"]`);
+    await page.waitForSelector(`${row('Bambang Wijaya')} [data-testid="registration-ktp-image"]`);
+    const image = await page.$eval(`${row('Ani Rahmawati')} [data-testid="registration-ktp-image"]`, (el) => ({
+      src: el.getAttribute('src'), alt: el.getAttribute('alt'), width: (el as any).naturalWidth as number,
+    }));
+    expect(image.src).toMatch(/^blob:/);
+    expect(image.alt).toBe('Foto KTP yang dikirim Ani Rahmawati');
+    expect(image.width).toBe(320);
+    expect(await text(page, `${row('Ani Rahmawati')} [data-testid="registration-inmate"]`)).toBe(`${seeded.inmate.name} (${inmateNumber})`);
+    expect(await text(page, `${row('Bambang Wijaya')} [data-testid="registration-inmate"]`)).toBe('Tidak ada WBP aktif dengan nomor ini di UPT ini');
+    const data = await text(page, row('Bambang Wijaya'));
+    expect(data).toContain('bambang@example.org');
+    expect(data).toContain('TIDAK.ADA/2025');
+    expect(data).not.toContain('3171014501900012'); // the NIK only masked
+    await fitsBothWidths(page, 'Verifikasi keluarga');
+  });
+
+  it('approves a matched registration (the visitor exists afterwards); one without an inmate is refused with the reason, then rejected with a reason the family reads', async () => {
+    const { page } = session;
+    await page.click(`${row('Ani Rahmawati')} [data-testid="registration-approve"]`);
+    await waitUntil('approved', async () => (await page.$(row('Ani Rahmawati'))) === null);
+    expect(await text(page, '[data-testid="registrations-notice"]')).toBe('Pendaftaran Ani Rahmawati disetujui; kini terdaftar sebagai pengunjung.');
+    const visitors = (await api('GET', `/api/inmates/${seeded.inmate.id}/visitors`)).body.visitors as Json[];
+    expect(visitors.map((v) => v.name)).toContain('Ani Rahmawati');
+
+    await page.click(`${row('Bambang Wijaya')} [data-testid="registration-approve"]`);
+    await waitUntil('refusal shown', async () => (await text(page, `${row('Bambang Wijaya')} .decision .status`)) !== '');
+    expect(await text(page, `${row('Bambang Wijaya')} .decision .status`)).toBe('Belum dapat disetujui: tidak ada WBP aktif dengan nomor registrasi ini di UPT ini.');
+    await page.click(`${row('Bambang Wijaya')} [data-testid="registration-reject-open"]`);
+    await page.click(`${row('Bambang Wijaya')} [data-testid="registration-reject-submit"]`);
+    expect(await text(page, `${row('Bambang Wijaya')} .field-error`)).toBe('Alasan penolakan (dibaca keluarga): wajib diisi');
+    const reason = 'Nomor registrasi WBP tidak terdaftar di Lapas ini';
+    await page.type(`${row('Bambang Wijaya')} [data-testid="registration-reject-reason"]`, reason);
+    await page.click(`${row('Bambang Wijaya')} [data-testid="registration-reject-submit"]`);
+    await waitUntil('rejected', async () => (await page.$(row('Bambang Wijaya'))) === null);
+    expect(await text(page, '[data-testid="registrations-empty"]')).toBe('Tidak ada pendaftaran dengan status ini.');
+    // the rejected list shows the reason the family is given
+    await page.select('[data-testid="registrations-status"]', 'rejected');
+    await page.waitForSelector(`${row('Bambang Wijaya')} [data-testid="registration-reason"]`);
+    expect(await text(page, `${row('Bambang Wijaya')} [data-testid="registration-reason"]`)).toBe(reason);
+    expect(await page.$(`${row('Bambang Wijaya')} [data-testid="registration-approve"]`)).toBeNull();
+    expect(cspProblems(csp, app.url)).toEqual([]);
+  });
+});
