@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -15,11 +15,15 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const overflow = (page: Page) => page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim());
 
-/** No sideways scrolling at 390 px nor at 1280 px; back to 1280 px. */
+const SHOTS = process.env.SHOTS_DIR ?? '/tmp/shots/family-desk';
+
+/** No sideways scrolling at 390 px nor at 1280 px (a PNG of each, looked at by hand); back to 1280 px. */
 async function fitsBothWidths(page: Page, what: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
   for (const [width, height] of [[390, 844], [1280, 800]] as const) {
     await page.setViewport({ width, height, deviceScaleFactor: 1 });
     await new Promise((r) => setTimeout(r, 200));
+    await page.screenshot({ path: path.join(SHOTS, `${what.replace(/\W+/g, '-')}-${width}.png`) as `${string}.png`, fullPage: true });
     expect(await overflow(page), `${what} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
   }
 }
