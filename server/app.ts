@@ -12,6 +12,7 @@ import { TokenService } from './auth/tokens.ts';
 import type { AppContext } from './context.ts';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
+import { familyRoutes } from './family/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { openApiRoutes } from './http/openapi-routes.ts';
@@ -121,6 +122,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', visitAdminRoutes(ctx));
   web.use('/api', recordingRoutes(ctx));
   web.use('/api', notificationRoutes(ctx));
+  web.use('/api', familyRoutes(ctx));
   // The call service starts with the socket server below; requests only arrive after that.
   web.use('/api', supervisionRoutes(ctx, () => calls));
   web.use('/api', openApiRoutes(ctx));
