@@ -148,6 +148,14 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
         next_attempt_at: now, claim_token: null, lease_until: null, last_error: status === 'failed' ? 'HTTP 500 from provider' : null, provider_id: null, expires_at: null, created_at: now, sent_at: null, handled_by: null, handled_at: null,
       }).execute();
     }
+    // A family registration waiting for verification, with its KTP photo (Verifikasi keluarga).
+    const { default: sharp } = await import('sharp');
+    const registration = new FormData();
+    const inmateNumber = (await app.storage.db.selectFrom('inmates').select('registration_number').where('id', '=', seeded.inmate.id).executeTakeFirstOrThrow()).registration_number;
+    for (const [k, v] of Object.entries({ facilityId: seeded.facilityId, registrationNumber: inmateNumber, name: 'Ani Rahmawati', nik: '3171014501900011', relationship: 'anak', phone: '081234567890', email: 'ani@example.org' })) registration.append(k, v);
+    registration.append('ktp', new Blob([new Uint8Array(await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366aa' } }).jpeg().toBuffer())], { type: 'image/jpeg' }), 'ktp.jpg');
+    const registered = await fetch(`${app.url}/api/family/registrations`, { method: 'POST', body: registration });
+    if (registered.status !== 202) throw new Error(`registration: ${registered.status} ${await registered.text()}`);
     browser = await launchBrowser();
     await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
     await browser.page.goto(`${app.url}/officer/`);
@@ -177,6 +185,7 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
     ['Fasilitas', 'facilities', 'facility-row'],
     ['Kata sandi', 'password', 'password-form'],
     ['Pesan (waiting and failed messages)', 'messages', 'message-row'],
+    ['Verifikasi keluarga (a registration with its KTP photo)', 'registrations', 'registration-ktp-image'],
     ['Pengaturan (family booking)', 'settings', 'family-booking'],
   ];
 
