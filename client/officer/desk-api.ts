@@ -14,6 +14,8 @@ export interface Visit {
   endsAt: string;
   privileged: boolean;
   privilegedApproval: null | { state: string };
+  /** A family booking in a facility that confirms them: pending until an officer confirms. */
+  confirmation?: 'pending' | 'confirmed' | null;
   endReason: string | null;
   inmate: { id: string; name: string; registrationNumber: string; block: string };
   booth: { id: string; name: string };
@@ -39,6 +41,8 @@ export interface FacilityRules {
   slotMinutes: number;
   maxVisitorsPerVisit: number;
   quota: null | { count: number; period: 'week' | 'month' };
+  /** Self-service booking by families (the server adds it; absent from an older server). */
+  familyBooking?: { enabled: boolean; confirmation: 'auto' | 'officer'; changeDeadlineHours: number };
 }
 
 export type SlotReason = 'booth_busy' | 'inmate_busy' | 'visitor_busy' | 'quota_exceeded' | 'past';

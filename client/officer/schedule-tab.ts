@@ -20,6 +20,8 @@ export class ScheduleTab implements TabView {
   #loaded = false;
   #timer: number | undefined;
   #shown = '';
+  /** Why confirming a family booking failed, per visit, shown in its row. */
+  readonly #confirmErrors = new Map<string, string>();
   /** Open row panels survive the re-render of a poll (links already signed, a reason half typed). */
   readonly #panels = new Map<string, { kind: 'links' | 'cancel'; el: HTMLElement }>();
 
@@ -53,7 +55,7 @@ export class ScheduleTab implements TabView {
       this.#error = '';
     } else this.#error = errorText(result.error);
     this.#loaded = true;
-    const shown = JSON.stringify([this.#visits.map((v) => [v.id, v.status, v.endsAt, v.visitors.length]), this.#error]);
+    const shown = JSON.stringify([this.#visits.map((v) => [v.id, v.status, v.endsAt, v.visitors.length, v.confirmation]), this.#error]);
     if (shown !== this.#shown) {
       this.#shown = shown;
       this.render();
@@ -131,7 +133,9 @@ export class ScheduleTab implements TabView {
       actions.append(open);
     }
     const awaiting = v.privileged && v.privilegedApproval?.state !== 'approved';
-    if ((v.status === 'scheduled' || v.status === 'live') && !awaiting) actions.append(this.#toggle(v, 'links', 'desk.schedule.links', 'show-links'));
+    const unconfirmed = v.confirmation === 'pending' && v.status === 'scheduled';
+    if (unconfirmed) actions.append(this.#confirmButton(v));
+    if ((v.status === 'scheduled' || v.status === 'live') && !awaiting && !unconfirmed) actions.append(this.#toggle(v, 'links', 'desk.schedule.links', 'show-links'));
     if (v.status === 'scheduled') actions.append(this.#toggle(v, 'cancel', 'desk.schedule.cancel', 'cancel-visit', 'danger-outline'));
     const panel = this.#panels.get(v.id);
     const visitors = v.visitors.map((x) => x.name).join(', ');
@@ -149,11 +153,33 @@ export class ScheduleTab implements TabView {
           h('strong', { text: `${v.inmate.name} (${v.inmate.registrationNumber})` }),
           ` · ${t('desk.schedule.visitors', { names: visitors })}`,
           v.privileged ? h('span', { class: 'badge', text: t(awaiting ? 'desk.schedule.privilegedPending' : 'desk.schedule.privileged') }) : null,
+          unconfirmed ? h('span', { class: 'badge awaiting-badge', 'data-testid': 'visit-awaiting', text: t('officer2.schedule.awaiting') }) : null,
         ),
         actions,
       ),
       panel && (panel.kind !== 'cancel' || v.status === 'scheduled') ? panel.el : null,
+      this.#confirmErrors.has(v.id) ? h('p', { class: 'error', role: 'alert', 'data-testid': 'confirm-error', text: this.#confirmErrors.get(v.id) }) : null,
     );
+  }
+
+  /** A family booking waiting for an officer (familyBooking.confirmation = officer): confirm it here, or reject it with Batalkan. */
+  #confirmButton(v: Visit): HTMLElement {
+    const button = h('button', { type: 'button', 'data-testid': 'confirm-visit', text: t('officer2.schedule.confirm') });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      const result = await deskApi(`/api/visits/${encodeURIComponent(v.id)}/confirm`, () => this.#ctx.signedOut(), { method: 'POST', body: {} });
+      if (!result.ok) {
+        const own = `officer2.error.${result.error.code}`;
+        const reason = own === 'officer2.error.confirmation_not_pending' || own === 'officer2.error.awaiting_confirmation' ? t(own) : errorText(result.error);
+        this.#confirmErrors.set(v.id, t('officer2.schedule.confirmFailed', { reason }));
+        this.render();
+        return;
+      }
+      this.#confirmErrors.delete(v.id);
+      await this.refresh();
+      this.el.querySelector<HTMLElement>(`[data-visit-id="${v.id}"] [data-testid="show-links"]`)?.focus();
+    });
+    return button;
   }
 
   #toggle(v: Visit, kind: 'links' | 'cancel', key: 'desk.schedule.links' | 'desk.schedule.cancel', testid: string, cls = 'secondary'): HTMLElement {

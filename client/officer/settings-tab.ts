@@ -2,6 +2,7 @@ import { t } from '../i18n/index.ts';
 import { h } from '../public-services/dom.ts';
 import { deskApi, errorText, type FacilityRules, type TimeWindow } from './desk-api.ts';
 import type { DeskContext, TabView } from './tabs.ts';
+import './family-desk.css';
 
 /** Monday first, as the facility's week is read; keys are the contract's (0 = Sunday). */
 const WEEK = ['1', '2', '3', '4', '5', '6', '0'] as const;
@@ -53,6 +54,7 @@ export class SettingsTab implements TabView {
     if (head === 'quota') return end === undefined && day === 'period' ? t('desk.settings.quotaPeriod') : t('desk.settings.quotaCount');
     if (head === 'slotMinutes') return t('desk.settings.slotMinutes');
     if (head === 'maxVisitorsPerVisit') return t('desk.settings.maxVisitors');
+    if (head === 'familyBooking') return t(day === 'enabled' ? 'officer2.fb.enabled' : day === 'confirmation' ? 'officer2.fb.confirmation' : 'officer2.fb.deadline');
     return path;
   }
 
@@ -73,6 +75,8 @@ export class SettingsTab implements TabView {
     }
     if (!Number.isInteger(r.slotMinutes) || r.slotMinutes < 10 || r.slotMinutes > 120) errors.slotMinutes = t('desk.settings.range', { min: 10, max: 120 });
     if (!Number.isInteger(r.maxVisitorsPerVisit) || r.maxVisitorsPerVisit < 1 || r.maxVisitorsPerVisit > 3) errors.maxVisitorsPerVisit = t('desk.settings.range', { min: 1, max: 3 });
+    const fb = r.familyBooking;
+    if (fb && (!Number.isInteger(fb.changeDeadlineHours) || fb.changeDeadlineHours < 0 || fb.changeDeadlineHours > 168)) errors['familyBooking.changeDeadlineHours'] = t('desk.settings.range', { min: 0, max: 168 });
     if (r.quota && (!Number.isInteger(r.quota.count) || r.quota.count < 1 || r.quota.count > 50)) errors['quota.count'] = t('desk.settings.range', { min: 1, max: 50 });
     return errors;
   }
@@ -112,6 +116,27 @@ export class SettingsTab implements TabView {
       input.setAttribute('aria-describedby', `${id}-error`);
     }
     return h('label', { for: id }, h('span', { text }), input, error ? h('span', { id: `${id}-error`, class: 'field-error', 'data-testid': 'field-error', text: error }) : null);
+  }
+
+  /** Booking by families through the portal: allowed, confirmed at once or by an officer, change deadline. */
+  #familyBooking(rules: FacilityRules): HTMLElement | null {
+    const fb = rules.familyBooking;
+    if (!fb) return null;
+    const enabled = h('input', { type: 'checkbox', checked: fb.enabled, 'data-testid': 'family-booking-enabled' });
+    enabled.addEventListener('change', () => (fb.enabled = enabled.checked));
+    const confirmation = h('select', { 'data-testid': 'family-booking-confirmation' },
+      new Option(t('officer2.fb.auto'), 'auto', false, fb.confirmation === 'auto'),
+      new Option(t('officer2.fb.officer'), 'officer', false, fb.confirmation === 'officer'));
+    confirmation.addEventListener('change', () => (fb.confirmation = confirmation.value as 'auto' | 'officer'));
+    const deadline = h('input', { type: 'number', min: 0, max: 168, step: 1, value: fb.changeDeadlineHours, 'data-testid': 'family-booking-deadline' });
+    deadline.addEventListener('input', () => (fb.changeDeadlineHours = Number(deadline.value)));
+    const check = this.#field('familyBooking.enabled', enabled, t('officer2.fb.enabled'));
+    check.classList.add('checkbox-field');
+    return h('fieldset', { class: 'card family-booking', 'data-testid': 'family-booking' }, h('legend', { text: t('officer2.fb.legend') }),
+      check,
+      h('div', { class: 'row' },
+        this.#field('familyBooking.confirmation', confirmation, t('officer2.fb.confirmation')),
+        this.#field('familyBooking.changeDeadlineHours', deadline, t('officer2.fb.deadline'))));
   }
 
   render(): void {
@@ -186,7 +211,7 @@ export class SettingsTab implements TabView {
       ),
     );
     const save = h('button', { type: 'submit', 'data-testid': 'settings-save', text: t('desk.settings.save') });
-    const form = h('form', { class: 'stack', 'data-testid': 'settings-form', novalidate: true }, hours, limits, status, save);
+    const form = h('form', { class: 'stack', 'data-testid': 'settings-form', novalidate: true }, hours, limits, this.#familyBooking(rules), status, save);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.#save();

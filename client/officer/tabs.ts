@@ -7,6 +7,8 @@ import { AccountsView } from './accounts.ts';
 import { BoothsView } from './booths.ts';
 import { FacilitiesView } from './facilities.ts';
 import { InmatesView } from './inmates.ts';
+import { MessagesTab } from './messages-tab.ts';
+import { RegistrationsTab } from './registrations-tab.ts';
 import { OwnPasswordView } from './own-password.ts';
 import { VisitorsView } from './visitors.ts';
 
@@ -57,6 +59,8 @@ export const TABS: readonly TabDefinition[] = [
   { id: 'book', label: 'desk.tab.book', roles: EVERYONE, view: (ctx) => new BookingTab(ctx) },
   { id: 'inmates', label: 'admin.tab.inmates', roles: EVERYONE, view: (ctx) => new InmatesView(ctx) },
   { id: 'visitors', label: 'admin.tab.visitors', roles: EVERYONE, view: (ctx) => new VisitorsView(ctx) },
+  { id: 'registrations', label: 'officer2.tab.registrations', roles: EVERYONE, view: (ctx) => new RegistrationsTab(ctx) },
+  { id: 'messages', label: 'officer2.tab.messages', roles: EVERYONE, view: (ctx) => new MessagesTab(ctx) },
   { id: 'live', label: 'officer.dashboard.tab.live', roles: EVERYONE, view: (ctx) => new LiveTab(ctx) },
   { id: 'recordings', label: 'officer.dashboard.tab.recordings', roles: EVERYONE, view: (ctx) => new RecordingsTab(ctx) },
   { id: 'settings', label: 'desk.tab.settings', roles: MANAGERS, view: (ctx) => new SettingsTab(ctx) },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +142,24 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
       method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ reason: 'membawa barang terlarang', until }),
     });
     if (ban.status !== 200) throw new Error(`ban: ${ban.status} ${await ban.text()}`);
+    // Messages for the desk (Pesan): one waiting with WhatsApp and e-mail links, one the provider refused.
+    const now = new Date().toISOString();
+    for (const status of ['manual', 'failed'] as const) {
+      const id = randomUUID();
+      await app.storage.db.insertInto('notification_outbox').values({
+        id, idempotency_key: `axe:${id}`, facility_id: seeded.facilityId, recipient_ref: seeded.visitors[0]!.id, to_name: seeded.visitors[0]!.name, to_phone: '+6281234567890', to_email: 'keluarga@example.org',
+        template: 'visitCancelled', language: 'id', params: JSON.stringify({ time: 'Senin, 1 Desember 2026 pukul 09.00 WIB', reason: 'Bilik sedang diperbaiki' }), status, channel: null, attempts: status === 'failed' ? 4 : 0,
+        next_attempt_at: now, claim_token: null, lease_until: null, last_error: status === 'failed' ? 'HTTP 500 from provider' : null, provider_id: null, expires_at: null, created_at: now, sent_at: null, handled_by: null, handled_at: null,
+      }).execute();
+    }
+    // A family registration waiting for verification, with its KTP photo (Verifikasi keluarga).
+    const { default: sharp } = await import('sharp');
+    const registration = new FormData();
+    const inmateNumber = (await app.storage.db.selectFrom('inmates').select('registration_number').where('id', '=', seeded.inmate.id).executeTakeFirstOrThrow()).registration_number;
+    for (const [k, v] of Object.entries({ facilityId: seeded.facilityId, registrationNumber: inmateNumber, name: 'Ani Rahmawati', nik: '3171014501900011', relationship: 'anak', phone: '081234567890', email: 'ani@example.org' })) registration.append(k, v);
+    registration.append('ktp', new Blob([new Uint8Array(await sharp({ create: { width: 320, height: 200, channels: 3, background: '#3366aa' } }).jpeg().toBuffer())], { type: 'image/jpeg' }), 'ktp.jpg');
+    const registered = await fetch(`${app.url}/api/family/registrations`, { method: 'POST', body: registration });
+    if (registered.status !== 202) throw new Error(`registration: ${registered.status} ${await registered.text()}`);
     browser = await launchBrowser();
     await browser.page.setViewport({ width: 390, height: 844, deviceScaleFactor: 1 });
     await browser.page.goto(`${app.url}/officer/`);
@@ -169,6 +188,9 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
     ['Akun petugas', 'accounts', 'account-row'],
     ['Fasilitas', 'facilities', 'facility-row'],
     ['Kata sandi', 'password', 'password-form'],
+    ['Pesan (waiting and failed messages)', 'messages', 'message-row'],
+    ['Verifikasi keluarga (a registration with its KTP photo)', 'registrations', 'registration-ktp-image'],
+    ['Pengaturan (family booking)', 'settings', 'family-booking'],
   ];
 
   it.each(tabs)('%s', async (_name, id, ready, more) => {
