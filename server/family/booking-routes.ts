@@ -13,7 +13,7 @@ import type { BookingProblem } from '../visits/booking-rules.ts';
 import { getFacilityRules } from '../visits/facility-rules.ts';
 import { familyUrl } from '../visits/links.ts';
 import { BookingRefused, createVisit, moveVisit, VisitNotScheduled } from '../visits/schedule.ts';
-import { transitionVisit } from '../visits/visit-store.ts';
+import { transitionVisit, visitorIdsOf } from '../visits/visit-store.ts';
 import { familyOf, requireFamily, type FamilySession } from './family-session.ts';
 import {
   changeableUntil, familySlots, familyVisitContext, familyVisitor, familyVisitView, findAccountVisit, listFamilyVisits, type AccountVisit,
@@ -158,7 +158,7 @@ export function familyBookingRoutes(ctx: AppContext): Router {
       async (tx) => {
         const done = await transitionVisit(tx, visit.id, ['scheduled'], 'cancelled', { ended_at: new Date().toISOString(), end_reason: 'cancelled_by_family' });
         if (done) {
-          const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+          const visitorIds = await visitorIdsOf(tx.db, visit.id);
           await notifyVisitCancelledByFamily(tx, visitRef(visit), await visitorRecipients(tx, visitorIds));
         }
         return done;
@@ -189,7 +189,7 @@ export function familyBookingRoutes(ctx: AppContext): Router {
       await audited(
         ctx.storage,
         (tx) => moveVisit(tx, { visitId: visit.id, start, boothIds, confirmation }, async (inner, before, after) => {
-          const visitorIds = (await inner.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+          const visitorIds = await visitorIdsOf(inner.db, visit.id);
           await notifyVisitMoved(inner, visitRef(after), before.scheduled_start, await visitorRecipients(inner, visitorIds));
           return { before, after };
         }),

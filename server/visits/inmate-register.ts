@@ -7,7 +7,7 @@ import { INMATE_CSV_COLUMNS, inmateCsvRow } from './people-schemas.ts';
 import { visitorRecipients } from '../notifications/contacts.ts';
 import { notifyInmateTransferred, notifyVisitCancelled, visitRef } from '../notifications/events.ts';
 import { lockFacilitySchedule } from './schedule.ts';
-import { transitionVisit, visitEndsAt } from './visit-store.ts';
+import { transitionVisit, visitEndsAt, visitorIdsOf } from './visit-store.ts';
 
 const CHUNK = 200;
 
@@ -63,7 +63,7 @@ export async function changeInmate(storage: Storage, inmate: InmatesTable, chang
   for (const visit of open.filter((v) => v.status === 'scheduled' && visitEndsAt(v) > now)) {
     if (await transitionVisit(storage, visit.id, ['scheduled'], 'cancelled', { ended_at: now.toISOString(), end_reason: endReason })) {
       cancelled.push({ ...visit, status: 'cancelled', ended_at: now.toISOString(), end_reason: endReason });
-      const visitorIds = (await storage.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+      const visitorIds = await visitorIdsOf(storage.db, visit.id);
       const recipients = await visitorRecipients(storage, visitorIds);
       // The family is told in the same transaction (outbox); a release has no "ask the new facility" advice.
       if (updated.status === 'transferred') await notifyInmateTransferred(storage, visitRef(visit), recipients);

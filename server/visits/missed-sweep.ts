@@ -4,7 +4,7 @@ import { visitorRecipients } from '../notifications/contacts.ts';
 import { notifyVisitMissed, visitRef } from '../notifications/events.ts';
 import type { Storage } from '../storage/database.ts';
 import { familyPortalUrl } from './links.ts';
-import { transitionVisit, visitEndsAt } from './visit-store.ts';
+import { transitionVisit, visitEndsAt, visitorIdsOf } from './visit-store.ts';
 
 const BATCH = 200;
 // Past a visit's end, its call has been ended by the server; allow for clock skew and slow shutdowns.
@@ -72,7 +72,7 @@ export class MissedVisitSweep {
           this.storage,
           async (tx) => {
             if (!(await transitionVisit(tx, visit.id, ['scheduled'], 'missed', { ended_at: endsAt.toISOString(), end_reason: 'not_started' }))) return false;
-            const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+            const visitorIds = await visitorIdsOf(tx.db, visit.id);
             await notifyVisitMissed(tx, visitRef(visit), await visitorRecipients(tx, visitorIds), familyPortalUrl(this.publicUrl()));
             return true;
           },

@@ -6,6 +6,7 @@ import { notifyReminder, visitRef } from '../notifications/events.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitsTable } from '../storage/tables.ts';
 import { familyUrl } from './links.ts';
+import { visitorIdsOf } from './visit-store.ts';
 
 const BATCH = 200;
 export const DAY_BEFORE_MS = 24 * 3600_000;
@@ -99,7 +100,7 @@ export class VisitReminderSweep {
         .where(COLUMN[kind], 'is', null)
         .executeTakeFirst();
       if (Number(marked.numUpdatedRows) !== 1) return false;
-      const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+      const visitorIds = await visitorIdsOf(tx.db, visit.id);
       const scheduledStart = new Date(visit.scheduled_start);
       const recipients = (await visitorRecipients(tx, visitorIds)).map((r) => ({
         ...r,

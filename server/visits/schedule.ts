@@ -5,7 +5,7 @@ import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { VisitConfirmation, VisitStatus, VisitsTable } from '../storage/tables.ts';
 import { bookingProblems, loadBookingContext, OCCUPYING, type BookingContext, type BookingProblem, type BookingRequest } from './booking-rules.ts';
-import { visitEndsAt, withParties, type VisitWithParties } from './visit-store.ts';
+import { visitEndsAt, visitorIdsOf, type VisitWithParties, withParties } from './visit-store.ts';
 
 export interface NewVisit {
   facilityId: string;
@@ -116,7 +116,7 @@ export async function moveVisit<T>(storage: Storage, move: VisitMove, then: (tx:
     if (!visit) throw new VisitNotScheduled(`visit ${move.visitId} is not scheduled`);
     await lockFacilitySchedule(storage, tx.db, visit.facility_id);
     const end = new Date(move.start.getTime() + visit.duration_seconds * 1000);
-    const visitorIds = (await tx.db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+    const visitorIds = await visitorIdsOf(tx.db, visit.id);
     const context = await loadBookingContext(tx, { facilityId: visit.facility_id, inmateId: visit.inmate_id, visitorIds, from: move.start, to: end, exceptVisitId: visit.id });
     const boothId = firstFreeBooth(context, move.boothIds, { inmateId: visit.inmate_id, visitorIds, start: move.start, end, privileged: visit.privileged === 1 });
     const changes = { booth_id: boothId, scheduled_start: move.start.toISOString(), confirmation: move.confirmation, day_before_reminded_at: null, soon_reminded_at: null };
@@ -154,7 +154,7 @@ export async function extendVisit(
     await lockFacilitySchedule(storage, trx, visit.facility_id);
     const start = visitEndsAt(visit);
     const end = new Date(start.getTime() + seconds * 1000);
-    const visitorIds = (await trx.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visit.id).execute()).map((v) => v.visitor_id);
+    const visitorIds = await visitorIdsOf(trx, visit.id);
     const tx = { ...storage, db: trx };
     const context = await loadBookingContext(tx, { facilityId: visit.facility_id, inmateId: visit.inmate_id, visitorIds, from: start, to: end, exceptVisitId: visit.id });
     const request = { boothId: visit.booth_id, inmateId: visit.inmate_id, visitorIds, start, end, privileged: visit.privileged === 1 };

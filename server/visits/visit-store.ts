@@ -13,6 +13,11 @@ export function visitEndsAt(visit: Pick<VisitsTable, 'scheduled_start' | 'durati
   return new Date(new Date(visit.scheduled_start).getTime() + visit.duration_seconds * 1000);
 }
 
+/** The visitor ids of one visit (who to tell about it). */
+export async function visitorIdsOf(db: Storage['db'], visitId: string): Promise<string[]> {
+  return (await db.selectFrom('visit_visitors').select('visitor_id').where('visit_id', '=', visitId).execute()).map((v) => v.visitor_id);
+}
+
 export async function getVisitWithParties(storage: Storage, visitId: string): Promise<VisitWithParties | undefined> {
   return (await getVisitsWithParties(storage, [visitId]))[0];
 }
