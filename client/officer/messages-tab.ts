@@ -60,7 +60,7 @@ export class MessagesTab implements TabView {
   }
 
   render(): void {
-    const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'messages-refresh', text: t('officer2.messages.refresh') });
+    const refresh = h('button', { type: 'button', class: 'secondary', 'data-testid': 'messages-refresh', text: t('familyDesk.messages.refresh') });
     refresh.addEventListener('click', () => {
       this.#notice = '';
       void this.load();
@@ -69,8 +69,8 @@ export class MessagesTab implements TabView {
     say(notice, this.#notice, this.#notice ? 'ok' : '');
     const loaded = this.#lists.manual !== undefined;
     this.el.replaceChildren(
-      h('div', { class: 'tab-head' }, h('h2', { id: 'messages-title', tabindex: -1, text: t('officer2.messages.title') }), refresh),
-      h('p', { class: 'muted', text: t('officer2.messages.intro') }),
+      h('div', { class: 'tab-head' }, h('h2', { id: 'messages-title', tabindex: -1, text: t('familyDesk.messages.title') }), refresh),
+      h('p', { class: 'muted', text: t('familyDesk.messages.intro') }),
       notice,
       h('p', { class: 'error', role: 'alert', text: this.#error, hidden: !this.#error }),
       ...(loaded ? STATUSES.map((s) => this.#section(s)) : [h('p', { class: 'status', text: t('desk.loading') })]),
@@ -84,10 +84,10 @@ export class MessagesTab implements TabView {
     return h(
       'section',
       { class: 'message-group', 'data-testid': `messages-${kind}`, 'aria-labelledby': titleId },
-      h('h3', { id: titleId, text: t(kind === 'manual' ? 'officer2.messages.manual' : 'officer2.messages.failed', { count: messages.length }) }),
+      h('h3', { id: titleId, text: t(kind === 'manual' ? 'familyDesk.messages.manual' : 'familyDesk.messages.failed', { count: messages.length }) }),
       messages.length
         ? h('ul', { class: 'item-list' }, ...messages.map((m) => this.#item(m)))
-        : h('p', { class: 'card', 'data-testid': 'messages-empty', text: t('officer2.messages.empty') }),
+        : h('p', { class: 'card', 'data-testid': 'messages-empty', text: t('familyDesk.messages.empty') }),
     );
   }
 
@@ -98,11 +98,11 @@ export class MessagesTab implements TabView {
   }
 
   #item(m: DeskMessage): HTMLElement {
-    const name = m.recipient.name ?? t('officer2.messages.someone');
+    const name = m.recipient.name ?? t('familyDesk.messages.someone');
     const links: HTMLElement[] = [];
-    if (m.whatsappUrl) links.push(h('a', { class: 'button-link', href: m.whatsappUrl, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'message-whatsapp', text: t('officer2.messages.whatsapp') }));
-    if (m.mailtoUrl) links.push(h('a', { class: 'button-link mail', href: m.mailtoUrl, 'data-testid': 'message-mailto', text: t('officer2.messages.mail') }));
-    const done = h('button', { type: 'button', class: 'secondary', 'data-testid': 'message-handled', 'aria-label': t('officer2.messages.handledOf', { name }), text: t('officer2.messages.handled') });
+    if (m.whatsappUrl) links.push(h('a', { class: 'button-link', href: m.whatsappUrl, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'message-whatsapp', text: t('familyDesk.messages.whatsapp') }));
+    if (m.mailtoUrl) links.push(h('a', { class: 'button-link mail', href: m.mailtoUrl, 'data-testid': 'message-mailto', text: t('familyDesk.messages.mail') }));
+    const done = h('button', { type: 'button', class: 'secondary', 'data-testid': 'message-handled', 'aria-label': t('familyDesk.messages.handledOf', { name }), text: t('familyDesk.messages.handled') });
     const problem = status();
     done.addEventListener('click', () => void this.#handled(m, name, done, problem));
     return h(
@@ -110,14 +110,14 @@ export class MessagesTab implements TabView {
       { class: 'item message', 'data-testid': 'message-row', 'data-message-id': m.id, 'data-template': m.template },
       h('div', { class: 'item-head' },
         h('strong', { text: name }),
-        h('span', { class: 'badge', text: labelFor('officer2.template', m.template) }),
-        m.recipient.phone ? h('span', { 'data-testid': 'message-phone', text: t('officer2.messages.phone', { phone: m.recipient.phone }) }) : null,
-        m.recipient.email ? h('span', { text: t('officer2.messages.emailAddress', { email: m.recipient.email }) }) : null,
-        h('span', { class: 'muted', text: t('officer2.messages.created', { time: this.#when(m.createdAt) }) }),
-        m.expiresAt ? h('span', { class: 'muted', text: t('officer2.messages.expires', { time: this.#when(m.expiresAt) }) }) : null),
+        h('span', { class: 'badge', text: labelFor('familyDesk.template', m.template) }),
+        m.recipient.phone ? h('span', { 'data-testid': 'message-phone', text: t('familyDesk.messages.phone', { phone: m.recipient.phone }) }) : null,
+        m.recipient.email ? h('span', { text: t('familyDesk.messages.emailAddress', { email: m.recipient.email }) }) : null,
+        h('span', { class: 'muted', text: t('familyDesk.messages.created', { time: this.#when(m.createdAt) }) }),
+        m.expiresAt ? h('span', { class: 'muted', text: t('familyDesk.messages.expires', { time: this.#when(m.expiresAt) }) }) : null),
       h('blockquote', { class: 'message-text', 'data-testid': 'message-text', text: m.text }),
-      m.status === 'failed' && m.lastError ? h('p', { class: 'muted', text: t('officer2.messages.lastError', { attempts: m.attempts, error: m.lastError }) }) : null,
-      links.length ? null : h('p', { class: 'notice', text: t('officer2.messages.noContact') }),
+      m.status === 'failed' && m.lastError ? h('p', { class: 'muted', text: t('familyDesk.messages.lastError', { attempts: m.attempts, error: m.lastError }) }) : null,
+      links.length ? null : h('p', { class: 'notice', text: t('familyDesk.messages.noContact') }),
       h('div', { class: 'item-actions' }, ...links, done),
       problem,
     );
@@ -131,7 +131,7 @@ export class MessagesTab implements TabView {
       say(problem, errorText(result.error, this.#ctx), 'error');
       return;
     }
-    const key: MessageKey = result.ok ? 'officer2.messages.handledDone' : 'officer2.messages.alreadyHandled';
+    const key: MessageKey = result.ok ? 'familyDesk.messages.handledDone' : 'familyDesk.messages.alreadyHandled';
     this.#notice = t(key, { name });
     for (const s of STATUSES) this.#lists[s] = this.#lists[s]?.filter((x) => x.id !== m.id);
     this.render();

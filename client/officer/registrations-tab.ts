@@ -81,7 +81,7 @@ export class RegistrationsTab implements TabView {
   }
 
   render(): void {
-    const chooser = select('status', STATUSES.map((s): [string, string] => [s, t(`officer2.reg.status.${s}`)]), this.#status);
+    const chooser = select('status', STATUSES.map((s): [string, string] => [s, t(`familyDesk.reg.status.${s}`)]), this.#status);
     chooser.dataset.testid = 'registrations-status';
     chooser.addEventListener('change', () => {
       this.#status = chooser.value as RegistrationStatus;
@@ -95,16 +95,16 @@ export class RegistrationsTab implements TabView {
     say(notice, this.#notice, this.#notice ? 'ok' : '');
     const list = this.#registrations;
     this.el.replaceChildren(
-      h('div', { class: 'tab-head' }, h('h2', { id: 'registrations-title', tabindex: -1, text: t('officer2.reg.title') })),
-      h('p', { class: 'muted', text: t('officer2.reg.intro') }),
-      h('div', { class: 'row' }, field('officer2.reg.show', chooser)),
+      h('div', { class: 'tab-head' }, h('h2', { id: 'registrations-title', tabindex: -1, text: t('familyDesk.reg.title') })),
+      h('p', { class: 'muted', text: t('familyDesk.reg.intro') }),
+      h('div', { class: 'row' }, field('familyDesk.reg.show', chooser)),
       notice,
       h('p', { class: 'error', role: 'alert', text: this.#error, hidden: !this.#error }),
       list === undefined
         ? h('p', { class: 'status', text: t('desk.loading') })
         : list.length
           ? h('ul', { class: 'item-list', 'data-testid': 'registration-list' }, ...list.map((r) => this.#item(r)))
-          : h('p', { class: 'card', 'data-testid': 'registrations-empty', text: t('officer2.reg.empty') }),
+          : h('p', { class: 'card', 'data-testid': 'registrations-empty', text: t('familyDesk.reg.empty') }),
     );
     this.el.dataset.drawn = String(Date.now());
   }
@@ -118,21 +118,21 @@ export class RegistrationsTab implements TabView {
   #item(r: Registration): HTMLElement {
     const pair = (key: Parameters<typeof t>[0], text: string, testid?: string) => [h('dt', { text: t(key) }), h('dd', { 'data-testid': testid, text })];
     const data = h('dl', {},
-      ...pair('officer2.reg.nik', r.nikMasked),
-      ...pair('officer2.reg.relationship', labelFor('admin.rel', r.relationship)),
-      ...pair('officer2.reg.phone', r.phone),
-      ...(r.email ? pair('officer2.reg.email', r.email) : []),
-      ...pair('officer2.reg.registrationNumber', r.registrationNumber),
-      ...pair('officer2.reg.inmate', r.inmate ? `${r.inmate.name} (${r.inmate.registrationNumber})` : t('officer2.reg.noInmate'), 'registration-inmate'),
-      ...pair('officer2.reg.created', this.#when(r.createdAt)),
-      ...(r.status === 'rejected' && r.reason ? pair('officer2.reg.reasonShown', r.reason, 'registration-reason') : []),
+      ...pair('familyDesk.reg.nik', r.nikMasked),
+      ...pair('familyDesk.reg.relationship', labelFor('admin.rel', r.relationship)),
+      ...pair('familyDesk.reg.phone', r.phone),
+      ...(r.email ? pair('familyDesk.reg.email', r.email) : []),
+      ...pair('familyDesk.reg.registrationNumber', r.registrationNumber),
+      ...pair('familyDesk.reg.inmate', r.inmate ? `${r.inmate.name} (${r.inmate.registrationNumber})` : t('familyDesk.reg.noInmate'), 'registration-inmate'),
+      ...pair('familyDesk.reg.created', this.#when(r.createdAt)),
+      ...(r.status === 'rejected' && r.reason ? pair('familyDesk.reg.reasonShown', r.reason, 'registration-reason') : []),
     );
     return h(
       'li',
       { class: 'item', 'data-testid': 'registration-row', 'data-registration-id': r.id, 'data-name': r.name, 'data-status': r.status },
       h('div', { class: 'item-head' },
         h('h3', { text: r.name }),
-        h('span', { class: 'badge', text: t(`officer2.reg.status.${r.status}`) })),
+        h('span', { class: 'badge', text: t(`familyDesk.reg.status.${r.status}`) })),
       h('div', { class: 'registration' }, this.#photo(r), data, r.status === 'pending' ? this.#decision(r) : null),
     );
   }
@@ -141,8 +141,8 @@ export class RegistrationsTab implements TabView {
     const figure = h('figure', { class: 'ktp', 'data-testid': 'registration-ktp' });
     const draw = () => {
       const url = this.#photos.get(r.id);
-      if (url) figure.replaceChildren(h('img', { src: url, alt: t('officer2.reg.ktpAlt', { name: r.name }), 'data-testid': 'registration-ktp-image' }));
-      else figure.replaceChildren(h('p', { class: url === null ? 'error' : 'status', text: t(url === null ? 'officer2.reg.ktpFailed' : 'officer2.reg.ktpLoading') }));
+      if (url) figure.replaceChildren(h('img', { src: url, alt: t('familyDesk.reg.ktpAlt', { name: r.name }), 'data-testid': 'registration-ktp-image' }));
+      else figure.replaceChildren(h('p', { class: url === null ? 'error' : 'status', text: t(url === null ? 'familyDesk.reg.ktpFailed' : 'familyDesk.reg.ktpLoading') }));
     };
     draw();
     if (!this.#photos.has(r.id)) {
@@ -171,33 +171,33 @@ export class RegistrationsTab implements TabView {
 
   #decision(r: Registration): HTMLElement {
     const message = status();
-    const approve = h('button', { type: 'button', 'data-testid': 'registration-approve', 'aria-label': t('officer2.reg.approveOf', { name: r.name }), text: t('officer2.reg.approve') });
+    const approve = h('button', { type: 'button', 'data-testid': 'registration-approve', 'aria-label': t('familyDesk.reg.approveOf', { name: r.name }), text: t('familyDesk.reg.approve') });
     approve.addEventListener('click', async () => {
       approve.disabled = true;
       const result = await call(`/api/family/registrations/${encodeURIComponent(r.id)}/approve`, 'POST', {});
       approve.disabled = false;
-      if (result.ok) return this.#decided(t('officer2.reg.approvedDone', { name: r.name }));
-      const own = { no_matching_inmate: 'officer2.reg.noMatch', not_pending: 'officer2.reg.decided' } as const;
+      if (result.ok) return this.#decided(t('familyDesk.reg.approvedDone', { name: r.name }));
+      const own = { no_matching_inmate: 'familyDesk.reg.noMatch', not_pending: 'familyDesk.reg.decided' } as const;
       say(message, errorText(result.error, this.#ctx, own), 'error');
     });
     const form = h(
       'form',
       { class: 'stack', 'data-testid': 'registration-reject-form', novalidate: true },
-      field('officer2.reg.rejectReason', input('reason', { maxlength: 500, required: true, autocomplete: 'off', 'data-testid': 'registration-reject-reason' })),
-      h('button', { type: 'submit', class: 'danger', 'data-testid': 'registration-reject-submit', text: t('officer2.reg.rejectSubmit') }),
+      field('familyDesk.reg.rejectReason', input('reason', { maxlength: 500, required: true, autocomplete: 'off', 'data-testid': 'registration-reject-reason' })),
+      h('button', { type: 'submit', class: 'danger', 'data-testid': 'registration-reject-submit', text: t('familyDesk.reg.rejectSubmit') }),
     );
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const reason = value(form, 'reason');
       if (showFieldErrors(form, errorsOf({ reason: check.length(reason, 3, 500) }))) return;
       const result = await call(`/api/family/registrations/${encodeURIComponent(r.id)}/reject`, 'POST', { reason });
-      if (result.ok) return this.#decided(t('officer2.reg.rejectedDone', { name: r.name }));
+      if (result.ok) return this.#decided(t('familyDesk.reg.rejectedDone', { name: r.name }));
       if (result.error.status === 400 && Object.keys(result.error.fields).length) showFieldErrors(form, serverFieldErrors(result.error));
-      else say(message, errorText(result.error, this.#ctx, { not_pending: 'officer2.reg.decided' }), 'error');
+      else say(message, errorText(result.error, this.#ctx, { not_pending: 'familyDesk.reg.decided' }), 'error');
     });
     return h('div', { class: 'decision' },
       h('div', { class: 'item-actions' }, approve),
-      h('details', { class: 'item-panel' }, h('summary', { 'data-testid': 'registration-reject-open', text: t('officer2.reg.reject') }), form),
+      h('details', { class: 'item-panel' }, h('summary', { 'data-testid': 'registration-reject-open', text: t('familyDesk.reg.reject') }), form),
       message);
   }
 

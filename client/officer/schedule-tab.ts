@@ -153,7 +153,7 @@ export class ScheduleTab implements TabView {
           h('strong', { text: `${v.inmate.name} (${v.inmate.registrationNumber})` }),
           ` · ${t('desk.schedule.visitors', { names: visitors })}`,
           v.privileged ? h('span', { class: 'badge', text: t(awaiting ? 'desk.schedule.privilegedPending' : 'desk.schedule.privileged') }) : null,
-          unconfirmed ? h('span', { class: 'badge awaiting-badge', 'data-testid': 'visit-awaiting', text: t('officer2.schedule.awaiting') }) : null,
+          unconfirmed ? h('span', { class: 'badge awaiting-badge', 'data-testid': 'visit-awaiting', text: t('familyDesk.schedule.awaiting') }) : null,
         ),
         actions,
       ),
@@ -164,14 +164,14 @@ export class ScheduleTab implements TabView {
 
   /** A family booking waiting for an officer (familyBooking.confirmation = officer): confirm it here, or reject it with Batalkan. */
   #confirmButton(v: Visit): HTMLElement {
-    const button = h('button', { type: 'button', 'data-testid': 'confirm-visit', text: t('officer2.schedule.confirm') });
+    const button = h('button', { type: 'button', 'data-testid': 'confirm-visit', text: t('familyDesk.schedule.confirm') });
     button.addEventListener('click', async () => {
       button.disabled = true;
       const result = await deskApi(`/api/visits/${encodeURIComponent(v.id)}/confirm`, () => this.#ctx.signedOut(), { method: 'POST', body: {} });
       if (!result.ok) {
-        const own = `officer2.error.${result.error.code}`;
-        const reason = own === 'officer2.error.confirmation_not_pending' || own === 'officer2.error.awaiting_confirmation' ? t(own) : errorText(result.error);
-        this.#confirmErrors.set(v.id, t('officer2.schedule.confirmFailed', { reason }));
+        const own = `familyDesk.error.${result.error.code}`;
+        const reason = own === 'familyDesk.error.confirmation_not_pending' || own === 'familyDesk.error.awaiting_confirmation' ? t(own) : errorText(result.error);
+        this.#confirmErrors.set(v.id, t('familyDesk.schedule.confirmFailed', { reason }));
         this.render();
         return;
       }

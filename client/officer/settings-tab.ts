@@ -54,7 +54,7 @@ export class SettingsTab implements TabView {
     if (head === 'quota') return end === undefined && day === 'period' ? t('desk.settings.quotaPeriod') : t('desk.settings.quotaCount');
     if (head === 'slotMinutes') return t('desk.settings.slotMinutes');
     if (head === 'maxVisitorsPerVisit') return t('desk.settings.maxVisitors');
-    if (head === 'familyBooking') return t(day === 'enabled' ? 'officer2.fb.enabled' : day === 'confirmation' ? 'officer2.fb.confirmation' : 'officer2.fb.deadline');
+    if (head === 'familyBooking') return t(day === 'enabled' ? 'familyDesk.fb.enabled' : day === 'confirmation' ? 'familyDesk.fb.confirmation' : 'familyDesk.fb.deadline');
     return path;
   }
 
@@ -125,18 +125,18 @@ export class SettingsTab implements TabView {
     const enabled = h('input', { type: 'checkbox', checked: fb.enabled, 'data-testid': 'family-booking-enabled' });
     enabled.addEventListener('change', () => (fb.enabled = enabled.checked));
     const confirmation = h('select', { 'data-testid': 'family-booking-confirmation' },
-      new Option(t('officer2.fb.auto'), 'auto', false, fb.confirmation === 'auto'),
-      new Option(t('officer2.fb.officer'), 'officer', false, fb.confirmation === 'officer'));
+      new Option(t('familyDesk.fb.auto'), 'auto', false, fb.confirmation === 'auto'),
+      new Option(t('familyDesk.fb.officer'), 'officer', false, fb.confirmation === 'officer'));
     confirmation.addEventListener('change', () => (fb.confirmation = confirmation.value as 'auto' | 'officer'));
     const deadline = h('input', { type: 'number', min: 0, max: 168, step: 1, value: fb.changeDeadlineHours, 'data-testid': 'family-booking-deadline' });
     deadline.addEventListener('input', () => (fb.changeDeadlineHours = Number(deadline.value)));
-    const check = this.#field('familyBooking.enabled', enabled, t('officer2.fb.enabled'));
+    const check = this.#field('familyBooking.enabled', enabled, t('familyDesk.fb.enabled'));
     check.classList.add('checkbox-field');
-    return h('fieldset', { class: 'card family-booking', 'data-testid': 'family-booking' }, h('legend', { text: t('officer2.fb.legend') }),
+    return h('fieldset', { class: 'card family-booking', 'data-testid': 'family-booking' }, h('legend', { text: t('familyDesk.fb.legend') }),
       check,
       h('div', { class: 'row' },
-        this.#field('familyBooking.confirmation', confirmation, t('officer2.fb.confirmation')),
-        this.#field('familyBooking.changeDeadlineHours', deadline, t('officer2.fb.deadline'))));
+        this.#field('familyBooking.confirmation', confirmation, t('familyDesk.fb.confirmation')),
+        this.#field('familyBooking.changeDeadlineHours', deadline, t('familyDesk.fb.deadline'))));
   }
 
   render(): void {
