@@ -745,9 +745,9 @@ export const en: Record<MessageKey, string> = {
   'officer.dashboard.rec.play': 'Play',
   'officer.dashboard.rec.notFinished': 'This recording is not finished or not available.',
   'officer.dashboard.rec.loadFailed': 'Could not load the recordings ({code}).',
-  // People (issue 9, helper people): inmates, visitors, bans.
+  // People: inmates, visitors, bans.
   'call.refused.visitor_banned': 'This visitor is currently banned from visits. Please contact the facility\'s officers for details.',
-  // Family portal (client/kunjungan, helper portal): Daftar, Masuk, Pendaftaran, Kunjungan saya, Buat jadwal.
+  // Family portal (client/kunjungan): Daftar, Masuk, Pendaftaran, Kunjungan saya, Buat jadwal.
   'portal.homeLink': 'Family visits: register, sign in and book',
   'portal.title': 'Family Visits',
   'portal.nav.label': 'Family visits menu',

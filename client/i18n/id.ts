@@ -743,9 +743,9 @@ export const id = {
   'officer.dashboard.rec.play': 'Putar',
   'officer.dashboard.rec.notFinished': 'Rekaman ini belum selesai atau tidak tersedia.',
   'officer.dashboard.rec.loadFailed': 'Rekaman gagal dimuat ({code}).',
-  // People (issue 9, helper people): inmates, visitors, bans.
+  // People: inmates, visitors, bans.
   'call.refused.visitor_banned': 'Pengunjung ini sedang dilarang berkunjung. Hubungi petugas lapas/rutan untuk keterangan.',
-  // Family portal (client/kunjungan, helper portal): Daftar, Masuk, Pendaftaran, Kunjungan saya, Buat jadwal.
+  // Family portal (client/kunjungan): Daftar, Masuk, Pendaftaran, Kunjungan saya, Buat jadwal.
   'portal.homeLink': 'Kunjungan keluarga: daftar, masuk dan buat jadwal',
   'portal.title': 'Kunjungan Keluarga',
   'portal.nav.label': 'Menu kunjungan keluarga',

@@ -10,7 +10,7 @@ import './family-desk.css';
 type RegistrationStatus = 'pending' | 'approved' | 'rejected';
 const STATUSES: readonly RegistrationStatus[] = ['pending', 'approved', 'rejected'];
 
-/** GET /api/family/registrations (CONTRACTS10.md, helper famreg). */
+/** GET /api/family/registrations. */
 export interface Registration {
   id: string;
   name: string;
