@@ -1,4 +1,4 @@
-/** Shapes of the family API (CONTRACTS10: /api/family/me, /visits, /slots). */
+/** Shapes of the family API (/api/family/me, /visits, /slots). */
 export interface FamilyMe {
   account: { name: string; nikMasked: string; phone: string; email: string | null; language: string };
   registrations: Array<{ id: string; registrationNumber: string; status: 'pending' | 'approved' | 'rejected'; reason: string | null; createdAt: string }>;

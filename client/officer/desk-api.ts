@@ -3,7 +3,7 @@ import { id as catalog } from '../i18n/id.ts';
 import { api, commonErrorText, jsonInit, type ApiError, type ApiResult } from '../public-services/api.ts';
 import { officerHeaders } from '../public-services/officer-session.ts';
 
-/** The API shapes the desk reads (server/visits, CONTRACTS.md). */
+/** The API shapes the desk reads (server/visits). */
 export type VisitStatus = 'scheduled' | 'live' | 'ended' | 'missed' | 'cancelled';
 
 export interface Visit {

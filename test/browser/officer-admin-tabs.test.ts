@@ -94,7 +94,7 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     const created = await api('/api/officers', 'POST', { username: 'petugas.baru', displayName: 'Petugas Baru', password: 'sementara-123456', role: 'officer' }, admin.auth);
     expect(created.status).toBe(201);
     const { officer } = (await created.json()) as { officer: { id: string } };
-    // An admin reset sets must_change_password (CONTRACTS.md, helper "access").
+    // An admin reset sets must_change_password.
     const reset = await api(`/api/officers/${officer.id}`, 'PATCH', { password: 'direset-admin-1234', reason: 'lupa kata sandi' }, admin.auth);
     expect(reset.status).toBe(200);
 
