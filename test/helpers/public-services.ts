@@ -49,7 +49,8 @@ let nikCounter = 0;
 /** A distinct, plausible NIK (Jakarta Timur, born 15 Aug 1985, serial from a counter + the process). */
 export function makeNik(): string {
   nikCounter++;
-  const serial = (process.pid * 7919 + nikCounter) % 10_000;
+  // 0000 is not a valid serial (nikProblem): 0001–9999 only
+  const serial = 1 + ((process.pid * 7919 + nikCounter) % 9_999);
   return `317401150885${String(serial).padStart(4, '0')}`;
 }
 
