@@ -52,8 +52,6 @@ describe('the family portal at 390 px: the 15-minute reminder, the call to the b
     }
     today = localDate(ZONE);
     tomorrow = addDays(today, 1);
-    const saved = await api('PUT', '/api/facility/rules', rules());
-    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     await portal.registerApproved(MOTHER, 'BI.601/2025');
     await portal.registerApproved(AUNT, 'BI.602/2025', 'saudara_kandung');
     await portal.registerApproved(UNCLE, 'BI.603/2025', 'saudara_kandung');
@@ -71,6 +69,8 @@ describe('the family portal at 390 px: the 15-minute reminder, the call to the b
   });
 
   it('books the first time of today (starting in about two minutes): past the change deadline the page says so and the server refuses a move (409)', async () => {
+    const saved = await portal.api('PUT', '/api/facility/rules', rules());
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     const { page } = mother;
     await portal.signIn(page, MOTHER);
     const starts = await openSlots(page, today);
@@ -160,7 +160,7 @@ describe('the family portal at 390 px: the 15-minute reminder, the call to the b
     await waitUntil('move page', async () => (await text(page, '[data-testid="book"]')).includes('Pindah jadwal kunjungan'));
     const to = await waitUntil('times of the same day', async () => {
       const now = await page.$$eval('[data-testid="slot"]', (els) => els.map((b) => (b as any).dataset.start as string));
-      return now.length ? now[84] : null; // 14.00 WIB
+      return now.find((start) => Date.parse(start) === Date.parse(from) + 4 * 3600_000); // 14.00 WIB
     });
     await page.click(`[data-testid="slot"][data-start="${to}"]`);
     await waitUntil('moved notice', async () => (await text(page, '#notice')).startsWith('Jadwal dipindahkan ke'));
