@@ -138,7 +138,7 @@ describe('the family portal at 390 px: the 15-minute reminder, the call to the b
     page.once('dialog', (d) => void d.accept());
     await page.click('[data-testid="hang-up"]');
     await waitUntil('family ended', async () => (await bodyState(page)).state === 'ended');
-    expect((await portal.api('GET', `/api/visits/${callVisit.id}`)).body.visit.status).toBe('ended');
+    await waitUntil('the visit ended', async () => (await portal.api('GET', `/api/visits/${callVisit.id}`)).body.visit.status === 'ended');
   });
 
   it('moves a visit within the deadline: the new time is shown, and the facility\'s schedule has it', async () => {
