@@ -20,6 +20,12 @@ function refusal(code: string, fallback: string | undefined): string {
   return known !== code ? known : fallback ?? t('services.error.generic', { code });
 }
 
+/** Why a day offers nothing: a spent quota says so (another week or month helps), else "no free time". */
+function noSlotsText(day: SlotDay): string {
+  const quotaSpent = day.slots.some((s) => s.reason === 'quota_exceeded' && Date.parse(s.start) > Date.now());
+  return quotaSpent ? refusal('quota_exceeded', undefined) : t('portal.book.noSlots');
+}
+
 /** Buat jadwal: the relative, a date, the free slots as big buttons. */
 export function bookView(me: FamilyMe, options: BookOptions): HTMLElement {
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'book-status' });
@@ -63,7 +69,7 @@ export function bookView(me: FamilyMe, options: BookOptions): HTMLElement {
     });
     slotsBox.replaceChildren(
       h('h3', { text: t('portal.book.slots', { minutes: day.durationMinutes }) }),
-      buttons.length ? h('div', { class: 'slots', 'data-testid': 'slots' }, ...buttons) : h('p', { 'data-testid': 'no-slots', text: t('portal.book.noSlots') }));
+      buttons.length ? h('div', { class: 'slots', 'data-testid': 'slots' }, ...buttons) : h('p', { 'data-testid': 'no-slots', text: noSlotsText(day) }));
   }
 
   async function choose(start: string, timezone: string, button: HTMLButtonElement): Promise<void> {

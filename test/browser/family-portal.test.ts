@@ -8,23 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDate } from '../../client/common/facility-time.ts';
 import type { App } from '../../server/app.ts';
 import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
+import { choose, overflow, text } from '../helpers/family-portal.ts';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.ts';
 import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 
 const MOTHER = { name: 'Siti Aminah', nik: '3174015505900001', email: 'siti.aminah@example.id', phone: '0812 3456 7890' };
 const AUNT = { name: 'Rina Wati', nik: '3275024107850002', email: 'rina.wati@example.id', phone: '081298765432' };
-
-const text = (page: Page, selector: string) => page.$eval(selector, (el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim());
-const overflow = (page: Page) => page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
-
-/** Sets an input's or select's value the way a person's choice does (input + change events). */
-async function choose(page: Page, selector: string, value: string): Promise<void> {
-  await page.$eval(selector, (el, v) => {
-    (el as any).value = v;
-    el.dispatchEvent(new (globalThis as any).Event('input', { bubbles: true }));
-    el.dispatchEvent(new (globalThis as any).Event('change', { bubbles: true }));
-  }, value);
-}
 
 describe('the family portal /kunjungan/ at 390 px: register, approval, code sign-in by e-mail, booking, cancel (real Chromium, real SMTP)', () => {
   let app: App;
