@@ -1,4 +1,5 @@
 import { appendAudit, audited } from '../audit/audit-log.ts';
+import { PeriodicTask } from '../background/periodic-task.ts';
 import type { Logger } from '../logging/logger.ts';
 import { visitorRecipients } from '../notifications/contacts.ts';
 import { notifyVisitMissed, visitRef } from '../notifications/events.ts';
@@ -18,44 +19,37 @@ const INTERRUPTED_AFTER_MS = 2 * 60_000;
  * visitors of a missed visit are told (with where to book again) in the transaction that marks it.
  */
 export class MissedVisitSweep {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task: PeriodicTask;
 
   constructor(
     private readonly storage: Storage,
     private readonly logger: Logger,
-    private readonly intervalMs = 30_000,
+    intervalMs = 30_000,
     /** The server's base URL, for the booking link in the missed-visit message. */
     private readonly publicUrl: () => string = () => '',
-  ) {}
+  ) {
+    this.#task = new PeriodicTask(
+      async () => {
+        await this.runOnce();
+        await this.closeInterrupted();
+      },
+      intervalMs,
+      (err) => this.logger.error({ err }, 'missed-visit sweep failed'),
+    );
+  }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.#tick(), this.intervalMs);
-    this.#timer.unref();
-    void this.#tick();
+    this.#task.start();
   }
 
   /** Stops the timer and waits for a sweep in progress, so storage can close after it. */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#running) return;
-    try {
-      await this.runOnce();
-      await this.closeInterrupted();
-    } catch (err) {
-      this.logger.error({ err }, 'missed-visit sweep failed');
-    }
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One pass; returns how many visits it marked missed. */
   runOnce(now = new Date()): Promise<number> {
-    const run = (async () => {
+    return this.#task.track((async () => {
       let marked = 0;
       const due = await this.storage.db
         .selectFrom('visits')
@@ -82,11 +76,7 @@ export class MissedVisitSweep {
       }
       if (marked > 0) this.logger.info({ marked }, 'visits marked missed');
       return marked;
-    })();
-    this.#running = run;
-    return run.finally(() => {
-      if (this.#running === run) this.#running = undefined;
-    });
+    })());
   }
 
   /** Live visits whose end passed more than INTERRUPTED_AFTER_MS ago become `ended` (interrupted). */

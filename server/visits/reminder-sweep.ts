@@ -1,4 +1,5 @@
 import { appendAuditIn } from '../audit/audit-log.ts';
+import { PeriodicTask } from '../background/periodic-task.ts';
 import { auditChainOf } from '../audit/audit-chain.ts';
 import type { AppContext } from '../context.ts';
 import { visitorRecipients } from '../notifications/contacts.ts';
@@ -26,44 +27,27 @@ const COLUMN = { dayBefore: 'day_before_reminded_at', soon: 'soon_reminded_at' }
  * The clock is injectable: tests drive it.
  */
 export class VisitReminderSweep {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task: PeriodicTask;
 
   constructor(
     private readonly ctx: Pick<AppContext, 'storage' | 'logger' | 'tokens' | 'publicUrl'>,
     private readonly clock: () => Date = () => new Date(),
-    private readonly intervalMs = 60_000,
-  ) {}
+    intervalMs = 60_000,
+  ) {
+    this.#task = new PeriodicTask(() => this.runOnce(this.clock()), intervalMs, (err) => this.ctx.logger.error({ err }, 'visit reminder sweep failed'));
+  }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.#tick(), this.intervalMs);
-    this.#timer.unref();
-    void this.#tick();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#running) return;
-    try {
-      await this.runOnce(this.clock());
-    } catch (err) {
-      this.ctx.logger.error({ err }, 'visit reminder sweep failed');
-    }
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** One pass at `now`; returns how many reminders (visits × kind) it sent. */
   runOnce(now = this.clock()): Promise<number> {
-    const run = (async () => (await this.#remind('soon', now)) + (await this.#remind('dayBefore', now)))();
-    this.#running = run;
-    return run.finally(() => {
-      if (this.#running === run) this.#running = undefined;
-    });
+    return this.#task.track((async () => (await this.#remind('soon', now)) + (await this.#remind('dayBefore', now)))());
   }
 
   async #remind(kind: Kind, now: Date): Promise<number> {
