@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
+import { projectRoot } from '../config/load.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface WorkerPoolOptions {
@@ -29,8 +29,11 @@ export interface WorkerHealth {
   restarts: number;
 }
 
-/** Starts the real worker binary (mediasoup.workerBin, which honours MEDIASOUP_WORKER_BIN) in its own session. */
-const OWN_SESSION_WRAPPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-own-session.sh');
+/**
+ * Starts the real worker binary (mediasoup.workerBin, which honours MEDIASOUP_WORKER_BIN) in its own session.
+ * Taken from the source tree, which the compiled build (dist/node) runs beside.
+ */
+const OWN_SESSION_WRAPPER = path.join(projectRoot, 'server', 'media', 'worker-own-session.sh');
 
 type PoolEvents = { workerReplaced: [{ index: number; oldPid: number; newPid: number; error: string }] };
 
