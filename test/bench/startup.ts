@@ -1,7 +1,9 @@
 /**
- * npm run bench:startup [-- --runs 5 --idle 5 'command' 'command' ...] — start time and idle RSS
+ * npm run bench:startup [-- --runs 5 --idle 5 [--cwd DIR] 'command' ...] — start time and idle RSS
  * of the server started by each command (default: tsx on the TypeScript sources, then the compiled
  * build), with embedded defaults (SQLite, no Redis), loopback, a free port, a fresh data dir.
+ * --cwd runs the commands after it in another checkout (e.g. one whose node_modules were built for
+ * another Node). Runs alternate between the commands, so load from elsewhere hits each alike.
  * Start: spawn to the "http server listening" log line, and to the first 200 from /healthz.
  * Idle RSS: the server process alone (not its mediasoup worker), after --idle seconds.
  * Prints the median of --runs starts per command. `node` in a command is the first on PATH:
@@ -18,16 +20,23 @@ import { loopbackServerEnv } from '../helpers/loopback-env.ts';
 const argsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(20).default(5),
   idle: z.coerce.number().min(0).max(60).default(5),
-  commands: z.array(z.string().min(1)).default(['node --import tsx server/main.ts', 'node dist/node/server/main.js']),
+  commands: z
+    .array(z.object({ command: z.string().min(1), cwd: z.string().min(1) }))
+    .default([
+      { command: 'node --import tsx server/main.ts', cwd: projectRoot },
+      { command: 'node dist/node/server/main.js', cwd: projectRoot },
+    ]),
 });
 
 function parseArgs(argv: string[]): z.infer<typeof argsSchema> {
   const raw: Record<string, unknown> = {};
-  const commands: string[] = [];
+  const commands: Array<{ command: string; cwd: string }> = [];
+  let cwd = projectRoot;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--runs' || a === '--idle') raw[a.slice(2)] = argv[++i];
-    else commands.push(a);
+    else if (a === '--cwd') cwd = path.resolve(argv[++i] ?? '');
+    else commands.push({ command: a, cwd });
   }
   if (commands.length > 0) raw.commands = commands;
   return argsSchema.parse(raw);
@@ -49,11 +58,11 @@ function rssMiB(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function once(argv: string[], idleSeconds: number): Promise<Sample> {
+async function once(argv: string[], cwd: string, idleSeconds: number): Promise<Sample> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-bench-startup-'));
   const t0 = performance.now();
   const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: projectRoot,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...loopbackServerEnv(dataDir), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,14 +123,21 @@ const median = (xs: number[]) => {
 const opts = parseArgs(process.argv.slice(2));
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`runs: ${opts.runs} per command, idle RSS after ${opts.idle} s (server process only); figures: median (each run)`);
-for (const command of opts.commands) {
-  const argv = command.split(/\s+/).filter(Boolean);
-  const version = spawnSync(argv[0]!, ['-v'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).stdout.trim();
-  const samples: Sample[] = [];
-  for (let i = 0; i < opts.runs; i++) samples.push(await once(argv, opts.idle));
-  const fmt = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${xs.map((x) => x.toFixed(digits)).join(', ')})`;
-  console.log(`\n${command}   [${argv[0]} = ${version}]`);
+const runs = opts.commands.map(({ command, cwd }) => ({
+  command,
+  cwd,
+  argv: command.split(/\s+/).filter(Boolean),
+  samples: [] as Sample[],
+}));
+for (let i = 0; i < opts.runs; i++) {
+  for (const r of runs) r.samples.push(await once(r.argv, r.cwd, opts.idle));
+}
+const fmt = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${xs.map((x) => x.toFixed(digits)).join(', ')})`;
+for (const { command, cwd, argv, samples } of runs) {
+  const version = spawnSync(argv[0]!, ['-v'], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).stdout.trim();
+  console.log(`\n${command}   [${argv[0]} = ${version}${cwd === projectRoot ? '' : `, in ${cwd}`}]`);
   console.log(`  spawn → listening  ms: ${fmt(samples.map((s) => s.listeningMs), 0)}`);
   console.log(`  spawn → /healthz   ms: ${fmt(samples.map((s) => s.healthyMs), 0)}`);
   console.log(`  idle RSS          MiB: ${fmt(samples.map((s) => s.rssMiB), 1)}`);
 }
+console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -65,8 +65,9 @@ describe('server process with embedded defaults', () => {
 });
 
 describe('the server started with npm start', () => {
-  it('stops cleanly when npm gets SIGTERM, as under a process manager', async () => {
-    const server = await startServerProcess({ MEDIASOUP_WORKERS: '1' }, 'npm start');
+  // npm start compiles the server first (prestart: tsc -b) when the sources are newer than dist/node.
+  it('stops cleanly when npm gets SIGTERM, as under a process manager', { timeout: 180_000 }, async () => {
+    const server = await startServerProcess({ MEDIASOUP_WORKERS: '1' }, 'npm start', { startTimeoutMs: 150_000 });
     try {
       expect((await health(server)).status).toBe(200);
       const { code, ms } = await server.stop('SIGTERM');
