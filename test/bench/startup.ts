@@ -4,7 +4,8 @@
  * build), with embedded defaults (SQLite, no Redis), loopback, a free port, a fresh data dir.
  * --cwd runs the commands after it in another checkout (e.g. one whose node_modules were built for
  * another Node). Runs alternate between the commands, so load from elsewhere hits each alike.
- * Start: spawn to the "http server listening" log line, and to the first 200 from /healthz.
+ * Start: spawn to the "http server listening" log line, and to the first 200 from /healthz; and the
+ * CPU time the server process used until listening (user + system), which a busy machine disturbs less.
  * Idle RSS: the server process alone (not its mediasoup worker), after --idle seconds.
  * Prints the median of --runs starts per command. `node` in a command is the first on PATH:
  * under npm scripts, the project's Node (node_modules/.bin/node).
@@ -46,6 +47,7 @@ const START_LIMIT_MS = 60_000;
 
 interface Sample {
   listeningMs: number;
+  cpuMs: number;
   healthyMs: number;
   rssMiB: number;
 }
@@ -54,6 +56,13 @@ function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   if (!line) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+/** utime + stime of the process (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,7 +78,7 @@ async function once(argv: string[], cwd: string, idleSeconds: number): Promise<S
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
-    const { url, listeningMs } = await new Promise<{ url: string; listeningMs: number }>((resolve, reject) => {
+    const { url, listeningMs, cpu } = await new Promise<{ url: string; listeningMs: number; cpu: number }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "http server listening" within ${START_LIMIT_MS} ms; stderr: ${stderr}`)), START_LIMIT_MS);
       let buffer = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -82,7 +91,7 @@ async function once(argv: string[], cwd: string, idleSeconds: number): Promise<S
             const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
             if (entry.msg === 'http server listening') {
               clearTimeout(timer);
-              resolve({ url: String(entry.url), listeningMs: performance.now() - t0 });
+              resolve({ url: String(entry.url), listeningMs: performance.now() - t0, cpu: cpuMs(child.pid!) });
             }
           } catch {
             /* not a log line */
@@ -102,7 +111,7 @@ async function once(argv: string[], cwd: string, idleSeconds: number): Promise<S
     }
     if (Number.isNaN(healthyMs)) throw new Error('/healthz never answered 200');
     await sleep(idleSeconds * 1000);
-    return { listeningMs, healthyMs, rssMiB: rssMiB(child.pid!) };
+    return { listeningMs, cpuMs: cpu, healthyMs, rssMiB: rssMiB(child.pid!) };
   } finally {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -138,6 +147,7 @@ for (const { command, cwd, argv, samples } of runs) {
   console.log(`\n${command}   [${argv[0]} = ${version}${cwd === projectRoot ? '' : `, in ${cwd}`}]`);
   console.log(`  spawn → listening  ms: ${fmt(samples.map((s) => s.listeningMs), 0)}`);
   console.log(`  spawn → /healthz   ms: ${fmt(samples.map((s) => s.healthyMs), 0)}`);
+  console.log(`  CPU to listening   ms: ${fmt(samples.map((s) => s.cpuMs), 0)}`);
   console.log(`  idle RSS          MiB: ${fmt(samples.map((s) => s.rssMiB), 1)}`);
 }
 console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
