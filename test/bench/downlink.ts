@@ -5,9 +5,10 @@
  * party and to a hidden officer), each viewer on a PlainTransport whose far end answers with
  * RTCP Receiver Reports (test/bench/downlink-traffic.ts, a separate process whose CPU is not
  * counted). Phases alternate: consumers with the real DownlinkControl ("on") and without ("off");
- * each phase measures Node-process and worker CPU (/proc/<pid>/stat) over BENCH_SECONDS after a
- * warm-up. The difference is the controller's cost.
- *   npm run bench:downlink   (BENCH_CALLS=100 BENCH_SECONDS=20 BENCH_ROUNDS=2 BENCH_FPS=5 BENCH_LOSS=0)
+ * each phase measures Node-process and worker CPU (/proc/<pid>/stat) over BENCH_SECONDS after
+ * BENCH_WARMUP seconds (long enough for the controllers to climb to the best layer and settle,
+ * as in a call under way). The difference is the controller's cost.
+ *   npm run bench:downlink   (BENCH_CALLS=100 BENCH_SECONDS=20 BENCH_WARMUP=20 BENCH_ROUNDS=2 BENCH_FPS=5 BENCH_LOSS=0)
  * BENCH_LOSS: the share of packets the viewers report lost (0.05 keeps every controller sampling
  * without moving; 0.15 walks them down to suspended video and back).
  */
@@ -28,9 +29,9 @@ const env = z
     BENCH_ROUNDS: z.coerce.number().int().min(1).max(10).default(2),
     BENCH_FPS: z.coerce.number().min(1).max(30).default(5),
     BENCH_LOSS: z.coerce.number().min(0).max(1).default(0),
+    BENCH_WARMUP: z.coerce.number().min(0).max(120).default(20),
   })
   .parse(process.env);
-const WARMUP_MS = 4_000;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const logger = createLogger('error');
 const listenInfo: ms.TransportListenInfo = { protocol: 'udp', ip: '127.0.0.1' };
@@ -110,7 +111,7 @@ async function runPhase(calls: Call[], mode: 'on' | 'off', trafficPid: number, w
       consumers.push(consumer);
     }
   }
-  await sleep(WARMUP_MS);
+  await sleep(env.BENCH_WARMUP * 1000);
   const pids = [process.pid, workerPid, trafficPid];
   const before = pids.map(cpuSeconds);
   const t0 = performance.now();
@@ -181,7 +182,7 @@ function report(phases: Phase[]): void {
     return xs.reduce((a, b) => a + b, 0) / xs.length;
   };
   const n = env.BENCH_CALLS;
-  console.log(`\ndownlink control at ${n} calls (${4 * n} simulcast video consumers), ${env.BENCH_SECONDS} s per phase, VP8 3 SSRCs × ${env.BENCH_FPS} pkt/s per camera, viewers report ${(env.BENCH_LOSS * 100).toFixed(0)} % loss`);
+  console.log(`\ndownlink control at ${n} calls (${4 * n} simulcast video consumers), ${env.BENCH_SECONDS} s per phase after ${env.BENCH_WARMUP} s, VP8 3 SSRCs × ${env.BENCH_FPS} pkt/s per camera, viewers report ${(env.BENCH_LOSS * 100).toFixed(0)} % loss`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, shared; Node ${process.version}; mediasoup ${mediasoup.version}`);
   console.log('| round | control | Node CPU % | worker CPU % | Node+worker % | traffic process CPU % | packets sent | lost (reported) | suspensions | load 1 min |');
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
