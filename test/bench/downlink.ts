@@ -9,8 +9,9 @@
  * BENCH_WARMUP seconds (long enough for the controllers to climb to the best layer and settle,
  * as in a call under way). The difference is the controller's cost.
  *   npm run bench:downlink   (BENCH_CALLS=100 BENCH_SECONDS=20 BENCH_WARMUP=20 BENCH_ROUNDS=2 BENCH_FPS=5 BENCH_LOSS=0)
- * BENCH_LOSS: the share of packets the viewers report lost (0.05 keeps every controller sampling
- * without moving; 0.15 walks them down to suspended video and back).
+ * BENCH_LOSS: the share of packets the viewers report lost, at random. At a few packets a second
+ * a one-second sample is coarse (1 lost of 5 is 20 %), so any loss walks controllers down and
+ * keeps them from settling: the cost of links that are never clean, not of a steady 5 %.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -65,6 +66,8 @@ interface Phase {
   packetsSent: number;
   packetsLost: number;
   suspended: number;
+  /** consumer.getStats calls a second in the measured window */
+  polls: number;
   load: number;
 }
 
@@ -98,6 +101,7 @@ async function createCall(worker: ms.Worker): Promise<Call> {
 
 async function runPhase(calls: Call[], mode: 'on' | 'off', trafficPid: number, workerPid: number): Promise<Phase> {
   let suspended = 0;
+  let polls = 0;
   const consumers: ms.Consumer[] = [];
   for (const call of calls) {
     const caps = receiveCapabilities(call.router.rtpCapabilities);
@@ -106,6 +110,11 @@ async function runPhase(calls: Call[], mode: 'on' | 'off', trafficPid: number, w
     for (const [producer, transport] of [[a, viewB], [a, officer], [b, viewA], [b, officer]] as const) {
       const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true, enableRtx: true, ignoreDtx: true });
       if (consumer.type !== 'simulcast') throw new Error(`expected a simulcast consumer, got ${consumer.type}`);
+      const getStats = consumer.getStats.bind(consumer);
+      consumer.getStats = () => {
+        polls++;
+        return getStats();
+      };
       if (mode === 'on') await DownlinkControl.create(consumer, { top: { ...topLayers }, logger, onSuspended: () => suspended++ });
       await consumer.resume();
       consumers.push(consumer);
@@ -114,10 +123,12 @@ async function runPhase(calls: Call[], mode: 'on' | 'off', trafficPid: number, w
   await sleep(env.BENCH_WARMUP * 1000);
   const pids = [process.pid, workerPid, trafficPid];
   const before = pids.map(cpuSeconds);
+  const pollsBefore = polls;
   const t0 = performance.now();
   await sleep(env.BENCH_SECONDS * 1000);
   const after = pids.map(cpuSeconds);
   const seconds = (performance.now() - t0) / 1000;
+  const pollsPerSecond = (polls - pollsBefore) / seconds;
   const load = os.loadavg()[0]!;
   const stats = (await Promise.all(consumers.map((c) => c.getStats()))).map((s) => s.find((x) => x.type === 'outbound-rtp'));
   for (const c of consumers) c.close();
@@ -132,6 +143,7 @@ async function runPhase(calls: Call[], mode: 'on' | 'off', trafficPid: number, w
     packetsSent: stats.reduce((n, s) => n + (s?.packetCount ?? 0), 0),
     packetsLost: stats.reduce((n, s) => n + (s?.packetsLost ?? 0), 0),
     suspended,
+    polls: pollsPerSecond,
     load,
   };
 }
@@ -184,16 +196,18 @@ function report(phases: Phase[]): void {
   const n = env.BENCH_CALLS;
   console.log(`\ndownlink control at ${n} calls (${4 * n} simulcast video consumers), ${env.BENCH_SECONDS} s per phase after ${env.BENCH_WARMUP} s, VP8 3 SSRCs × ${env.BENCH_FPS} pkt/s per camera, viewers report ${(env.BENCH_LOSS * 100).toFixed(0)} % loss`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, shared; Node ${process.version}; mediasoup ${mediasoup.version}`);
-  console.log('| round | control | Node CPU % | worker CPU % | Node+worker % | traffic process CPU % | packets sent | lost (reported) | suspensions | load 1 min |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| round | control | Node CPU % | worker CPU % | Node+worker % | traffic process CPU % | getStats/s | packets sent | lost (reported) | suspensions | load 1 min |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   phases.forEach((p, i) => {
     console.log(
-      `| ${Math.floor(i / 2) + 1} | ${p.mode} | ${p.nodeCpu.toFixed(1)} | ${p.workerCpu.toFixed(1)} | ${(p.nodeCpu + p.workerCpu).toFixed(1)} | ${p.trafficCpu.toFixed(1)} | ${p.packetsSent} | ${p.packetsLost} | ${p.suspended} | ${p.load.toFixed(2)} |`,
+      `| ${Math.floor(i / 2) + 1} | ${p.mode} | ${p.nodeCpu.toFixed(1)} | ${p.workerCpu.toFixed(1)} | ${(p.nodeCpu + p.workerCpu).toFixed(1)} | ${p.trafficCpu.toFixed(1)} | ${p.polls.toFixed(0)} | ${p.packetsSent} | ${p.packetsLost} | ${p.suspended} | ${p.load.toFixed(2)} |`,
     );
   });
   const node = mean('on', (p) => p.nodeCpu) - mean('off', (p) => p.nodeCpu);
   const work = mean('on', (p) => p.workerCpu) - mean('off', (p) => p.workerCpu);
   console.log(`\ncontroller cost (mean on − mean off): Node ${node.toFixed(1)} %, worker ${work.toFixed(1)} %, together ${(node + work).toFixed(1)} % of one core at ${n} calls`);
+  const polls = mean('on', (p) => p.polls) - mean('off', (p) => p.polls);
+  if (polls > 0) console.log(`controller cost per getStats poll (${polls.toFixed(0)} a second): ${(((node + work) / 100 / polls) * 1e6).toFixed(0)} µs of CPU (Node ${((node / 100 / polls) * 1e6).toFixed(0)}, worker ${((work / 100 / polls) * 1e6).toFixed(0)})`);
   console.log(`per call: ${((node + work) / n).toFixed(3)} % of a core; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
