@@ -7,8 +7,8 @@
  *
  * A ladder settled on its best rung over a clean link asks for samples less often: reading a
  * consumer's stats is a round trip to the mediasoup worker, and at 100 calls (400 consumers) one
- * a second cost 6 % of a core (npm run bench:downlink). Loss still shows in the longer sample,
- * and the first sample that is not clean returns to one a second.
+ * a second cost 5–6 % of a core, one every 3 s about 2 % (npm run bench:downlink). Loss still
+ * shows in the longer sample, and the first sample that is not clean returns to one a second.
  *
  * Pure: it sees samples and time, and answers with the rung to use. DownlinkControl applies it.
  */
