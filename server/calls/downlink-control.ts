@@ -2,8 +2,6 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import { DownlinkLadder, type Layers, type Rung } from './downlink-ladder.ts';
 
-const SAMPLE_EVERY_MS = 1_000;
-
 export interface DownlinkControlOptions {
   /** the best layers this viewer may have (an officer's grid asks for less) */
   top: Layers;
@@ -13,8 +11,9 @@ export interface DownlinkControlOptions {
 }
 
 /**
- * Sizes one simulcast video consumer to its viewer's link: every second it reads the loss the
- * viewer's browser reported for this stream and moves the consumer along a DownlinkLadder: lower
+ * Sizes one simulcast video consumer to its viewer's link: every second (every few once the link
+ * is settled: DownlinkLadder.sampleEveryMs) it reads the loss the viewer's browser reported for
+ * this stream and moves the consumer along a DownlinkLadder: lower
  * layers first, then no video at all (the consumer paused, audio untouched), then back up as the
  * link allows. mediasoup's own estimate is off towards viewers (see receiveCapabilities): on a
  * narrow link it fell to its 30 kbit/s floor and could stay there on an open link for good.
@@ -22,7 +21,7 @@ export interface DownlinkControlOptions {
 export class DownlinkControl {
   readonly #consumer: ms.Consumer;
   readonly #options: DownlinkControlOptions;
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout | undefined;
   #ladder: DownlinkLadder;
   #last = { sent: 0, lost: 0 };
   #busy = false;
@@ -31,9 +30,8 @@ export class DownlinkControl {
     this.#consumer = consumer;
     this.#options = options;
     this.#ladder = new DownlinkLadder(options.top, Date.now());
-    this.#timer = setInterval(() => void this.#step(), SAMPLE_EVERY_MS);
-    this.#timer.unref();
-    consumer.observer.once('close', () => clearInterval(this.#timer));
+    this.#schedule();
+    consumer.observer.once('close', () => clearTimeout(this.#timer));
   }
 
   /** Takes over a simulcast video consumer's layers (call before resuming it). */
@@ -47,7 +45,16 @@ export class DownlinkControl {
   async setTop(top: Layers): Promise<void> {
     const wasSuspended = this.#ladder.suspended;
     this.#ladder = new DownlinkLadder(top, Date.now());
+    this.#schedule();
     await this.#apply(this.#ladder.rung, wasSuspended);
+  }
+
+  /** The next step, when the ladder wants it (replaces the one pending). */
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    if (this.#consumer.closed) return;
+    this.#timer = setTimeout(() => void this.#step().finally(() => this.#schedule()), this.#ladder.sampleEveryMs);
+    this.#timer.unref();
   }
 
   async #step(): Promise<void> {

@@ -75,6 +75,38 @@ describe('DownlinkLadder: a viewer link degrades to low video, then audio, and c
     expect(Math.max(...gaps)).toBeLessThanOrEqual(ladderSettings.maxHoldMs + 5000);
   });
 
+  it('samples every second until it is settled on the best rung over a clean link; then less often, until a sample is not clean', () => {
+    const ladder = new DownlinkLadder(top, 0);
+    let now = 0;
+    let upAt: number | null = null;
+    while (upAt === null && now < 60_000) {
+      expect(ladder.sampleEveryMs).toBe(ladderSettings.sampleMs); // below the best rung
+      now += 1000;
+      if (ladder.sample({ nowMs: now, loss: 0, current: ladder.rung }) !== undefined) upAt = now;
+    }
+    expect(ladder.rung).toEqual(L(2, 2));
+    while (ladder.sampleEveryMs === ladderSettings.sampleMs && now < upAt! + 60_000) {
+      now += 1000;
+      ladder.sample({ nowMs: now, loss: 0, current: ladder.rung });
+    }
+    expect(now - upAt!).toBeGreaterThanOrEqual(ladderSettings.probeMs); // the step up was on probation until then
+    expect(ladder.sampleEveryMs).toBe(ladderSettings.settledSampleMs);
+    expect(ladderSettings.settledSampleMs).toBeGreaterThan(ladderSettings.sampleMs);
+    // some loss, not enough to step down: back to one sample a second
+    expect(ladder.sample({ nowMs: now + ladderSettings.settledSampleMs, loss: 0.05, current: ladder.rung })).toBeUndefined();
+    expect(ladder.sampleEveryMs).toBe(ladderSettings.sampleMs);
+  });
+
+  it('a settled ladder still steps down on the first bad sample, and samples every second below the best rung', () => {
+    const ladder = new DownlinkLadder({ spatialLayer: 0, temporalLayer: 2 }, 0);
+    feed(ladder, 0, 3, 0);
+    expect(ladder.sampleEveryMs).toBe(ladderSettings.settledSampleMs);
+    expect(ladder.sample({ nowMs: 6000, loss: 0.15, current: ladder.rung })).toEqual(L(0, 1));
+    expect(ladder.sampleEveryMs).toBe(ladderSettings.sampleMs);
+    expect(feed(ladder, 6000, 10, 0.5)).toEqual([L(0, 0), null]);
+    expect(ladder.sampleEveryMs).toBe(ladderSettings.sampleMs); // suspended: tick() every second
+  });
+
   it('an officer grid asking for the lowest layer gets rungs of spatial layer 0 only', () => {
     const ladder = new DownlinkLadder({ spatialLayer: 0, temporalLayer: 2 }, 0);
     expect(ladder.rung).toEqual(L(0, 2));
