@@ -1,0 +1,192 @@
+/** One measured step of the ramp: CPU, memory, traffic and loss over a window, and its verdict. */
+import type { types as ms } from 'mediasoup';
+import type { ReplayStats, RtpReplay } from '../../helpers/rtp-replay.ts';
+import type { CapacityDriver, MediaTally } from './driver.ts';
+import { coreTimes, cpuSeconds, rssBytes, udpCounters, type UdpCounters } from './proc.ts';
+
+export const LIMITS = { lossPct: 1, workerCpuPct: 85, generatorShortfallPct: 1, otherCoresBusyPct: 95 } as const;
+
+interface StreamCount {
+  packets: number;
+  lost: number;
+  bytes: number;
+}
+
+interface Snapshot {
+  udp: UdpCounters;
+  replay: ReplayStats;
+  producers: Map<ms.Producer, StreamCount>;
+  consumers: Map<ms.Consumer, StreamCount & { toSink: boolean }>;
+}
+
+export interface Baseline {
+  nodeRss: number;
+  workerRss: number;
+}
+
+export interface StepResult {
+  mode: 'stack' | 'bare';
+  calls: number;
+  seconds: number;
+  producers: number;
+  consumers: number;
+  /** CPU % of one core over the window */
+  workerCpuPct: number;
+  nodeCpuPct: number;
+  ffmpegCpuPctPerCall: number;
+  ffmpegCpuPct: number;
+  generatorCpuPct: number;
+  /** busy % of the worker's core and of the other cores (all processes, from /proc/stat) */
+  workerCoreBusyPct: number;
+  otherCoresBusyPct: number;
+  /** MiB: the calls' share (Node and worker above their idle baseline, plus every recording ffmpeg) per call */
+  rssPerCallMiB: number;
+  rssMiB: { node: number; worker: number; ffmpeg: number };
+  ingressMbps: number;
+  egressMbps: number;
+  loss: {
+    /** packets the worker saw missing from the parties' streams (sequence gaps) / packets expected */
+    ingressPct: number;
+    /** 1 − packets the consumers sent / packets their producers received in the window */
+    forwardingPct: number;
+    /** UDP receive/send buffer drops anywhere on the machine (worker, ffmpegs) / all packets in the window */
+    kernelDropPct: number;
+    /** the step's loss: the worst of the three */
+    pct: number;
+    /** kernel arrivals at the sink port / consumer packets sent there (RTCP included, so ≥ 100 % when nothing is lost) */
+    sinkArrivalPct: number;
+  };
+  generator: { sentOfDuePct: number; skipped: number; maxLagMs: number };
+  unexpectedEnds: number;
+  verdict: 'pass' | 'fail' | 'machine-limited';
+  reasons: string[];
+}
+
+const MiB = 2 ** 20;
+const pct = (a: number, b: number) => (b > 0 ? (100 * a) / b : 0);
+
+async function snapshot(tally: MediaTally, replay: RtpReplay): Promise<Snapshot> {
+  const producers = new Map<ms.Producer, StreamCount>();
+  const consumers = new Map<ms.Consumer, StreamCount & { toSink: boolean }>();
+  // Producers and consumers asked in one go, so the worker answers both at nearly the same moment.
+  await Promise.all([
+    ...[...tally.producers].map(async (p) => {
+      const s = (await p.getStats().catch(() => [])).find((x) => x.type === 'inbound-rtp');
+      if (s) producers.set(p, { packets: s.packetCount, lost: s.packetsLost, bytes: s.byteCount });
+    }),
+    ...[...tally.consumers].map(async ([c, info]) => {
+      const s = (await c.getStats().catch(() => [])).find((x) => x.type === 'outbound-rtp');
+      if (s) consumers.set(c, { packets: s.packetCount, lost: 0, bytes: s.byteCount, toSink: info.toSink() });
+    }),
+  ]);
+  return { udp: udpCounters(), replay: await replay.stats(), producers, consumers };
+}
+
+export async function measureStep(o: {
+  driver: CapacityDriver;
+  tally: MediaTally;
+  replay: RtpReplay;
+  seconds: number;
+  workerCore: number;
+  baseline: Baseline;
+}): Promise<StepResult> {
+  const { driver, tally, replay } = o;
+  const workerPid = driver.worker.pid;
+  const ffmpegs = driver.ffmpegPids();
+  const pids = [workerPid, process.pid, replay.pid, ...ffmpegs];
+  const endsBefore = driver.unexpectedEnds.length;
+  const a = await snapshot(tally, replay);
+  // CPU counted between the two /proc reads only, not while stats are being collected.
+  const cpuA = new Map(pids.map((p) => [p, cpuSeconds(p) ?? Number.NaN]));
+  const coresA = coreTimes();
+  const tA = performance.now();
+  await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  const cpuB = new Map(pids.map((p) => [p, cpuSeconds(p) ?? Number.NaN]));
+  const coresB = coreTimes();
+  const tB = performance.now();
+  const b = await snapshot(tally, replay);
+  const wall = (tB - tA) / 1000;
+  const cpuPct = (pid: number) => pct((cpuB.get(pid) ?? Number.NaN) - (cpuA.get(pid) ?? Number.NaN), wall);
+  const ffmpegPct = ffmpegs.map(cpuPct).filter(Number.isFinite).reduce((x, y) => x + y, 0);
+  const coreBusy = (i: number) => pct(coresB[i]!.busy - coresA[i]!.busy, coresB[i]!.total - coresA[i]!.total);
+  const others = coresA.map((_, i) => i).filter((i) => i !== o.workerCore);
+  const otherBusy = others.length ? others.map(coreBusy).reduce((x, y) => x + y, 0) / others.length : 0;
+
+  // Loss, over the streams that exist in both snapshots.
+  let got = 0;
+  let lost = 0;
+  let inBytes = 0;
+  for (const [p, sb] of b.producers) {
+    const sa = a.producers.get(p);
+    if (!sa) continue;
+    got += sb.packets - sa.packets;
+    lost += Math.max(0, sb.lost - sa.lost);
+    inBytes += sb.bytes - sa.bytes;
+  }
+  let forwarded = 0;
+  let expected = 0;
+  let outBytes = 0;
+  let toSink = 0;
+  const byId = new Map([...b.producers.keys()].map((p) => [p.id, p]));
+  for (const [c, sb] of b.consumers) {
+    const sa = a.consumers.get(c);
+    const producer = byId.get(c.producerId);
+    const pa = producer && a.producers.get(producer);
+    const pb = producer && b.producers.get(producer);
+    if (!sa || !pa || !pb) continue;
+    forwarded += sb.packets - sa.packets;
+    expected += pb.packets - pa.packets;
+    outBytes += sb.bytes - sa.bytes;
+    if (sb.toSink) toSink += sb.packets - sa.packets;
+  }
+  const drops = b.udp.RcvbufErrors - a.udp.RcvbufErrors + (b.udp.SndbufErrors - a.udp.SndbufErrors);
+  const ingressPct = pct(lost, got + lost);
+  const forwardingPct = Math.max(0, 100 - pct(forwarded, expected));
+  const kernelDropPct = pct(drops, got + forwarded);
+  const lossPct = Math.max(ingressPct, forwardingPct, kernelDropPct);
+  const dueDelta = b.replay.due - a.replay.due;
+  const sentOfDuePct = pct(b.replay.sent - a.replay.sent, dueDelta);
+
+  const ffmpegRss = ffmpegs.map(rssBytes).reduce((x, y) => x + y, 0);
+  const nodeRss = rssBytes(process.pid);
+  const workerRss = rssBytes(workerPid);
+  const calls = driver.calls;
+  const result: StepResult = {
+    mode: driver.label,
+    calls,
+    seconds: wall,
+    producers: b.producers.size,
+    consumers: b.consumers.size,
+    workerCpuPct: cpuPct(workerPid),
+    nodeCpuPct: cpuPct(process.pid),
+    ffmpegCpuPct: ffmpegPct,
+    ffmpegCpuPctPerCall: calls ? ffmpegPct / calls : 0,
+    generatorCpuPct: cpuPct(replay.pid),
+    workerCoreBusyPct: coreBusy(o.workerCore),
+    otherCoresBusyPct: otherBusy,
+    rssPerCallMiB: calls ? (Math.max(0, nodeRss - o.baseline.nodeRss) + Math.max(0, workerRss - o.baseline.workerRss) + ffmpegRss) / calls / MiB : 0,
+    rssMiB: { node: nodeRss / MiB, worker: workerRss / MiB, ffmpeg: ffmpegRss / MiB },
+    ingressMbps: (inBytes * 8) / wall / 1e6,
+    egressMbps: (outBytes * 8) / wall / 1e6,
+    loss: { ingressPct, forwardingPct, kernelDropPct, pct: lossPct, sinkArrivalPct: pct(b.udp.NoPorts - a.udp.NoPorts, toSink) },
+    generator: { sentOfDuePct, skipped: b.replay.skipped - a.replay.skipped, maxLagMs: b.replay.maxLagMs },
+    unexpectedEnds: driver.unexpectedEnds.length - endsBefore,
+    verdict: 'pass',
+    reasons: [],
+  };
+  judge(result);
+  return result;
+}
+
+function judge(r: StepResult): void {
+  const fail: string[] = [];
+  const machine: string[] = [];
+  if (r.workerCpuPct > LIMITS.workerCpuPct) fail.push(`worker core ${r.workerCpuPct.toFixed(0)} % > ${LIMITS.workerCpuPct} %`);
+  if (r.unexpectedEnds > 0) fail.push(`${r.unexpectedEnds} call(s) ended on their own`);
+  if (r.generator.sentOfDuePct < 100 - LIMITS.generatorShortfallPct) machine.push(`generator sent ${r.generator.sentOfDuePct.toFixed(1)} % of its schedule`);
+  if (r.otherCoresBusyPct >= LIMITS.otherCoresBusyPct) machine.push(`non-worker core(s) ${r.otherCoresBusyPct.toFixed(0)} % busy`);
+  if (r.loss.pct > LIMITS.lossPct) (machine.length ? machine : fail).push(`loss ${r.loss.pct.toFixed(2)} % > ${LIMITS.lossPct} %`);
+  if (fail.length) r.verdict = 'fail';
+  else if (machine.length) r.verdict = 'machine-limited';
+  r.reasons = [...fail, ...machine];
+}
