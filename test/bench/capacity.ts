@@ -94,11 +94,11 @@ export interface RampResult {
 }
 
 function row(r: StepResult): string {
-  return `| ${r.mode} | ${r.calls} | ${r.consumers} | ${f(r.workerCpuPct)} | ${f(r.workerCoreBusyPct)} | ${f(r.nodeCpuPct)} | ${f(r.ffmpegCpuPctPerCall, 2)} | ${f(r.generatorCpuPct)} | ${f(r.otherCoresBusyPct)} | ${f(r.rssPerCallMiB)} | ${f(r.ingressMbps)} / ${f(r.egressMbps)} | ${f(r.loss.pct, 2)} (${f(r.loss.ingressPct, 2)}/${f(r.loss.forwardingPct, 2)}/${f(r.loss.kernelDropPct, 2)}) | ${f(r.generator.sentOfDuePct)} | ${r.verdict}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''} |`;
+  return `| ${r.mode} | ${r.calls} | ${r.consumers} | ${f(r.workerCpuPct)} | ${f(r.workerCoreBusyPct)} | ${f(r.nodeCpuPct)} | ${f(r.ffmpegCpuPctPerCall, 2)} | ${f(r.generatorCpuPct)} | ${f(r.otherCoresBusyPct)} | ${f(r.rssPerCallMiB)} (${f(r.rssMiB.node, 0)}+${f(r.rssMiB.worker, 0)}+${f(r.rssMiB.ffmpeg, 0)}) | ${f(r.ingressMbps)} / ${f(r.egressMbps)} | ${f(r.loss.pct, 2)} (${f(r.loss.ingressPct, 2)}/${f(r.loss.forwardingPct, 2)}/${f(r.loss.kernelDropPct, 2)}) | ${f(r.generator.sentOfDuePct)} | ${r.verdict}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''} |`;
 }
 
 const HEADER = [
-  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | ffmpeg CPU % per call | generator CPU % | other cores busy % | RSS MiB per call | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
+  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | ffmpeg CPU % per call | generator CPU % | other cores busy % | RSS MiB per call (Node+worker+ffmpegs MiB) | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ];
 

@@ -44,7 +44,8 @@ function bindCapture(): Promise<{ socket: dgram.Socket; port: number; packets: B
 }
 
 function toStream(packets: Buffer[], clock: number): RtpClip['audio'] {
-  const rtp = packets.filter((p) => p.length > 12 && p[0]! >> 6 === 2 && (p[1]! & 0x7f) < 72);
+  // RTCP (packet types 200–204: 72–76 in the payload-type bits) is not part of the clip.
+  const rtp = packets.filter((p) => p.length > 12 && p[0]! >> 6 === 2 && ((p[1]! & 0x7f) < 72 || (p[1]! & 0x7f) > 76));
   if (rtp.length < 10) throw new Error(`captured only ${rtp.length} RTP packets`);
   const ts0 = rtp[0]!.readUInt32BE(4);
   const rel = rtp.map((p) => (p.readUInt32BE(4) - ts0) >>> 0);

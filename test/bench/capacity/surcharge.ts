@@ -37,7 +37,7 @@ async function transportBytes(tally: MediaTally): Promise<{ webrtc: number; plai
   const out = { webrtc: 0, plainPeers: 0, plain: 0 };
   await Promise.all(
     [...tally.transports].map(async (t) => {
-      const s = (await t.getStats().catch(() => []))[0];
+      const s = ((await t.getStats().catch(() => [])) as Array<{ bytesReceived: number; bytesSent: number }>)[0];
       if (!s) return;
       const bytes = s.bytesReceived + s.bytesSent;
       if (t.type === 'webrtc') out.webrtc += bytes;
