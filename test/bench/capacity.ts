@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const out = args.json ? say : (line: string) => console.log(line);
   const loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   out(`\nmachine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, mediasoup ${info.mediasoup}; load average at start ${info.loadAverage}, at end ${loadEnd}`);
-  out(HEADER.join('\n'));
+  if (results.length) out(HEADER.join('\n'));
   for (const r of results) for (const s of r.steps) out(row(s));
   for (const r of results) {
     out(`${r.mode}: calls per core ${r.callsPerCore ?? 'none passed'} (ramp ended: ${r.endedBy}); worker CPU of the last passing step projects to ${r.projectedAtWorkerLimit ?? '–'} calls at ${LIMITS.workerCpuPct} %`);

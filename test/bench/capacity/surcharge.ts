@@ -98,8 +98,12 @@ export async function runSurcharge(o: { calls: number; seconds: number; clip: st
       const family = await launchBrowser({ media });
       browsers.push(family);
       await family.page.goto(`${app.url}/family/?t=${seeded.joinTokens[0]}`);
-      await waitUntil('family decodes video', async () => (await framesDecoded(family)) > 0, 30_000, 100);
-      await waitUntil('booth decodes video', async () => (await framesDecoded(booth)) > 0, 30_000, 100);
+      try {
+        await waitUntil('family decodes video', async () => (await framesDecoded(family)) > 0, 30_000, 100);
+        await waitUntil('booth decodes video', async () => (await framesDecoded(booth)) > 0, 30_000, 100);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; family page ${JSON.stringify(await bodyState(family.page))}: ${family.logs.slice(-10).join(' | ')}; booth page: ${booth.logs.slice(-10).join(' | ')}`);
+      }
     }
     o.say(`surcharge: ${o.calls} Chromium call(s) up; 10 s for their bandwidth estimates to ramp up`);
     await new Promise((r) => setTimeout(r, 10_000));
