@@ -25,7 +25,7 @@ import type { RtpClip } from '../helpers/rtp-replay-child.ts';
 import { BareDriver } from './capacity/bare.ts';
 import { MediaTally, type CapacityDriver } from './capacity/driver.ts';
 import { LIMITS, measureStep, type StepResult } from './capacity/measure.ts';
-import { machine, pin, rssBytes } from './capacity/proc.ts';
+import { machine, memAvailableBytes, pin, rssBytes } from './capacity/proc.ts';
 import { runSoak } from './capacity/soak.ts';
 import { runSurcharge, type SurchargeResult } from './capacity/surcharge.ts';
 import { StackDriver } from './capacity/stack.ts';
@@ -86,8 +86,8 @@ export interface RampResult {
   mode: 'stack' | 'bare';
   /** the largest N that passed; null when the first step did not */
   callsPerCore: number | null;
-  /** what ended the ramp: a failed step, a machine-limited step, or the last step passing */
-  endedBy: 'fail' | 'machine-limited' | 'steps exhausted';
+  /** what ended the ramp: a failed step, a machine-limited step, memory running out, or the last step passing */
+  endedBy: 'fail' | 'machine-limited' | 'memory' | 'steps exhausted';
   /** worker CPU per call at the last passing step, projected to LIMITS.workerCpuPct (the step size hides the rest) */
   projectedAtWorkerLimit: number | null;
   steps: StepResult[];
@@ -127,6 +127,14 @@ async function ramp(mode: 'stack' | 'bare', args: Args, clip: string): Promise<R
   try {
     say(HEADER.join('\n'));
     for (const n of args.steps) {
+      // Each call holds two recording ffmpegs (~50 MiB each): stop before the next step would exhaust memory.
+      const last = steps.at(-1);
+      const need = last ? (n - driver.calls) * last.rssPerCallMiB * 2 ** 20 : 0;
+      if (need > memAvailableBytes() - 2 * 2 ** 30) {
+        say(`  (${mode}: ${n} calls would need ~${f(need / 2 ** 30)} GiB more; ${f(memAvailableBytes() / 2 ** 30)} GiB available: ramp stopped)`);
+        endedBy = 'memory';
+        break;
+      }
       const t0 = performance.now();
       await driver.grow(n);
       say(`  (${mode}: ${driver.calls} calls up in ${f((performance.now() - t0) / 1000)} s; warming up ${args.warmup} s)`);
@@ -134,6 +142,7 @@ async function ramp(mode: 'stack' | 'bare', args: Args, clip: string): Promise<R
       const r = await measureStep({ driver, tally, replay, seconds: args.seconds, workerCore: 0, baseline });
       steps.push(r);
       say(row(r));
+      if (r.unexpectedEnds) say(`  calls that ended on their own: ${driver.unexpectedEnds.slice(-r.unexpectedEnds).join('; ')}`);
       if (r.verdict !== 'pass') {
         endedBy = r.verdict;
         break;

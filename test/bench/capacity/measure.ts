@@ -205,18 +205,22 @@ function judge(r: StepResult): void {
   const fail: string[] = [];
   const machine: string[] = [];
   const saturated = r.otherCoresBusyPct >= LIMITS.otherCoresBusyPct;
+  // Other processes (not the worker) took a tenth of the worker's core or more: the worker waited for its core.
+  const contended = r.workerCoreBusyPct - r.workerCpuPct >= 10;
+  const where = [saturated ? `non-worker core(s) ${r.otherCoresBusyPct.toFixed(0)} % busy` : '', contended ? `other processes took ${(r.workerCoreBusyPct - r.workerCpuPct).toFixed(0)} % of the worker's core` : '']
+    .filter(Boolean)
+    .join(', ');
   if (r.workerCpuPct > LIMITS.workerCpuPct) fail.push(`worker core ${r.workerCpuPct.toFixed(0)} % > ${LIMITS.workerCpuPct} %`);
-  if (r.unexpectedEnds > 0) fail.push(`${r.unexpectedEnds} call(s) ended on their own`);
-  if (r.generator.sentOfDuePct < 100 - LIMITS.generatorShortfallPct) {
-    machine.push(`generator sent ${r.generator.sentOfDuePct.toFixed(1)} % of its schedule${saturated ? ` (non-worker core(s) ${r.otherCoresBusyPct.toFixed(0)} % busy)` : ''}`);
-  }
-  // Loss while the other cores were saturated is blamed on the machine (starved ffmpegs or generator), not the worker.
-  if (r.loss.pct > LIMITS.lossPct) {
-    if (saturated) machine.push(`loss ${r.loss.pct.toFixed(2)} % > ${LIMITS.lossPct} % with the non-worker core(s) ${r.otherCoresBusyPct.toFixed(0)} % busy`);
-    else fail.push(`loss ${r.loss.pct.toFixed(2)} % > ${LIMITS.lossPct} %`);
-  }
+  if (r.generator.sentOfDuePct < 100 - LIMITS.generatorShortfallPct) machine.push(`generator sent ${r.generator.sentOfDuePct.toFixed(1)} % of its schedule${where ? ` (${where})` : ''}`);
+  // Loss or calls ending (recording not started in time) while the machine was saturated are
+  // blamed on the machine (starved ffmpegs, generator, or worker waiting for its core), not the stack.
+  const problems = [
+    ...(r.loss.pct > LIMITS.lossPct ? [`loss ${r.loss.pct.toFixed(2)} % > ${LIMITS.lossPct} %`] : []),
+    ...(r.unexpectedEnds > 0 ? [`${r.unexpectedEnds} call(s) ended on their own`] : []),
+  ];
+  if (problems.length) (where ? machine : fail).push(...problems.map((p) => (where ? `${p} with ${where}` : p)));
   if (fail.length) r.verdict = 'fail';
   else if (machine.length) r.verdict = 'machine-limited';
   r.reasons = [...fail, ...machine];
-  if (saturated && r.verdict === 'pass') r.reasons.push(`note: non-worker core(s) ${r.otherCoresBusyPct.toFixed(0)} % busy`);
+  if (where && r.verdict === 'pass') r.reasons.push(`note: ${where}`);
 }

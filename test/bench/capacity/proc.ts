@@ -102,3 +102,9 @@ export function machine(mediasoupVersion: string): Record<string, string | numbe
     loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }
+
+/** MemAvailable, bytes. */
+export function memAvailableBytes(): number {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
