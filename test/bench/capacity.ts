@@ -98,7 +98,7 @@ function row(r: StepResult): string {
 }
 
 const HEADER = [
-  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | ffmpeg CPU % per call | generator CPU % | other cores busy % | RSS MiB per call (Node+worker+ffmpegs MiB) | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
+  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | ffmpeg CPU % per call | generator CPU % | other cores busy % | memory MiB per call (Node RSS + worker RSS + ffmpeg PSS, MiB) | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ];
 

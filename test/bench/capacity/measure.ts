@@ -2,7 +2,7 @@
 import type { types as ms } from 'mediasoup';
 import type { ReplayStats, RtpReplay } from '../../helpers/rtp-replay.ts';
 import type { CapacityDriver, MediaTally } from './driver.ts';
-import { coreTimes, cpuSeconds, rssBytes, udpCounters, type UdpCounters } from './proc.ts';
+import { coreTimes, cpuSeconds, pssBytes, rssBytes, udpCounters, type UdpCounters } from './proc.ts';
 
 export const LIMITS = { lossPct: 1, workerCpuPct: 85, generatorShortfallPct: 1, otherCoresBusyPct: 95 } as const;
 
@@ -39,9 +39,10 @@ export interface StepResult {
   /** busy % of the worker's core and of the other cores (all processes, from /proc/stat) */
   workerCoreBusyPct: number;
   otherCoresBusyPct: number;
-  /** MiB: the calls' share (Node and worker above their idle baseline, plus every recording ffmpeg) per call */
+  /** MiB: the calls' share (Node and worker RSS above their idle baseline, plus every recording ffmpeg's PSS) per call */
   rssPerCallMiB: number;
-  rssMiB: { node: number; worker: number; ffmpeg: number };
+  /** Node and worker RSS; ffmpeg: PSS summed (shared libraries counted once), ffmpegRss: RSS summed (counted per process) */
+  rssMiB: { node: number; worker: number; ffmpeg: number; ffmpegRss: number };
   ingressMbps: number;
   egressMbps: number;
   loss: {
@@ -171,6 +172,7 @@ export async function measureStep(o: {
   const sentOfDuePct = pct(b.replay.sent - a.replay.sent, dueDelta);
 
   const ffmpegRss = ffmpegs.map(rssBytes).reduce((x, y) => x + y, 0);
+  const ffmpegPss = ffmpegs.map(pssBytes).reduce((x, y) => x + y, 0);
   const nodeRss = rssBytes(process.pid);
   const workerRss = rssBytes(workerPid);
   const calls = driver.calls;
@@ -187,8 +189,8 @@ export async function measureStep(o: {
     generatorCpuPct: cpuPct(replay.pid),
     workerCoreBusyPct: coreBusy(o.workerCore),
     otherCoresBusyPct: otherBusy,
-    rssPerCallMiB: calls ? (Math.max(0, nodeRss - o.baseline.nodeRss) + Math.max(0, workerRss - o.baseline.workerRss) + ffmpegRss) / calls / MiB : 0,
-    rssMiB: { node: nodeRss / MiB, worker: workerRss / MiB, ffmpeg: ffmpegRss / MiB },
+    rssPerCallMiB: calls ? (Math.max(0, nodeRss - o.baseline.nodeRss) + Math.max(0, workerRss - o.baseline.workerRss) + ffmpegPss) / calls / MiB : 0,
+    rssMiB: { node: nodeRss / MiB, worker: workerRss / MiB, ffmpeg: ffmpegPss / MiB, ffmpegRss: ffmpegRss / MiB },
     ingressMbps: (inBytes * 8) / wall / 1e6,
     egressMbps: (outBytes * 8) / wall / 1e6,
     loss: { ingressPct, forwardingPct, kernelDropPct, pct: lossPct, sinkArrivalPct: pct(b.udp.NoPorts - a.udp.NoPorts, toSink) },

@@ -30,6 +30,20 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/**
+ * Proportional set size, bytes (0 once gone): shared pages divided among the processes mapping
+ * them. Every ffmpeg maps the same ~40 MB of Debian's libav* and codec libraries, so summing RSS
+ * over hundreds of recorders counts those pages hundreds of times.
+ */
+export function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Children of `parent` that are recording ffmpegs (SDP on stdin), not generators. */
 export function recordingFfmpegPids(parent = process.pid): number[] {
   const pids: number[] = [];

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { RtpReplay } from '../../helpers/rtp-replay.ts';
 import { MediaTally, workerCounts } from './driver.ts';
-import { pin, rssBytes } from './proc.ts';
+import { pin, pssBytes, rssBytes } from './proc.ts';
 import { StackDriver } from './stack.ts';
 
 const MiB = 2 ** 20;
@@ -15,7 +15,7 @@ const UP_SECONDS = 45;
 
 export interface SoakMinute {
   minute: number;
-  /** while the calls are up, MiB */
+  /** while the calls are up, MiB (Node, worker: RSS; ffmpeg: PSS summed) */
   up: { node: number; worker: number; ffmpeg: number; ffmpegs: number };
   /** after every call left, MiB */
   idle: { node: number; worker: number; heapUsed: number };
@@ -43,7 +43,7 @@ export async function runSoak(o: { calls: number; minutes: number; clip: string;
   pin(driver.worker.pid, '0');
   const perMinute: SoakMinute[] = [];
   o.say(`soak: ${o.calls} calls join, stay ${UP_SECONDS} s and leave, every minute for ${o.minutes} min`);
-  o.say('| minute | Node RSS up | worker RSS up | ffmpeg RSS up (procs) | Node RSS idle | worker RSS idle | Node heap idle | worker routers/transports/producers/consumers idle |');
+  o.say('| minute | Node RSS up | worker RSS up | ffmpeg PSS up (procs) | Node RSS idle | worker RSS idle | Node heap idle | worker routers/transports/producers/consumers idle |');
   o.say('|---:|---:|---:|---:|---:|---:|---:|---|');
   try {
     for (let m = 1; m <= o.minutes; m++) {
@@ -54,7 +54,7 @@ export async function runSoak(o: { calls: number; minutes: number; clip: string;
       const up = {
         node: rssBytes(process.pid) / MiB,
         worker: rssBytes(driver.worker.pid) / MiB,
-        ffmpeg: ffmpegs.map(rssBytes).reduce((a, b) => a + b, 0) / MiB,
+        ffmpeg: ffmpegs.map(pssBytes).reduce((a, b) => a + b, 0) / MiB,
         ffmpegs: ffmpegs.length,
       };
       await driver.endAll();
