@@ -42,7 +42,8 @@ async function producedBytes(parties: ReplayParty[]): Promise<number> {
 
 async function scenario(calls: number, clip: string): Promise<Row> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'kv-bench-rec-'));
-  const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 43000, rtcMaxPort: 43999 });
+  // Below the ephemeral range, where the recorders' ffmpeg ports are picked (see StackDriver.startApp).
+  const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 20999 });
   const replay = await RtpReplay.start(clip, SECONDS * 3 + 120);
   const parties: ReplayParty[] = [];
   const recordings: CallRecording[] = [];

@@ -32,7 +32,7 @@ export class BareDriver implements CapacityDriver {
   }
 
   static async startWorker(): Promise<ms.Worker> {
-    return mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 30000, rtcMaxPort: 39999 });
+    return mediasoup.createWorker({ logLevel: 'error', rtcMinPort: 20000, rtcMaxPort: 29999 });
   }
 
   static create(worker: ms.Worker, replay: RtpReplay): BareDriver {

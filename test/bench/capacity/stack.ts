@@ -65,9 +65,13 @@ export class StackDriver implements CapacityDriver {
     });
   }
 
-  /** The real app with one mediasoup worker and a port range wide enough for hundreds of calls. */
+  /**
+   * The real app with one mediasoup worker and a port range wide enough for hundreds of calls, below
+   * Linux's ephemeral range (32768–60999), where recording picks its ffmpegs' ports: a worker range
+   * inside it races those picks (ffmpeg: bind failed, the recording fails, the call ends).
+   */
   static async startApp(): Promise<App> {
-    return startTestApp({ MEDIASOUP_WORKERS: '1', RTC_MIN_PORT: '30000', RTC_MAX_PORT: '39999', MEDIASOUP_LOG_LEVEL: 'error' });
+    return startTestApp({ MEDIASOUP_WORKERS: '1', RTC_MIN_PORT: '20000', RTC_MAX_PORT: '29999', MEDIASOUP_LOG_LEVEL: 'error' });
   }
 
   static create(app: App, replay: RtpReplay): StackDriver {
