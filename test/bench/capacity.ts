@@ -127,7 +127,7 @@ async function ramp(mode: 'stack' | 'bare', args: Args, clip: string): Promise<R
   try {
     say(HEADER.join('\n'));
     for (const n of args.steps) {
-      // Each call holds two recording ffmpegs (~50 MiB each): stop before the next step would exhaust memory.
+      // A call holds two recording ffmpegs (~11 MiB PSS each, ~50 MiB RSS): stop before a step would exhaust memory.
       const last = steps.at(-1);
       const need = last ? (n - driver.calls) * last.rssPerCallMiB * 2 ** 20 : 0;
       if (need > memAvailableBytes() - 2 * 2 ** 30) {
