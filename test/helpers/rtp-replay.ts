@@ -25,7 +25,10 @@ export interface ClipOptions {
   height?: number;
   fps?: number;
   seconds?: number;
-  /** key frame every this many seconds */
+  /**
+   * Key frame every this many seconds (default 1). The replay cannot answer PLI/FIR as a browser
+   * does, so a new consumer or recorder waits for the clip's next key frame.
+   */
   keyFrameSeconds?: number;
   ffmpegPath?: string;
 }
@@ -64,7 +67,7 @@ export async function captureRtpClip(dir: string, o: ClipOptions = {}): Promise<
   const v = { kbps: o.videoKbps ?? 500, w: o.width ?? 640, h: o.height ?? 360, fps: o.fps ?? 25 };
   const a = o.audioKbps ?? 48;
   const seconds = o.seconds ?? 10;
-  const gop = Math.round((o.keyFrameSeconds ?? 2) * v.fps);
+  const gop = Math.round((o.keyFrameSeconds ?? 1) * v.fps);
   const name = `rtp-clip-${v.w}x${v.h}-${v.fps}-${v.kbps}k-${a}k-${seconds}s-g${gop}`;
   const json = path.join(dir, `${name}.json`);
   if (existsSync(json)) return json;
