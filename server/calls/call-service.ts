@@ -21,6 +21,7 @@ import {
 } from '../visits/visit-store.ts';
 import { isVisitorBanned } from '../visits/visitor-bans.ts';
 import { Call } from './call.ts';
+import type { PeerTransportFactory } from './room.ts';
 import { CallError, Refusal } from './call-error.ts';
 import { boothMayJoin, callDeadline, closingStatus, familyMayJoin, JOIN_EARLY_MS, peerIdFor, refusalForToken, type Party } from './call-rules.ts';
 import { Peer, type PeerChannel } from './peer.ts';
@@ -65,6 +66,8 @@ export interface CallServiceOptions {
   listenIp: string;
   announcedAddress: string;
   nodeId?: string;
+  /** How rooms open peers' transports; default WebRTC. The app never sets it (in-process benchmarks do). */
+  transportFactory?: PeerTransportFactory;
 }
 
 /**
@@ -284,6 +287,7 @@ export class CallService {
         pool: this.#o.pool,
         listenIp: this.#o.listenIp,
         announcedAddress: this.#o.announcedAddress,
+        transportFactory: this.#o.transportFactory,
         logger: this.#o.ctx.logger,
         warningOffsetsSeconds: this.#o.ctx.config.supervision.warningOffsetsSeconds,
       });

@@ -6,7 +6,7 @@ import { TimeWarnings } from '../supervision/time-warnings.ts';
 import { msUntil, RECONNECT_GRACE_MS } from './call-rules.ts';
 import type { types as ms } from 'mediasoup';
 import type { Peer } from './peer.ts';
-import { Room } from './room.ts';
+import { Room, type PeerTransportFactory } from './room.ts';
 
 type CallEvents = {
   /** the deadline passed (the service re-checks the stored visit before ending) */
@@ -33,6 +33,8 @@ export interface CallOptions {
   listenIp: string;
   announcedAddress: string;
   logger: Logger;
+  /** default: WebRTC (see Room) */
+  transportFactory?: PeerTransportFactory;
   /** timeWarning offsets (seconds before the deadline); none when omitted */
   warningOffsetsSeconds?: readonly number[];
 }

@@ -26,7 +26,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly role: Role;
   readonly displayName: string;
   readonly hidden: boolean;
-  readonly #transports = new Map<string, ms.WebRtcTransport>();
+  readonly #transports = new Map<string, ms.Transport>();
   readonly #producers = new Map<string, ms.Producer>();
   readonly #consumers = new Map<string, ms.Consumer>();
   /** Kinds whose produce is under way (at most one per kind). */
@@ -78,21 +78,21 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#rtpCapabilities = caps;
   }
 
-  addTransport(transport: ms.WebRtcTransport): void {
+  addTransport(transport: ms.Transport): void {
     this.#transports.set(transport.id, transport);
     transport.observer.once('close', () => this.#transports.delete(transport.id));
   }
 
-  transport(id: string): ms.WebRtcTransport | undefined {
+  transport(id: string): ms.Transport | undefined {
     return this.#transports.get(id);
   }
 
-  transportFor(direction: 'send' | 'recv'): ms.WebRtcTransport | undefined {
+  transportFor(direction: 'send' | 'recv'): ms.Transport | undefined {
     return [...this.#transports.values()].find((t) => (t.appData as { direction?: string }).direction === direction);
   }
 
   /** The transport this peer receives on (consumers go there). */
-  recvTransport(): ms.WebRtcTransport | undefined {
+  recvTransport(): ms.Transport | undefined {
     return this.transportFor('recv');
   }
 

@@ -18,12 +18,27 @@ type RoomEvents = {
   produced: [Peer, ms.Producer];
 };
 
+/**
+ * Opens a peer's transport in the room's router. Rooms default to WebRTC (what browsers and the
+ * signalling speak); only an in-process caller that builds its own CallService passes another,
+ * e.g. the capacity benchmark's plain-RTP parties. Signalling never chooses the kind.
+ */
+export type PeerTransportFactory = (router: ms.Router, peer: Peer, direction: 'send' | 'recv') => Promise<ms.Transport>;
+
+/** The transport as WebRTC, for what only WebRTC has (ICE, DTLS); a room with other transports refuses. */
+export function webRtcOnly(transport: ms.Transport): ms.WebRtcTransport {
+  if (transport.type !== 'webrtc') throw new CallError('media_error', `transport ${transport.id} is not WebRTC`);
+  return transport as ms.WebRtcTransport;
+}
+
 export interface RoomOptions {
   visitId: string;
   worker: ms.Worker;
   listenIp: string;
   announcedAddress: string;
   logger: Logger;
+  /** default: WebRTC transports (listenIp / announcedAddress) */
+  transportFactory?: PeerTransportFactory;
 }
 
 /**
@@ -40,6 +55,7 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #listenIp: string;
   readonly #announcedAddress: string;
   readonly #logger: Logger;
+  readonly #transportFactory: PeerTransportFactory | undefined;
   #closed = false;
 
   private constructor(options: RoomOptions, router: ms.Router) {
@@ -49,6 +65,7 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#listenIp = options.listenIp;
     this.#announcedAddress = options.announcedAddress;
     this.#logger = options.logger.child({ visitId: options.visitId });
+    this.#transportFactory = options.transportFactory;
     router.observer.once('close', () => {
       if (!this.#closed) this.#shutdown(true);
     });
@@ -129,14 +146,27 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const other of this.peers()) if (other !== about) other.channel.notify(method, data);
   }
 
-  #transport(peer: Peer, transportId: string): ms.WebRtcTransport {
+  #transport(peer: Peer, transportId: string): ms.Transport {
     const transport = peer.transport(transportId);
     if (!transport) throw new CallError('not_found', `unknown transport ${transportId}`);
     return transport;
   }
 
-  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.Transport> {
     this.#assertMember(peer);
+    const transport = this.#transportFactory ? await this.#transportFactory(this.#router, peer, direction) : await this.#webRtcTransport(peer, direction);
+    // One transport per direction: the new one replaces the old (the client rebuilt its side).
+    // Closed and added with no await between, so requests that overlap still leave exactly one.
+    peer.transportFor(direction)?.close();
+    if (peer.closed || this.#closed) {
+      transport.close();
+      throw new CallError('not_joined', 'left the call meanwhile');
+    }
+    peer.addTransport(transport);
+    return transport;
+  }
+
+  async #webRtcTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
     const announcedAddress = this.#announcedAddress !== this.#listenIp ? this.#announcedAddress : undefined;
     const transport = await this.#router.createWebRtcTransport({
       listenInfos: [
@@ -150,25 +180,17 @@ export class Room extends EventEmitter<RoomEvents> {
     transport.on('icestatechange', (state) => {
       if (state === 'disconnected') this.#logger.info({ peerId: peer.id, direction }, 'ice disconnected');
     });
-    // One transport per direction: the new one replaces the old (the client rebuilt its side).
-    // Closed and added with no await between, so requests that overlap still leave exactly one.
-    peer.transportFor(direction)?.close();
-    if (peer.closed || this.#closed) {
-      transport.close();
-      throw new CallError('not_joined', 'left the call meanwhile');
-    }
-    peer.addTransport(transport);
     return transport;
   }
 
   async connectTransport(peer: Peer, transportId: string, dtlsParameters: ms.DtlsParameters): Promise<void> {
     this.#assertMember(peer);
-    await this.#media(() => this.#transport(peer, transportId).connect({ dtlsParameters }));
+    await this.#media(() => webRtcOnly(this.#transport(peer, transportId)).connect({ dtlsParameters }));
   }
 
   async restartIce(peer: Peer, transportId: string): Promise<ms.IceParameters> {
     this.#assertMember(peer);
-    return this.#transport(peer, transportId).restartIce();
+    return webRtcOnly(this.#transport(peer, transportId)).restartIce();
   }
 
   async produce(peer: Peer, transportId: string, kind: ms.MediaKind, rtpParameters: ms.RtpParameters, source: MediaSource): Promise<ms.Producer> {

@@ -44,7 +44,7 @@ export class Observation {
   }
 
   /** Joins the call's room as a hidden peer and opens its receive transport. */
-  static async start(options: ObservationOptions): Promise<{ observation: Observation; transport: ms.WebRtcTransport }> {
+  static async start(options: ObservationOptions): Promise<{ observation: Observation; transport: ms.Transport }> {
     const room = await options.call.room();
     const observation = new Observation(options, room);
     room.join(observation.peer);

@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { TokenError } from '../auth/tokens.ts';
 import { CallError, Refusal } from '../calls/call-error.ts';
 import { refusalForToken } from '../calls/call-rules.ts';
+import { webRtcOnly } from '../calls/room.ts';
 import type { CallService } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
 import type { AppContext } from '../context.ts';
@@ -184,7 +185,7 @@ export class OfficerSession {
     // Observing again (the page rebuilt its side) replaces the previous observation.
     this.#observations.get(visitId)?.stop();
     if (this.#observations.size >= MAX_OBSERVATIONS_PER_CONNECTION) throw new CallError('busy', `at most ${MAX_OBSERVATIONS_PER_CONNECTION} calls at once`);
-    const { observation, transport } = await Observation.start({
+    const { observation, transport: opened } = await Observation.start({
       call: call!,
       peerId: this.peerId,
       displayName: this.#officer.displayName,
@@ -198,8 +199,10 @@ export class OfficerSession {
       throw new CallError('call_ended', 'connection closing');
     }
     this.#observations.set(visitId, observation);
+    let transport: ms.WebRtcTransport;
     // Audited before any media flows (observeReady): no audit entry, no watching.
     try {
+      transport = webRtcOnly(opened);
       await this.#audit('call.observe', visitId, { peerId: this.peerId });
     } catch (err) {
       observation.stop();

@@ -5,6 +5,7 @@ import { CallError, Refusal } from '../calls/call-error.ts';
 import { connectionKey } from '../calls/call-rules.ts';
 import type { Admitted, CallService, Session } from '../calls/call-service.ts';
 import type { PeerChannel } from '../calls/peer.ts';
+import { webRtcOnly } from '../calls/room.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { OfficerAdmitted, OfficerMonitoring } from '../monitoring/officer-monitoring.ts';
 import { refusalError, type ConnectionGuards } from './connection-guards.ts';
@@ -208,7 +209,7 @@ export function attachCallSignalling(
       const room = await s.call.room();
       switch (method) {
         case 'createTransport': {
-          const t = await room.createTransport(s.peer, (data as RequestData<'createTransport'>).direction);
+          const t = webRtcOnly(await room.createTransport(s.peer, (data as RequestData<'createTransport'>).direction));
           return { transportId: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
         }
         case 'connectTransport': {

@@ -13,6 +13,7 @@ import { fakeBusyMedia, fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
 import { startUdpRelay } from '../helpers/udp-relay.ts';
+import { webRtcOnly } from '../../server/calls/room.ts';
 
 const PHASES: Array<{ name: string; bitsPerSecond: number | null; seconds: number }> = [
   { name: 'open', bitsPerSecond: null, seconds: 15 },
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     console.log('phase          s  layer  video kbit/s  fps  audio pkts family/booth  shaper drops  page video');
     const summary: string[] = [];
     for (const phase of PHASES) {
-      const recv = familyPeer().transportFor('recv')!;
+      const recv = webRtcOnly(familyPeer().transportFor('recv')!);
       relay.shape(recv.iceCandidates.map((c) => c.port), phase.bitsPerSecond);
       const fps: number[] = [];
       const layers: number[] = [];

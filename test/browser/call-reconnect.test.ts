@@ -6,6 +6,7 @@ import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
 import { startUdpRelay, type UdpRelay } from '../helpers/udp-relay.ts';
+import { webRtcOnly } from '../../server/calls/room.ts';
 
 type Stats = { framesDecoded: number; audioPacketsReceived: number };
 type Counters = { rebuilds: number; iceRestarts: number; state: string };
@@ -34,7 +35,7 @@ describe('a family whose network drops gets back into the same call by itself (r
   /** The mediasoup ports of the family's current transports (what the relay cuts). */
   const familyPorts = () => {
     const peer = app.calls.call(seeded.visitId)!.currentRoom.peer(familyPeerId())!;
-    return (['send', 'recv'] as const).flatMap((d) => peer.transportFor(d)?.iceCandidates.map((c) => c.port) ?? []);
+    return (['send', 'recv'] as const).flatMap((d) => peer.transportFor(d)).flatMap((t) => (t ? webRtcOnly(t).iceCandidates.map((c) => c.port) : []));
   };
   /** A real drop: no HTTP/WebSocket (DevTools offline) and no media (the relay) for `ms`. */
   async function dropFamilyNetwork(ms: number, during: () => Promise<void>): Promise<void> {
@@ -122,7 +123,7 @@ describe('a family whose network drops gets back into the same call by itself (r
 
   it('the booth\'s network drops for 5 s: the booth reconnects by itself and the family never falls back to waiting', async () => {
     const boothPeer = () => app.calls.call(seeded.visitId)!.currentRoom.peers().find((p) => p.role === 'booth')!;
-    const ports = (['send', 'recv'] as const).flatMap((d) => boothPeer().transportFor(d)?.iceCandidates.map((c) => c.port) ?? []);
+    const ports = (['send', 'recv'] as const).flatMap((d) => boothPeer().transportFor(d)).flatMap((t) => (t ? webRtcOnly(t).iceCandidates.map((c) => c.port) : []));
     expect(ports.length).toBeGreaterThan(0);
     const familySeen = (await recordedStates(family.page)).length;
     const t0 = Date.now();

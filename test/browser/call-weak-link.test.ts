@@ -7,6 +7,7 @@ import { fakeBusyMedia, fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
 import { startUdpRelay, type UdpRelay } from '../helpers/udp-relay.ts';
+import { webRtcOnly } from '../../server/calls/room.ts';
 
 type Stats = { framesDecoded: number; audioPacketsReceived: number };
 const stats = (s: BrowserSession) => s.page.evaluate(() => (globalThis as any).kvCall.mediaStats() as Promise<Stats>);
@@ -42,7 +43,7 @@ describe('a weak link degrades to low video, then to audio with a notice, instea
   const familyPeer = () => room().peers().find((p) => p.role === 'family')!;
   const boothVideo = (): ms.Consumer => familyPeer().consumers().find((c) => c.kind === 'video')!;
   const shapeFamilyDownlink = (bitsPerSecond: number | null) =>
-    relay.shape(familyPeer().transportFor('recv')!.iceCandidates.map((c) => c.port), bitsPerSecond);
+    relay.shape(webRtcOnly(familyPeer().transportFor('recv')!).iceCandidates.map((c) => c.port), bitsPerSecond);
 
   beforeAll(async () => {
     app = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3' });
