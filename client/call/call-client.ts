@@ -41,6 +41,13 @@ export interface LocalMediaState {
 /** Outcome of a mute / unmute: 'muted_by_officer' when the server refused to lift an officer's mute. */
 export type MuteOutcome = 'ok' | 'muted_by_officer' | 'failed';
 
+export interface TransportSecurity {
+  direction: 'send' | 'recv';
+  dtlsState: string;
+  srtpCipher: string;
+  dtlsCipher: string;
+}
+
 /** What the SFU last told us about one video consumer. */
 interface VideoForwarding {
   peerId: string;
@@ -61,6 +68,11 @@ export interface CallClientEvents {
 export const LOST_AFTER_MS = 15_000;
 const ICE_RESTART_AFTER_MS = 2_000;
 const QUALITY_EVERY_MS = 2_000;
+
+/** A step of joining, on the page's performance timeline (bench:join reads where the time goes). */
+export function markStep(step: string): void {
+  performance.mark?.(`kv:${step}`);
+}
 
 /** Simulcast encodings for the camera: three layers where the resolution allows, else two. */
 export function cameraEncodings(height: number): msc.RtpEncodingParameters[] {
@@ -127,7 +139,10 @@ export class CallClient {
     });
     this.#hello.catch(() => {});
     this.#signalling = new Signalling(token, role, {
-      connected: (first) => void this.#onConnected(first),
+      connected: (first) => {
+        if (first) markStep('socket');
+        void this.#onConnected(first);
+      },
       refused: (code, details) => {
         this.refusal = code;
         this.refusalDetails = details ?? {};
@@ -235,6 +250,7 @@ export class CallClient {
 
   async #buildMedia(): Promise<void> {
     const joined = await this.#signalling.request('joinCall', this.#visitId ? { visitId: this.#visitId } : {});
+    markStep('joined');
     this.#on.deadline?.(new Date(joined.deadline));
     this.#remotePeers.clear();
     for (const p of joined.peers) this.#remotePeers.set(p.peerId, p);
@@ -250,6 +266,7 @@ export class CallClient {
       this.#signalling.request('createTransport', { direction: 'send' }),
       this.#signalling.request('createTransport', { direction: 'recv' }),
     ]);
+    markStep('transports');
     const options = (info: typeof sendInfo): msc.TransportOptions => ({
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as msc.IceParameters,
@@ -311,6 +328,7 @@ export class CallClient {
     }
     // Receive first, publish in parallel: the other side's picture should come as soon as possible.
     await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
+    markStep('consume-ready');
     await Promise.all(produced);
   }
 
@@ -396,6 +414,7 @@ export class CallClient {
     clearTimeout(this.#iceTimers.get(t.id));
     this.#iceTimers.delete(t.id);
     if (s === 'connected') {
+      markStep(`${t === this.#send ? 'send' : 'recv'}-connected`);
       if ((this.#state === 'reconnecting' || this.#state === 'lost') && this.#signalling.connected && !this.#rebuilding) {
         this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
       }
@@ -437,6 +456,7 @@ export class CallClient {
             appData: { peerId: n.data.peerId },
           });
           this.#consumers.set(consumer.id, consumer);
+          markStep(`consumer-${consumer.kind}`);
           if (consumer.kind === 'video') {
             this.#videoForwarding.set(consumer.id, { peerId: n.data.peerId, producerPaused: n.data.producerPaused, spatialLayer: undefined });
           } else {
@@ -623,6 +643,20 @@ export class CallClient {
         out.totalSamplesReceived += Number(s.totalSamplesReceived ?? 0);
       }
     });
+    return out;
+  }
+
+  /** Each transport's DTLS and SRTP state as the browser reports it (tests read the negotiated suite). */
+  async transportSecurity(): Promise<TransportSecurity[]> {
+    const out: TransportSecurity[] = [];
+    for (const [direction, t] of [['send', this.#send], ['recv', this.#recv]] as const) {
+      if (!t || t.closed) continue;
+      const stats = await t.getStats().catch(() => undefined);
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'transport') return;
+        out.push({ direction, dtlsState: String(s.dtlsState ?? ''), srtpCipher: String(s.srtpCipher ?? ''), dtlsCipher: String(s.dtlsCipher ?? '') });
+      });
+    }
     return out;
   }
 
