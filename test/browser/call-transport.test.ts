@@ -53,8 +53,9 @@ describe('the media transports browsers get (real Chromium, one port per worker)
 
   it('a family browser that may not use UDP joins over ICE-TCP on the worker\'s one TCP port', async () => {
     const booth = await launchBrowser({ media: fakeMedia('blue', 660) });
-    // Without a proxy this policy leaves Chromium TCP candidates only (as behind a firewall that drops UDP).
-    const family = await launchBrowser({ media: fakeMedia('red', 440), extraArgs: ['--force-webrtc-ip-handling-policy=disable_non_proxied_udp'] });
+    // The profile setting "disable non-proxied UDP" (no proxy here): Chromium offers TCP only, as behind a firewall dropping UDP.
+    // (The command-line switch --force-webrtc-ip-handling-policy had no effect on Chromium 156.)
+    const family = await launchBrowser({ media: fakeMedia('red', 440), preferences: { webrtc: { ip_handling_policy: 'disable_non_proxied_udp' } } });
     sessions.push(booth, family);
     const visitId = await joinBoth(app, booth, family);
     const room = app.calls.call(visitId)!.currentRoom;
