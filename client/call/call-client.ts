@@ -257,16 +257,16 @@ export class CallClient {
     // The server repeats an officer's mute when the new producers exist; one lifted meanwhile is gone.
     this.#officerOff.audio = this.#officerOff.video = false;
     this.#publishLocal();
-    if (!this.#device) {
-      this.#device = new Device();
-      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities });
-    }
-    const device = this.#device;
+    // The device probes the browser's codecs (a throwaway RTCPeerConnection) while the server creates the transports.
+    const loading = this.#device ? undefined : new Device();
     const [sendInfo, recvInfo] = await Promise.all([
       this.#signalling.request('createTransport', { direction: 'send' }),
       this.#signalling.request('createTransport', { direction: 'recv' }),
+      loading?.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities }),
     ]);
     markStep('transports');
+    this.#device ??= loading;
+    const device = this.#device!;
     const options = (info: typeof sendInfo): msc.TransportOptions => ({
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as msc.IceParameters,
