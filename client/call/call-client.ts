@@ -107,7 +107,8 @@ export class CallClient {
   /** What this party switched off itself; kept across rebuilt media (re-applied to new producers). */
   readonly #off: Record<MediaKind, boolean> = { audio: false, video: false };
   readonly #officerOff: Record<MediaKind, boolean> = { audio: false, video: false };
-  #device: Device | undefined;
+  /** the device and the router capabilities (JSON) it was loaded for; a router with others gets a new one */
+  #device: { caps: string; loading: Promise<Device> } | undefined;
   #send: msc.Transport | undefined;
   #recv: msc.Transport | undefined;
   #local: MediaStream | undefined;
@@ -257,16 +258,14 @@ export class CallClient {
     // The server repeats an officer's mute when the new producers exist; one lifted meanwhile is gone.
     this.#officerOff.audio = this.#officerOff.video = false;
     this.#publishLocal();
-    // The device probes the browser's codecs (a throwaway RTCPeerConnection) while the server creates the transports.
-    const loading = this.#device ? undefined : new Device();
-    const [sendInfo, recvInfo] = await Promise.all([
+    // The device probes the browser's codecs (a throwaway RTCPeerConnection) while the server creates
+    // the transports, unless it was loaded already with these capabilities (preloadDevice).
+    const [sendInfo, recvInfo, device] = await Promise.all([
       this.#signalling.request('createTransport', { direction: 'send' }),
       this.#signalling.request('createTransport', { direction: 'recv' }),
-      loading?.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities }),
+      this.#loadDevice(joined.routerRtpCapabilities),
     ]);
     markStep('transports');
-    this.#device ??= loading;
-    const device = this.#device!;
     const options = (info: typeof sendInfo): msc.TransportOptions => ({
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as msc.IceParameters,
@@ -330,6 +329,31 @@ export class CallClient {
     await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
     markStep('consume-ready');
     await Promise.all(produced);
+  }
+
+  /**
+   * Loads the device for the router capabilities hello gave (the call is open), while the page
+   * still starts the camera; the join then reuses it when joinCall names the same capabilities.
+   */
+  preloadDevice(routerRtpCapabilities: Record<string, unknown>): void {
+    void this.#loadDevice(routerRtpCapabilities).catch(() => {});
+  }
+
+  #loadDevice(routerRtpCapabilities: Record<string, unknown>): Promise<Device> {
+    const caps = JSON.stringify(routerRtpCapabilities);
+    if (this.#device?.caps !== caps) {
+      const device = new Device();
+      const loading = device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as msc.RtpCapabilities }).then(() => {
+        markStep('device');
+        return device;
+      });
+      // A failed load is tried again at the next join.
+      loading.catch(() => {
+        if (this.#device?.loading === loading) this.#device = undefined;
+      });
+      this.#device = { caps, loading };
+    }
+    return this.#device.loading;
   }
 
   /** Produces and remembers the producer; a track the party had switched off stays off on the new producer. */

@@ -213,6 +213,8 @@ async function start(): Promise<void> {
     return; // refused: the state handler shows why
   }
   markStep('hello');
+  // The call is open: the device loads while the camera starts.
+  if (hello.routerRtpCapabilities) client.preloadDevice(hello.routerRtpCapabilities);
   model.visit = hello.visit ?? undefined;
   renderMonitoredNotice(model.visit?.monitored ?? true);
   model.clockOffsetMs = new Date(hello.serverTime).getTime() - Date.now();
