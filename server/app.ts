@@ -97,6 +97,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     throw err;
   }
 
+  const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
   let pool: WorkerPool;
   try {
     pool = await WorkerPool.create(
@@ -105,6 +106,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         rtcMinPort: config.mediasoup.rtcMinPort,
         rtcMaxPort: config.mediasoup.rtcMaxPort,
         logLevel: config.mediasoup.logLevel,
+        webRtcServer: config.mediasoup.rtcPortMode === 'single'
+          ? {
+            listenIp: config.mediasoup.listenIp,
+            announcedAddress: announcedAddress !== config.mediasoup.listenIp ? announcedAddress : undefined,
+            basePort: config.mediasoup.rtcPort,
+          }
+          : undefined,
       },
       logger,
     );
@@ -112,7 +120,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     await storage.close();
     throw err;
   }
-  const announcedAddress = resolveAnnouncedAddress(config.mediasoup.listenIp, config.mediasoup.announcedAddress);
   let url = '';
   const ctx: AppContext = { config, logger, storage, tokens: new TokenService(jwtSecret), nikVault, revocations: new RevocationBus(), publicUrl: () => url };
 

@@ -41,6 +41,13 @@ export interface LocalMediaState {
 /** Outcome of a mute / unmute: 'muted_by_officer' when the server refused to lift an officer's mute. */
 export type MuteOutcome = 'ok' | 'muted_by_officer' | 'failed';
 
+export interface TransportSecurity {
+  direction: 'send' | 'recv';
+  dtlsState: string;
+  srtpCipher: string;
+  dtlsCipher: string;
+}
+
 /** What the SFU last told us about one video consumer. */
 interface VideoForwarding {
   peerId: string;
@@ -61,6 +68,11 @@ export interface CallClientEvents {
 export const LOST_AFTER_MS = 15_000;
 const ICE_RESTART_AFTER_MS = 2_000;
 const QUALITY_EVERY_MS = 2_000;
+
+/** A step of joining, on the page's performance timeline (bench:join reads where the time goes). */
+export function markStep(step: string): void {
+  performance.mark?.(`kv:${step}`);
+}
 
 /** Simulcast encodings for the camera: three layers where the resolution allows, else two. */
 export function cameraEncodings(height: number): msc.RtpEncodingParameters[] {
@@ -95,7 +107,8 @@ export class CallClient {
   /** What this party switched off itself; kept across rebuilt media (re-applied to new producers). */
   readonly #off: Record<MediaKind, boolean> = { audio: false, video: false };
   readonly #officerOff: Record<MediaKind, boolean> = { audio: false, video: false };
-  #device: Device | undefined;
+  /** the device and the router capabilities (JSON) it was loaded for; a router with others gets a new one */
+  #device: { caps: string; loading: Promise<Device> } | undefined;
   #send: msc.Transport | undefined;
   #recv: msc.Transport | undefined;
   #local: MediaStream | undefined;
@@ -127,7 +140,10 @@ export class CallClient {
     });
     this.#hello.catch(() => {});
     this.#signalling = new Signalling(token, role, {
-      connected: (first) => void this.#onConnected(first),
+      connected: (first) => {
+        if (first) markStep('socket');
+        void this.#onConnected(first);
+      },
       refused: (code, details) => {
         this.refusal = code;
         this.refusalDetails = details ?? {};
@@ -235,21 +251,21 @@ export class CallClient {
 
   async #buildMedia(): Promise<void> {
     const joined = await this.#signalling.request('joinCall', this.#visitId ? { visitId: this.#visitId } : {});
+    markStep('joined');
     this.#on.deadline?.(new Date(joined.deadline));
     this.#remotePeers.clear();
     for (const p of joined.peers) this.#remotePeers.set(p.peerId, p);
     // The server repeats an officer's mute when the new producers exist; one lifted meanwhile is gone.
     this.#officerOff.audio = this.#officerOff.video = false;
     this.#publishLocal();
-    if (!this.#device) {
-      this.#device = new Device();
-      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as msc.RtpCapabilities });
-    }
-    const device = this.#device;
-    const [sendInfo, recvInfo] = await Promise.all([
+    // The device probes the browser's codecs (a throwaway RTCPeerConnection) while the server creates
+    // the transports, unless it was loaded already with these capabilities (preloadDevice).
+    const [sendInfo, recvInfo, device] = await Promise.all([
       this.#signalling.request('createTransport', { direction: 'send' }),
       this.#signalling.request('createTransport', { direction: 'recv' }),
+      this.#loadDevice(joined.routerRtpCapabilities),
     ]);
+    markStep('transports');
     const options = (info: typeof sendInfo): msc.TransportOptions => ({
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as msc.IceParameters,
@@ -311,7 +327,33 @@ export class CallClient {
     }
     // Receive first, publish in parallel: the other side's picture should come as soon as possible.
     await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
+    markStep('consume-ready');
     await Promise.all(produced);
+  }
+
+  /**
+   * Loads the device for the router capabilities hello gave (the call is open), while the page
+   * still starts the camera; the join then reuses it when joinCall names the same capabilities.
+   */
+  preloadDevice(routerRtpCapabilities: Record<string, unknown>): void {
+    void this.#loadDevice(routerRtpCapabilities).catch(() => {});
+  }
+
+  #loadDevice(routerRtpCapabilities: Record<string, unknown>): Promise<Device> {
+    const caps = JSON.stringify(routerRtpCapabilities);
+    if (this.#device?.caps !== caps) {
+      const device = new Device();
+      const loading = device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as msc.RtpCapabilities }).then(() => {
+        markStep('device');
+        return device;
+      });
+      // A failed load is tried again at the next join.
+      loading.catch(() => {
+        if (this.#device?.loading === loading) this.#device = undefined;
+      });
+      this.#device = { caps, loading };
+    }
+    return this.#device.loading;
   }
 
   /** Produces and remembers the producer; a track the party had switched off stays off on the new producer. */
@@ -396,6 +438,7 @@ export class CallClient {
     clearTimeout(this.#iceTimers.get(t.id));
     this.#iceTimers.delete(t.id);
     if (s === 'connected') {
+      markStep(`${t === this.#send ? 'send' : 'recv'}-connected`);
       if ((this.#state === 'reconnecting' || this.#state === 'lost') && this.#signalling.connected && !this.#rebuilding) {
         this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
       }
@@ -437,6 +480,7 @@ export class CallClient {
             appData: { peerId: n.data.peerId },
           });
           this.#consumers.set(consumer.id, consumer);
+          markStep(`consumer-${consumer.kind}`);
           if (consumer.kind === 'video') {
             this.#videoForwarding.set(consumer.id, { peerId: n.data.peerId, producerPaused: n.data.producerPaused, spatialLayer: undefined });
           } else {
@@ -623,6 +667,20 @@ export class CallClient {
         out.totalSamplesReceived += Number(s.totalSamplesReceived ?? 0);
       }
     });
+    return out;
+  }
+
+  /** Each transport's DTLS and SRTP state as the browser reports it (tests read the negotiated suite). */
+  async transportSecurity(): Promise<TransportSecurity[]> {
+    const out: TransportSecurity[] = [];
+    for (const [direction, t] of [['send', this.#send], ['recv', this.#recv]] as const) {
+      if (!t || t.closed) continue;
+      const stats = await t.getStats().catch(() => undefined);
+      stats?.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'transport') return;
+        out.push({ direction, dtlsState: String(s.dtlsState ?? ''), srtpCipher: String(s.srtpCipher ?? ''), dtlsCipher: String(s.dtlsCipher ?? '') });
+      });
+    }
     return out;
   }
 

@@ -60,6 +60,7 @@ export function renderQuality(el: HTMLElement, text: HTMLElement, q: Quality, de
 export function exposeForTests(client: CallClient): void {
   (window as unknown as { kvCall: unknown }).kvCall = {
     mediaStats: () => client.mediaStats(),
+    transportSecurity: () => client.transportSecurity(),
     counters: () => ({ rebuilds: client.rebuilds, iceRestarts: client.iceRestarts, state: client.state }),
   };
 }

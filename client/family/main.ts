@@ -1,4 +1,4 @@
-import { CallClient, type CallState } from '../call/call-client.ts';
+import { CallClient, markStep, type CallState } from '../call/call-client.ts';
 import { attachVideo, formatRemaining, MediaAccessError, openCameraAndMicrophone, type MediaProblem } from '../call/media.ts';
 import { MediaControls } from '../call/media-controls.ts';
 import { exposeForTests, renderMonitoredNotice, renderQuality, renderRemotes } from '../call/ui.ts';
@@ -212,12 +212,16 @@ async function start(): Promise<void> {
   } catch {
     return; // refused: the state handler shows why
   }
+  markStep('hello');
+  // The call is open: the device loads while the camera starts.
+  if (hello.routerRtpCapabilities) client.preloadDevice(hello.routerRtpCapabilities);
   model.visit = hello.visit ?? undefined;
   renderMonitoredNotice(model.visit?.monitored ?? true);
   model.clockOffsetMs = new Date(hello.serverTime).getTime() - Date.now();
   if (model.visit) model.deadline = new Date(model.visit.endsAt);
   render();
   let local = await openMedia();
+  markStep('camera');
   while (!local) {
     await new Promise<void>((resolve) => retry.addEventListener('click', () => resolve(), { once: true }));
     setState('checking');

@@ -189,6 +189,7 @@ export class CallService {
       const next = await currentOrNextVisitForBooth(storage, a.party.boothId, new Date(), JOIN_EARLY_MS / 1000);
       visit = next ? await getVisitWithParties(storage, next.id) : undefined;
     }
+    const room = visit && this.#calls.get(visit.visit.id)?.currentRoom;
     return {
       protocol: PROTOCOL_VERSION,
       role: a.role,
@@ -196,6 +197,7 @@ export class CallService {
       displayName: a.displayName,
       visit: visit ? this.#summary(visit) : null,
       serverTime: new Date().toISOString(),
+      ...(room && !room.closed ? { routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown> } : {}),
     };
   }
 

@@ -73,7 +73,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   static async create(options: CallOptions): Promise<Call> {
-    const room = await Room.create({ ...options, worker: options.pool.leastLoaded() });
+    const room = await Room.create({ ...options, ...options.pool.leastLoadedMedia() });
     return new Call(options, room);
   }
 
@@ -130,7 +130,7 @@ export class Call extends EventEmitter<CallEvents> {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (this.#ended) throw new Error('call ended');
       try {
-        const fresh = await Room.create({ ...this.#options, worker: this.#options.pool.leastLoaded() });
+        const fresh = await Room.create({ ...this.#options, ...this.#options.pool.leastLoadedMedia() });
         if (!this.#ended) return fresh;
         fresh.close();
         throw new Error('call ended');

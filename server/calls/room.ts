@@ -34,6 +34,8 @@ export function webRtcOnly(transport: ms.Transport): ms.WebRtcTransport {
 export interface RoomOptions {
   visitId: string;
   worker: ms.Worker;
+  /** The worker's shared port (single-port mode); without it each transport listens on its own ports. */
+  webRtcServer?: ms.WebRtcServer | undefined;
   listenIp: string;
   announcedAddress: string;
   logger: Logger;
@@ -54,6 +56,7 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #downlinks = new Map<string, DownlinkControl>();
   readonly #listenIp: string;
   readonly #announcedAddress: string;
+  readonly #webRtcServer: ms.WebRtcServer | undefined;
   readonly #logger: Logger;
   readonly #transportFactory: PeerTransportFactory | undefined;
   #closed = false;
@@ -64,6 +67,7 @@ export class Room extends EventEmitter<RoomEvents> {
     this.#router = router;
     this.#listenIp = options.listenIp;
     this.#announcedAddress = options.announcedAddress;
+    this.#webRtcServer = options.webRtcServer;
     this.#logger = options.logger.child({ visitId: options.visitId });
     this.#transportFactory = options.transportFactory;
     router.observer.once('close', () => {
@@ -168,14 +172,17 @@ export class Room extends EventEmitter<RoomEvents> {
 
   async #webRtcTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
     const announcedAddress = this.#announcedAddress !== this.#listenIp ? this.#announcedAddress : undefined;
-    const transport = await this.#router.createWebRtcTransport({
-      listenInfos: [
-        { protocol: 'udp', ip: this.#listenIp, announcedAddress },
-        { protocol: 'tcp', ip: this.#listenIp, announcedAddress },
-      ],
-      preferUdp: true,
-      appData: { peerId: peer.id, direction },
-    });
+    const appData = { peerId: peer.id, direction };
+    const transport = this.#webRtcServer
+      ? await this.#router.createWebRtcTransport({ webRtcServer: this.#webRtcServer, preferUdp: true, appData })
+      : await this.#router.createWebRtcTransport({
+        listenInfos: [
+          { protocol: 'udp', ip: this.#listenIp, announcedAddress },
+          { protocol: 'tcp', ip: this.#listenIp, announcedAddress },
+        ],
+        preferUdp: true,
+        appData,
+      });
     if (direction === 'send') await transport.setMaxIncomingBitrate(bitrates.maxIncoming);
     transport.on('icestatechange', (state) => {
       if (state === 'disconnected') this.#logger.info({ peerId: peer.id, direction }, 'ice disconnected');

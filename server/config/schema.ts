@@ -87,6 +87,15 @@ export const configSchema = z
       listenIp: ipAddress,
       /** Address (IP or host name) given to browsers in ICE candidates; auto-detected when null. */
       announcedAddress: z.string().min(1).nullable(),
+      /**
+       * single: every WebRTC transport of worker i shares one UDP and one TCP port, rtcPort + i
+       * (a WebRtcServer; browsers fall back to ICE-TCP on it). range: each transport takes its own
+       * UDP and TCP port from rtcMinPort–rtcMaxPort.
+       */
+      rtcPortMode: z.enum(['single', 'range']),
+      /** Base port of rtcPortMode single (UDP and TCP); 0: any free port of rtcMinPort–rtcMaxPort (tests). */
+      rtcPort: port.or(z.literal(0)),
+      /** Transports of rtcPortMode range, and recording's loopback transports to ffmpeg in both modes. */
       rtcMinPort: port,
       rtcMaxPort: port,
       /** 0 means one worker per CPU core. */
@@ -140,6 +149,19 @@ export const configSchema = z
         message: 'must be >= mediasoup.rtcMinPort',
       });
     }
+    const m = c.mediasoup;
+    if (m.rtcPortMode === 'single' && m.rtcPort !== 0) {
+      const last = m.rtcPort + Math.max(1, m.workers) - 1;
+      if (last > 65535) {
+        ctx.addIssue({ code: 'custom', path: ['mediasoup', 'rtcPort'], message: `worker ports run up to rtcPort + workers - 1 = ${last}, above 65535` });
+      } else if (m.rtcPort <= m.rtcMaxPort && last >= m.rtcMinPort) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mediasoup', 'rtcPort'],
+          message: `ports ${m.rtcPort}–${last} (one per worker) must lie outside rtcMinPort–rtcMaxPort (${m.rtcMinPort}–${m.rtcMaxPort}), which recording uses`,
+        });
+      }
+    }
     if ((c.http.tlsCert === null) !== (c.http.tlsKey === null)) {
       ctx.addIssue({
         code: 'custom',
@@ -162,6 +184,8 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'PUBLIC_URL', key: 'http.publicUrl', kind: 'nullable-string' },
   { env: 'MEDIASOUP_LISTEN_IP', key: 'mediasoup.listenIp', kind: 'string' },
   { env: 'MEDIASOUP_ANNOUNCED_ADDRESS', key: 'mediasoup.announcedAddress', kind: 'nullable-string' },
+  { env: 'RTC_PORT_MODE', key: 'mediasoup.rtcPortMode', kind: 'string' },
+  { env: 'RTC_PORT', key: 'mediasoup.rtcPort', kind: 'int' },
   { env: 'RTC_MIN_PORT', key: 'mediasoup.rtcMinPort', kind: 'int' },
   { env: 'RTC_MAX_PORT', key: 'mediasoup.rtcMaxPort', kind: 'int' },
   { env: 'MEDIASOUP_WORKERS', key: 'mediasoup.workers', kind: 'int' },

@@ -12,11 +12,24 @@ export interface WorkerPoolOptions {
   rtcMinPort: number;
   rtcMaxPort: number;
   logLevel: ms.WorkerLogLevel;
+  /** One WebRtcServer per worker (omitted: each WebRTC transport takes its own ports from the range). */
+  webRtcServer?: {
+    listenIp: string;
+    /** Given to browsers in place of listenIp when set. */
+    announcedAddress?: string;
+    /** Worker i listens on basePort + i, UDP and TCP; 0: any free port of rtcMinPort–rtcMaxPort. */
+    basePort: number;
+  };
 }
 
-interface Slot {
-  index: number;
+/** A worker and, in single-port mode, the WebRtcServer its WebRTC transports share. */
+export interface MediaWorker {
   worker: ms.Worker;
+  webRtcServer: ms.WebRtcServer | undefined;
+}
+
+interface Slot extends MediaWorker {
+  index: number;
   routers: number;
   generation: number;
 }
@@ -56,6 +69,11 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   static async create(options: WorkerPoolOptions, logger: Logger): Promise<WorkerPool> {
     const pool = new WorkerPool(options, logger);
     const count = options.count > 0 ? options.count : os.availableParallelism();
+    const base = options.webRtcServer?.basePort ?? 0;
+    if (base !== 0 && base + count - 1 > 65535) throw new Error(`mediasoup.rtcPort ${base} + ${count} workers runs past port 65535`);
+    if (base !== 0 && base <= options.rtcMaxPort && base + count - 1 >= options.rtcMinPort) {
+      throw new Error(`mediasoup.rtcPort ${base}–${base + count - 1} (one per worker) overlaps rtcMinPort–rtcMaxPort ${options.rtcMinPort}–${options.rtcMaxPort}`);
+    }
     try {
       for (let i = 0; i < count; i++) pool.#slots.push(await pool.#spawn(i, 0));
     } catch (err) {
@@ -80,13 +98,39 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       appData: { index },
     });
     if (!keepWorkerThroughStopSignals(worker)) this.#logger.warn('mediasoup has no onSignal handler to remove: a stop signal may close workers before recordings are finalised');
-    const slot: Slot = { index, worker, routers: 0, generation };
+    let webRtcServer: ms.WebRtcServer | undefined;
+    try {
+      webRtcServer = await this.#createWebRtcServer(worker, index);
+    } catch (err) {
+      worker.close();
+      throw err;
+    }
+    const slot: Slot = { index, worker, webRtcServer, routers: 0, generation };
     worker.observer.on('newrouter', (router) => {
       slot.routers++;
       router.observer.once('close', () => slot.routers--);
     });
     worker.on('died', (error) => void this.#replace(slot, error));
     return slot;
+  }
+
+  async #createWebRtcServer(worker: ms.Worker, index: number): Promise<ms.WebRtcServer | undefined> {
+    const o = this.#options.webRtcServer;
+    if (!o) return undefined;
+    // A fixed port per worker (what the firewall opens), or a free one of the range when 0.
+    const at = o.basePort !== 0
+      ? { port: o.basePort + index }
+      : { portRange: { min: this.#options.rtcMinPort, max: this.#options.rtcMaxPort } };
+    const server = await worker.createWebRtcServer({
+      listenInfos: [
+        { protocol: 'udp', ip: o.listenIp, announcedAddress: o.announcedAddress, ...at },
+        { protocol: 'tcp', ip: o.listenIp, announcedAddress: o.announcedAddress, ...at },
+      ],
+      appData: { index },
+    });
+    const { udpSockets, tcpServers } = await server.dump();
+    this.#logger.info({ worker: index, udp: udpSockets.map((s) => s.port), tcp: tcpServers.map((s) => s.port) }, 'mediasoup WebRtcServer listening');
+    return server;
   }
 
   async #replace(dead: Slot, error: Error): Promise<void> {
@@ -112,9 +156,20 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   /** The live worker carrying the fewest routers. */
   leastLoaded(): ms.Worker {
+    return this.leastLoadedMedia().worker;
+  }
+
+  /** The live worker carrying the fewest routers, with its WebRtcServer in single-port mode. */
+  leastLoadedMedia(): MediaWorker {
     const live = this.#slots.filter((s) => !s.worker.died && !s.worker.closed);
     if (live.length === 0) throw new Error('no live mediasoup worker');
-    return live.reduce((best, s) => (s.routers < best.routers ? s : best)).worker;
+    const { worker, webRtcServer } = live.reduce((best, s) => (s.routers < best.routers ? s : best));
+    return { worker, webRtcServer };
+  }
+
+  /** Every slot's current worker and WebRtcServer, in slot order. */
+  media(): MediaWorker[] {
+    return this.#slots.map(({ worker, webRtcServer }) => ({ worker, webRtcServer }));
   }
 
   health(): WorkerHealth[] {

@@ -166,6 +166,8 @@ export const requests = {
       displayName: z.string(),
       visit: visitSummary.nullable(),
       serverTime: isoTime,
+      /** The open call's router capabilities (what joinCall will give): the page loads its device meanwhile. */
+      routerRtpCapabilities: looseObject.optional(),
     }),
   },
   /** Enter the call of the visit (family: the token's visit; booth: the visit id it was shown). */

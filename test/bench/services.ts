@@ -35,7 +35,7 @@ async function start(dbEnv: Record<string, string>, dataDir: string): Promise<Ap
   writeFileSync(configFile, JSON.stringify(benchLimits));
   const config = loadConfig({
     HTTP_HOST: '127.0.0.1', PORT: '0', MEDIASOUP_LISTEN_IP: '127.0.0.1', MEDIASOUP_WORKERS: '1',
-    RTC_MIN_PORT: '47800', RTC_MAX_PORT: '47999', DATA_DIR: dataDir, RECORDINGS_DIR: path.join(dataDir, 'recordings'),
+    RTC_PORT: '0', RTC_MIN_PORT: '47800', RTC_MAX_PORT: '47999', DATA_DIR: dataDir, RECORDINGS_DIR: path.join(dataDir, 'recordings'),
     LOG_LEVEL: 'silent', CONFIG_FILE: configFile, ...dbEnv,
   });
   return startApp(config, createLogger(config.logLevel));

@@ -32,7 +32,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
 
 async function main(): Promise<void> {
-  const app: App = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3' });
+  // Each party's transports on their own ports (the range mode), so the relay can cut or narrow one party.
+  const app: App = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3', RTC_PORT_MODE: 'range' });
   const relay = await startUdpRelay('127.0.0.3', '127.0.0.1', app.config.mediasoup.rtcMinPort, app.config.mediasoup.rtcMaxPort);
   const seeded = await seedVisit(app);
   const booth = await launchBrowser({ media: fakeBusyMedia(660) });

@@ -56,7 +56,8 @@ describe('a family whose network drops gets back into the same call by itself (r
   }
 
   beforeAll(async () => {
-    app = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3' });
+    // Each party's transports on their own ports (the range mode), so the relay can cut or narrow one party.
+    app = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3', RTC_PORT_MODE: 'range' });
     relay = await startUdpRelay('127.0.0.3', '127.0.0.1', app.config.mediasoup.rtcMinPort, app.config.mediasoup.rtcMaxPort);
     seeded = await seedVisit(app, { visitorNames: ['Siti Aminah'] });
     booth = await launchBrowser({ media: fakeMedia('blue', 660) });

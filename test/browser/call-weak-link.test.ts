@@ -46,7 +46,8 @@ describe('a weak link degrades to low video, then to audio with a notice, instea
     relay.shape(webRtcOnly(familyPeer().transportFor('recv')!).iceCandidates.map((c) => c.port), bitsPerSecond);
 
   beforeAll(async () => {
-    app = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3' });
+    // Each party's transports on their own ports (the range mode), so the relay can cut or narrow one party.
+    app = await startTestApp({ MEDIASOUP_ANNOUNCED_ADDRESS: '127.0.0.3', RTC_PORT_MODE: 'range' });
     relay = await startUdpRelay('127.0.0.3', '127.0.0.1', app.config.mediasoup.rtcMinPort, app.config.mediasoup.rtcMaxPort);
     seeded = await seedVisit(app);
     booth = await launchBrowser({ media: fakeBusyMedia(660) });

@@ -44,9 +44,9 @@ describe('a call whose worker dies', () => {
 
   it('reports mediaFailed (and tells the parties callEnded) when no worker comes back', async () => {
     const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 42800, rtcMaxPort: 42899 });
-    const pool = { leastLoaded: (): ms.Worker => {
+    const pool = { leastLoadedMedia: (): { worker: ms.Worker; webRtcServer: undefined } => {
       if (worker.closed) throw new Error('no live mediasoup worker');
-      return worker;
+      return { worker, webRtcServer: undefined };
     } } as unknown as WorkerPool;
     const call = await Call.create(callOptions(pool));
     const channel = recordingChannel();

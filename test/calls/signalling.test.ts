@@ -62,6 +62,21 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
     booth.close();
   });
 
+  it('hello gives the family the open call\'s router capabilities, the same joinCall gives; none before the call opens', async () => {
+    const seeded = await seedVisit(app);
+    const early = await TestCallClient.open(app, { token: seeded.joinTokens[0] });
+    expect((await early.ok('hello', {})).routerRtpCapabilities).toBeUndefined();
+    early.close();
+    const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+    await booth.ok('joinCall', { visitId: seeded.visitId });
+    const family = await TestCallClient.open(app, { token: seeded.joinTokens[0] });
+    const hello = await family.ok('hello', {});
+    expect(hello.routerRtpCapabilities).toMatchObject({ codecs: expect.any(Array) });
+    expect(hello.routerRtpCapabilities).toEqual((await family.ok('joinCall', {})).routerRtpCapabilities);
+    booth.close();
+    family.close();
+  });
+
   it('joins both parties, routes media through the router, and marks the visit live', async () => {
     const seeded = await seedVisit(app);
     const { booth, family, boothJoin, familyJoin, consumer } = await liveCall(app, seeded);

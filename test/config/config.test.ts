@@ -12,6 +12,8 @@ describe('configuration', () => {
     expect(c.databaseUrl).toBeNull();
     expect(c.redisUrl).toBeNull();
     expect(c.mediasoup.workers).toBe(0);
+    expect(c.mediasoup.rtcPortMode).toBe('single');
+    expect(c.mediasoup.rtcPort).toBe(40000);
     expect(c.dataDir).toBe(path.join(projectRoot, 'data'));
     expect(c.recordingsDir).toBe(path.join(projectRoot, 'recordings'));
   });
@@ -39,6 +41,10 @@ describe('configuration', () => {
     [{ PORT: '70000' }, /http\.port \(environment PORT\)/],
     [{ MEDIASOUP_LISTEN_IP: 'not-an-ip' }, /mediasoup\.listenIp \(environment MEDIASOUP_LISTEN_IP\)/],
     [{ RTC_MIN_PORT: '50000', RTC_MAX_PORT: '40000' }, /mediasoup\.rtcMaxPort/],
+    [{ RTC_PORT_MODE: 'shared' }, /mediasoup\.rtcPortMode \(environment RTC_PORT_MODE\)/],
+    [{ RTC_PORT: '70000' }, /mediasoup\.rtcPort \(environment RTC_PORT\)/],
+    [{ RTC_PORT: '45000' }, /mediasoup\.rtcPort.*outside rtcMinPort–rtcMaxPort/],
+    [{ RTC_PORT: '65535', MEDIASOUP_WORKERS: '2' }, /mediasoup\.rtcPort.*above 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /databaseUrl \(environment DATABASE_URL\)/],
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /redisUrl \(environment REDIS_URL\).*not supported yet/],
     [{ TLS_CERT: '/only/cert.pem' }, /http\.tlsKey/],
@@ -47,6 +53,15 @@ describe('configuration', () => {
   ])('names the bad key for %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes the media port mode and port from the environment; the range mode keeps its range only', () => {
+    const single = loadConfig({ RTC_PORT_MODE: 'single', RTC_PORT: '3479', MEDIASOUP_WORKERS: '4' });
+    expect(single.mediasoup).toMatchObject({ rtcPortMode: 'single', rtcPort: 3479, workers: 4 });
+    expect(loadConfig({ RTC_PORT: '0' }).mediasoup.rtcPort).toBe(0);
+    // The single port is not checked against the range when it is not used.
+    const range = loadConfig({ RTC_PORT_MODE: 'range', RTC_PORT: '45000' });
+    expect(range.mediasoup).toMatchObject({ rtcPortMode: 'range', rtcMinPort: 40100, rtcMaxPort: 49999 });
   });
 
   it('rejects unknown keys and bad JSON in a config file', () => {

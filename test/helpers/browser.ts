@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -15,8 +15,13 @@ export interface BrowserSession {
 }
 
 /** One headless Chromium with one page; fake camera/microphone fed from `media` when given. */
-export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: string[] } = {}): Promise<BrowserSession> {
+export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: string[]; preferences?: Record<string, unknown> } = {}): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-chromium-'));
+  if (options.preferences) {
+    // The profile's user preferences, as chrome://settings would have stored them.
+    mkdirSync(path.join(userDataDir, 'Default'));
+    writeFileSync(path.join(userDataDir, 'Default', 'Preferences'), JSON.stringify(options.preferences));
+  }
   const args = [
     '--headless',
     '--no-sandbox',

@@ -12,6 +12,8 @@ export function loopbackServerEnv(dataDir: string): Record<string, string> {
     PORT: '0',
     MEDIASOUP_LISTEN_IP: '127.0.0.1',
     MEDIASOUP_WORKERS: '1',
+    // The worker's one WebRTC port (single mode, the default) is any free port of the range below.
+    RTC_PORT: '0',
     RTC_MIN_PORT: String(rtcMin),
     RTC_MAX_PORT: String(rtcMin + 199),
     DATA_DIR: dataDir,
