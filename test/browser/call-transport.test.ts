@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
+import { webRtcOnly } from '../../server/calls/room.ts';
 import { bodyState, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
@@ -60,7 +61,7 @@ describe('the media transports browsers get (real Chromium, one port per worker)
     const visitId = await joinBoth(app, booth, family);
     const room = app.calls.call(visitId)!.currentRoom;
     const tcpPort = (await app.pool.leastLoadedMedia().webRtcServer!.dump()).tcpServers[0]!.port;
-    const tuples = (role: string) => (['send', 'recv'] as const).map((d) => room.peers().find((p) => p.role === role)!.transportFor(d)!.iceSelectedTuple);
+    const tuples = (role: string) => (['send', 'recv'] as const).map((d) => webRtcOnly(room.peers().find((p) => p.role === role)!.transportFor(d)!).iceSelectedTuple);
     expect(tuples('family').map((t) => `${t?.protocol}:${t?.localPort}`)).toEqual([`tcp:${tcpPort}`, `tcp:${tcpPort}`]);
     // the booth, free to use UDP, still does
     expect(tuples('booth').map((t) => t?.protocol)).toEqual(['udp', 'udp']);
