@@ -3,6 +3,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import { RecordingJournal } from './journal.ts';
 import { readManifest, writeManifest, type Manifest, type ManifestParty, type ManifestSegment } from './manifest.ts';
+import type { PortRange } from './udp-ports.ts';
 import type { GapRecord, TrackRecord } from './party-recorder.ts';
 import { PartyRecorder } from './party-recorder.ts';
 import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
@@ -15,6 +16,8 @@ export interface CallRecordingOptions {
   timezone: string;
   visitId: string;
   ffmpegPath: string;
+  /** mediasoup's port range: ffmpeg's ports are picked outside it */
+  mediaPorts?: PortRange;
   logger: Logger;
   /** A party's recording failed after it had started (a later segment, or gave up). */
   onFailure?: (err: Error) => void;
@@ -73,6 +76,7 @@ export class CallRecording {
         party: assertSafeId(party.id, 'party id'),
         dir: this.dir,
         ffmpegPath: this.#options.ffmpegPath,
+        mediaPorts: this.#options.mediaPorts,
         logger: this.#options.logger.child({ visitId: this.#options.visitId }),
         recordingStartedAt: this.#recordingStartedAt,
         onFailure: this.#options.onFailure,

@@ -3,6 +3,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import type { RecordingJournal } from './journal.ts';
 import { canStartRecording, Segment, type PartyProducers } from './segment.ts';
+import type { PortRange } from './udp-ports.ts';
 
 /** interrupted: the server stopped without finalising it (set by the recovery pass at the next start). */
 export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed' | 'interrupted';
@@ -44,6 +45,8 @@ export interface PartyRecorderOptions {
   party: string;
   dir: string;
   ffmpegPath: string;
+  /** mediasoup's port range: ffmpeg's ports are picked outside it */
+  mediaPorts?: PortRange;
   logger: Logger;
   /** When the call's recording started: segment offsets are counted from here. */
   recordingStartedAt: Date;
@@ -198,6 +201,7 @@ export class PartyRecorder {
       producers: this.#producers,
       file: path.join(this.#options.dir, file),
       ffmpegPath: this.#options.ffmpegPath,
+      mediaPorts: this.#options.mediaPorts,
     });
     const current = { segment, file, index: number };
     this.#current = current;

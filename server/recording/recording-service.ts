@@ -23,6 +23,7 @@ export async function startRecordedCall(
     timezone: call.timezone,
     visitId: call.visitId,
     ffmpegPath: ctx.config.ffmpegPath,
+    mediaPorts: { min: ctx.config.mediasoup.rtcMinPort, max: ctx.config.mediasoup.rtcMaxPort },
     logger: ctx.logger,
     onFailure,
   });

@@ -2,7 +2,7 @@ import type { types as ms } from 'mediasoup';
 import { FfmpegProcess } from './ffmpeg-process.ts';
 import { recordingSdp, type SdpMedia } from './sdp.ts';
 import { finaliseWebm } from './finalise.ts';
-import { freeRtpPortPair } from './udp-ports.ts';
+import { freeRtpPortPair, type PortRange } from './udp-ports.ts';
 
 export interface PartyProducers {
   audio?: ms.Producer;
@@ -46,7 +46,7 @@ export class Segment {
     this.startedAt = new Date();
   }
 
-  static async create(options: { router: ms.Router; producers: PartyProducers; file: string; ffmpegPath: string }): Promise<Segment> {
+  static async create(options: { router: ms.Router; producers: PartyProducers; file: string; ffmpegPath: string; mediaPorts?: PortRange }): Promise<Segment> {
     const tracks = (['audio', 'video'] as const).flatMap((kind) => {
       const producer = options.producers[kind];
       return producer && canStartRecording(producer) ? [producer] : [];
@@ -65,7 +65,7 @@ export class Segment {
           appData: { purpose: 'recording' },
         });
         transports.push(transport);
-        const port = await freeRtpPortPair();
+        const port = await freeRtpPortPair(options.mediaPorts);
         await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
         const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: options.router.rtpCapabilities, paused: true });
         consumers.push(consumer);

@@ -11,13 +11,25 @@ function tryBind(port: number): Promise<dgram.Socket | null> {
   });
 }
 
-/** An even UDP port p on 127.0.0.1 with p+1 also free (RTP + RTCP for ffmpeg's RTP input). */
-export async function freeRtpPortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+/** Ports another owner (mediasoup) allocates by itself. */
+export interface PortRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * An even UDP port p on 127.0.0.1 with p+1 also free (RTP + RTCP for ffmpeg's RTP input), outside
+ * `avoid`: the port is free now but ffmpeg binds it a moment later, and mediasoup, which takes its
+ * recording transports' ports from its own range (inside the kernel's ephemeral one by default),
+ * could take it meanwhile: ffmpeg's bind then failed and the call's recording with it.
+ */
+export async function freeRtpPortPair(avoid?: PortRange): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
     const probe = await tryBind(0);
     if (!probe) continue;
     const candidate = probe.address().port & ~1;
     probe.close();
+    if (avoid && candidate + 1 >= avoid.min && candidate <= avoid.max) continue;
     const a = await tryBind(candidate);
     const b = a ? await tryBind(candidate + 1) : null;
     a?.close();
