@@ -27,4 +27,10 @@ if (crashAfter) {
 const sender = new OutboxSender(storage, createLogger('silent'), config, channels);
 sender.start();
 console.log('sender started');
-process.on('SIGTERM', () => void sender.stop().then(() => storage.close()).then(() => process.exit(0)));
+// The sender's timer is unref'd (in the server the HTTP listener keeps the process up): alone, this
+// process would exit once idle, before a crashed sender's lease ran out, and never take that row up again.
+const keepAlive = setInterval(() => {}, 60_000);
+process.on('SIGTERM', () => void sender.stop().then(() => storage.close()).then(() => {
+  clearInterval(keepAlive);
+  process.exit(0);
+}));
