@@ -331,8 +331,13 @@ describe('a new facility, from the CLI to a live call on its schedule, through t
     await page().click(`${await findInmate('Bayu', inmates.bayu)} [data-testid="inmate-family"]`);
     await waitUntil('keluarga of Bayu', async () => (await text('[data-testid="visitors-of"]')).includes('Bayu Pratama'));
     const row = `[data-testid="visitor-row"][data-visitor-id="${visitors.tono}"]`;
-    await page().waitForSelector(`${row} [data-testid="visitor-ban-open"]`);
-    await page().click(`${row} [data-testid="visitor-ban-open"]`);
+    // The list can render again right after it appeared (its fetch answering): open the ban panel
+    // of the row that stays, not of one replaced between finding and clicking it.
+    await waitUntil('ban panel open', async () => {
+      if (await page().$(`${row} details[open] [data-testid="visitor-ban-form"]`)) return true;
+      await page().click(`${row} [data-testid="visitor-ban-open"]`).catch(() => undefined);
+      return false;
+    });
     const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     await fill(`${row} [data-testid="visitor-ban-form"]`, { reason: 'membawa barang terlarang' });
     await page().$eval(`${row} [data-testid="visitor-ban-form"] [name="until"]`, (el, v) => ((el as any).value = v), until);
