@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../../server/config/load.ts';
+import { onLogEntries } from '../helpers/log-lines.ts';
 import { loopbackServerEnv } from '../helpers/loopback-env.ts';
 
 const argsSchema = z.object({
@@ -80,22 +81,10 @@ async function once(argv: string[], cwd: string, idleSeconds: number): Promise<S
   try {
     const { url, listeningMs, cpu } = await new Promise<{ url: string; listeningMs: number; cpu: number }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "http server listening" within ${START_LIMIT_MS} ms; stderr: ${stderr}`)), START_LIMIT_MS);
-      let buffer = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          try {
-            const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-            if (entry.msg === 'http server listening') {
-              clearTimeout(timer);
-              resolve({ url: String(entry.url), listeningMs: performance.now() - t0, cpu: cpuMs(child.pid!) });
-            }
-          } catch {
-            /* not a log line */
-          }
+      onLogEntries(child.stdout!, (entry) => {
+        if (entry.msg === 'http server listening') {
+          clearTimeout(timer);
+          resolve({ url: String(entry.url), listeningMs: performance.now() - t0, cpu: cpuMs(child.pid!) });
         }
       });
       child.once('exit', (code) => {

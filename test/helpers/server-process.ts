@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../server/config/load.ts';
+import { onLogEntries } from './log-lines.ts';
 import { loopbackServerEnv } from './loopback-env.ts';
 
 export interface ServerProcess {
@@ -43,25 +44,13 @@ export async function startServerProcess(
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
     const startTimeoutMs = options.startTimeoutMs ?? 30_000;
     const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => `${l.msg} ${l.err ?? ''}`).join(' | ')}`)), startTimeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logs.push(entry);
-          if (entry.msg === 'http server listening') {
-            clearTimeout(timer);
-            resolve(String(entry.url));
-          }
-        } catch {
-          /* non-JSON output is ignored */
-        }
+    onLogEntries(child.stdout!, (entry) => {
+      logs.push(entry);
+      if (entry.msg === 'http server listening') {
+        clearTimeout(timer);
+        resolve(String(entry.url));
       }
     });
     child.once('exit', (code) => {
