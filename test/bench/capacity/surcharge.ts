@@ -2,15 +2,21 @@
  * The WebRTC surcharge: the ramp's parties speak plain RTP; here 1–2 calls of real Chromium
  * parties (fake camera and microphone, the real pages, ICE + DTLS + SRTP with the suite Chromium
  * negotiates, transport-cc, simulcast) go through the real app, and the worker's CPU per Mbit/s on
- * their WebRTC transports is compared with its CPU per Mbit/s on plain RTP (the same number of
- * calls through the same stack with the replay generator).
+ * their WebRTC transports is compared with its CPU per Mbit/s on plain RTP.
  *
- * CPU per Mbit/s on WebRTC = (worker CPU − plain rate × Mbit/s on the recorders' plain transports) / Mbit/s on WebRTC transports.
+ * Both are measured as increments on top of the same background of plain calls (the replay
+ * generator through the same stack and worker): an idle worker wakes once per packet, a busy one
+ * reads several per wake-up, so CPU per Mbit/s measured on 1–2 calls alone is several times what
+ * the same traffic costs among many calls. The three windows: background alone; background + the
+ * Chromium calls; background + the same number of plain calls.
+ *
+ * CPU per Mbit/s on WebRTC = (Δ worker CPU − plain rate × Δ Mbit/s on the recorders' plain transports) / Δ Mbit/s on WebRTC transports.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
+import type { App } from '../../../server/app.ts';
 import { projectRoot } from '../../../server/config/load.ts';
 import { bodyState, launchBrowser, waitUntil, type BrowserSession } from '../../helpers/browser.ts';
 import { fakeBusyMedia } from '../../helpers/fake-media.ts';
@@ -22,6 +28,8 @@ import { StackDriver } from './stack.ts';
 
 export interface SurchargeResult {
   calls: number;
+  /** plain calls running in every window; the figures are increments over them */
+  background: number;
   seconds: number;
   webrtc: { workerCpuPct: number; webrtcMbps: number; plainMbps: number; cpuPctPerMbps: number };
   plain: { workerCpuPct: number; mbps: number; cpuPctPerMbps: number; peerMbpsPerCall: number };
@@ -78,68 +86,76 @@ async function framesDecoded(s: BrowserSession): Promise<number> {
   });
 }
 
-export async function runSurcharge(o: { calls: number; seconds: number; clip: string; say: (s: string) => void }): Promise<SurchargeResult> {
-  ensureClientBuilt();
-  // WebRTC: Chromium parties through the real app (the signalling's WebRTC transports).
-  const app = await StackDriver.startApp();
-  const worker = app.pool.leastLoaded();
-  const tally = new MediaTally(worker);
-  pin(worker.pid, '0');
-  const browsers: BrowserSession[] = [];
-  let webrtc: Awaited<ReturnType<typeof window>>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Window = Awaited<ReturnType<typeof window>>;
+const minus = (a: Window, b: Window): Window => ({
+  workerCpuPct: a.workerCpuPct - b.workerCpuPct,
+  webrtcMbps: a.webrtcMbps - b.webrtcMbps,
+  plainMbps: a.plainMbps - b.plainMbps,
+  plainPeersMbps: a.plainPeersMbps - b.plainPeersMbps,
+});
+
+async function openChromiumCall(app: App, browsers: BrowserSession[]): Promise<void> {
+  const media = fakeBusyMedia(440);
+  const seeded = await seedVisit(app);
+  const booth = await launchBrowser({ media });
+  browsers.push(booth);
+  await booth.page.goto(`${app.url}/booth/?t=${seeded.boothToken}`);
+  await waitUntil('booth in the call', async () => (await bodyState(booth.page)).state === 'waiting', 30_000, 100);
+  const family = await launchBrowser({ media });
+  browsers.push(family);
+  await family.page.goto(`${app.url}/family/?t=${seeded.joinTokens[0]}`);
   try {
-    const media = fakeBusyMedia(440);
-    for (let i = 0; i < o.calls; i++) {
-      const seeded = await seedVisit(app);
-      const booth = await launchBrowser({ media });
-      browsers.push(booth);
-      await booth.page.goto(`${app.url}/booth/?t=${seeded.boothToken}`);
-      await waitUntil('booth in the call', async () => (await bodyState(booth.page)).state === 'waiting', 30_000, 100);
-      const family = await launchBrowser({ media });
-      browsers.push(family);
-      await family.page.goto(`${app.url}/family/?t=${seeded.joinTokens[0]}`);
-      try {
-        await waitUntil('family decodes video', async () => (await framesDecoded(family)) > 0, 30_000, 100);
-        await waitUntil('booth decodes video', async () => (await framesDecoded(booth)) > 0, 30_000, 100);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}; family page ${JSON.stringify(await bodyState(family.page))}: ${family.logs.slice(-10).join(' | ')}; booth page: ${booth.logs.slice(-10).join(' | ')}`);
-      }
-    }
-    o.say(`surcharge: ${o.calls} Chromium call(s) up; 10 s for their bandwidth estimates to ramp up`);
-    await new Promise((r) => setTimeout(r, 10_000));
-    webrtc = await window(worker, tally, o.seconds);
+    await waitUntil('family decodes video', async () => (await framesDecoded(family)) > 0, 30_000, 100);
+    await waitUntil('booth decodes video', async () => (await framesDecoded(booth)) > 0, 30_000, 100);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; family page ${JSON.stringify(await bodyState(family.page))}: ${family.logs.slice(-10).join(' | ')}; booth page: ${booth.logs.slice(-10).join(' | ')}`);
+  }
+}
+
+export async function runSurcharge(o: { calls: number; background: number; seconds: number; clip: string; say: (s: string) => void }): Promise<SurchargeResult> {
+  ensureClientBuilt();
+  // Chromium calls go through the app's own signalling (WebRTC transports); the background and the
+  // plain comparison through a StackDriver on the same app and its one worker.
+  const replay = await RtpReplay.start(o.clip, 3 * o.seconds + 300);
+  const app = await StackDriver.startApp();
+  const driver = StackDriver.create(app, replay);
+  const tally = new MediaTally(driver.worker);
+  pin(driver.worker.pid, '0');
+  const browsers: BrowserSession[] = [];
+  let base: Window, webrtc: Window, plain: Window;
+  try {
+    if (o.background > 0) await driver.grow(o.background);
+    await sleep(5000);
+    base = await window(driver.worker, tally, o.seconds);
+    for (let i = 0; i < o.calls; i++) await openChromiumCall(app, browsers);
+    o.say(`surcharge: ${o.calls} Chromium call(s) up beside ${o.background} plain; 10 s for their bandwidth estimates to ramp up`);
+    await sleep(10_000);
+    webrtc = minus(await window(driver.worker, tally, o.seconds), base);
+    for (const b of browsers.splice(0)) await b.close();
+    await waitUntil('the Chromium parties left', async () => ![...tally.transports].some((t) => t.type === 'webrtc'), 60_000, 200);
+    await driver.grow(o.background + o.calls);
+    await sleep(5000);
+    plain = minus(await window(driver.worker, tally, o.seconds), base);
   } finally {
     for (const b of browsers) await b.close();
-    await app.close();
-    rmSync(app.config.dataDir, { recursive: true, force: true });
-  }
-  // Plain: the same number of calls through the same stack, parties from the replay generator.
-  const replay = await RtpReplay.start(o.clip, o.seconds + 180);
-  const plainApp = await StackDriver.startApp();
-  const driver = StackDriver.create(plainApp, replay);
-  const plainTally = new MediaTally(driver.worker);
-  pin(driver.worker.pid, '0');
-  let plain: Awaited<ReturnType<typeof window>>;
-  try {
-    await driver.grow(o.calls);
-    await new Promise((r) => setTimeout(r, 5000));
-    plain = await window(driver.worker, plainTally, o.seconds);
-  } finally {
     await driver.close();
     await replay.stop();
-    await plainApp.close();
-    rmSync(plainApp.config.dataDir, { recursive: true, force: true });
+    await app.close();
+    rmSync(app.config.dataDir, { recursive: true, force: true });
   }
   const plainRate = plain.workerCpuPct / plain.plainMbps;
   const webrtcRate = (webrtc.workerCpuPct - plainRate * webrtc.plainMbps) / webrtc.webrtcMbps;
   const peerMbpsPerCall = plain.plainPeersMbps / o.calls;
   return {
     calls: o.calls,
+    background: o.background,
     seconds: o.seconds,
     webrtc: { workerCpuPct: webrtc.workerCpuPct, webrtcMbps: webrtc.webrtcMbps, plainMbps: webrtc.plainMbps, cpuPctPerMbps: webrtcRate },
     plain: { workerCpuPct: plain.workerCpuPct, mbps: plain.plainMbps, cpuPctPerMbps: plainRate, peerMbpsPerCall },
     factor: webrtcRate / plainRate,
     surchargePctPerCall: (webrtcRate - plainRate) * peerMbpsPerCall,
-    chromiumNote: 'Chromium runs on the non-worker core(s) with Node and ffmpeg; it encodes three simulcast layers per camera, so its bitrate is what that core allows',
+    chromiumNote: 'Chromium runs on the non-worker core(s) with Node, ffmpeg and the generator; it encodes three simulcast layers per camera, so its bitrate is what that core allows',
   };
 }
