@@ -69,6 +69,19 @@ export class CallRecording {
    */
   async partyTracks(party: ManifestParty, producers: PartyProducers): Promise<void> {
     if (this.#manifest) throw new Error('recording already finished');
+    await (await this.#recorderOf(party)).update(producers);
+  }
+
+  /**
+   * The party produced these tracks but they were never handed over to be recorded (the call
+   * ended first): the manifest lists them as not recorded, so the recording is incomplete.
+   */
+  async partyProduced(party: ManifestParty, producers: PartyProducers): Promise<void> {
+    if (this.#manifest) throw new Error('recording already finished');
+    (await this.#recorderOf(party)).produced(producers);
+  }
+
+  async #recorderOf(party: ManifestParty): Promise<PartyRecorder> {
     let entry = this.#parties.get(party.id);
     if (!entry) {
       const recorder = new PartyRecorder({
@@ -87,7 +100,7 @@ export class CallRecording {
       this.#parties.set(party.id, entry);
       await this.#journal.append({ type: 'party', party });
     }
-    await entry.recorder.update(producers);
+    return entry.recorder;
   }
 
   /** Starts recording a party; rejects if ffmpeg cannot start. */

@@ -2,13 +2,15 @@ import { open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ManifestParty } from './manifest.ts';
+import { ownProcessIdentity, type ProcessIdentity } from './process-identity.ts';
 import type { GapRecord, SegmentEndReason, TrackKind } from './party-recorder.ts';
 
 /** Written beside the segments while a call is recorded; removed once manifest.json is written. */
 export const JOURNAL_FILE = 'recording.journal';
 
 export type JournalEntry =
-  | { type: 'call'; visitId: string; facilityId: string; startedAt: string; host: string; pid: number }
+  /** host: for people reading the journal; the recovery pass recognises the writer by pid, bootId and startTicks (older journals: pid). */
+  | ({ type: 'call'; visitId: string; facilityId: string; startedAt: string; host: string } & ProcessIdentity)
   | { type: 'party'; party: ManifestParty }
   | { type: 'track'; party: string; kind: TrackKind }
   | { type: 'segment'; party: string; index: number; file: string; startedAt: string; tracks?: TrackKind[]; ffmpegPid?: number }
@@ -29,7 +31,7 @@ export class RecordingJournal {
   }
 
   static callEntry(call: { visitId: string; facilityId: string; startedAt: Date }): JournalEntry {
-    return { type: 'call', visitId: call.visitId, facilityId: call.facilityId, startedAt: call.startedAt.toISOString(), host: os.hostname(), pid: process.pid };
+    return { type: 'call', visitId: call.visitId, facilityId: call.facilityId, startedAt: call.startedAt.toISOString(), host: os.hostname(), ...ownProcessIdentity() };
   }
 
   /** Appends one entry (in call order); never rejects: a journal is a help for recovery, not a reason to stop recording. */

@@ -145,12 +145,19 @@ export class LiveRecording {
     this.#recorded?.recording.useRouter(router);
   }
 
-  /** Stops every party (while media still flows) and completes manifest and index. Idempotent. */
+  /**
+   * Stops every party (while media still flows) and completes manifest and index; a track handed
+   * over but not yet recorded is listed as never recorded (the recording is incomplete). Idempotent.
+   */
   finish(): Promise<void> {
     this.#finished ??= this.#queue.then(async () => {
       for (const t of this.#timers) clearTimeout(t);
       this.#timers.clear();
       if (!this.#recorded) return;
+      // Tracks still settling or queued were produced (and forwarded) but are not recorded now: they are listed as such.
+      for (const media of this.#latest.values()) {
+        await this.#recorded.recording.partyProduced(media.party, media).catch((err: Error) => this.#fail(err));
+      }
       await this.#recorded.finish();
     });
     return this.#finished;

@@ -123,11 +123,7 @@ export class PartyRecorder {
    * recording incomplete); the segment change runs in the queue. Rejects if a segment cannot start.
    */
   update(producers: PartyProducers): Promise<void> {
-    for (const kind of KINDS) {
-      if (!producers[kind] || this.#tracks.has(kind)) continue;
-      this.#tracks.set(kind, undefined);
-      void this.#options.journal?.append({ type: 'track', party: this.party, kind });
-    }
+    this.produced(producers);
     const video = producers.video;
     if (video && !this.#watchedResume.has(video)) {
       this.#watchedResume.add(video);
@@ -136,6 +132,15 @@ export class PartyRecorder {
       });
     }
     return this.#run(() => this.#apply(producers));
+  }
+
+  /** The party produced these tracks: each counts from now (recorded or not), no segment starts. */
+  produced(producers: PartyProducers): void {
+    for (const kind of KINDS) {
+      if (!producers[kind] || this.#tracks.has(kind)) continue;
+      this.#tracks.set(kind, undefined);
+      void this.#options.journal?.append({ type: 'track', party: this.party, kind });
+    }
   }
 
   async #apply(producers: PartyProducers): Promise<void> {

@@ -1,11 +1,11 @@
 import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../context.ts';
 import { finaliseWebm } from './finalise.ts';
 import { readJournal, RecordingJournal, type JournalEntry } from './journal.ts';
 import { hasUnrecordedTrack, MANIFEST_FILE, sha256File, writeManifest, type Manifest, type ManifestParty, type ManifestSegment } from './manifest.ts';
 import type { GapRecord, TrackKind, TrackRecord } from './party-recorder.ts';
+import { isProcessAlive, processStartTime } from './process-identity.ts';
 
 const LEFTOVER_EXIT_WAIT_MS = 3000;
 const RECOVERY_NOTE =
@@ -59,7 +59,7 @@ async function recoverOne(ctx: Ctx, row: Row): Promise<RecoveredRecording> {
   if (!dir.startsWith(root + path.sep)) throw new Error('recording index points outside the recordings folder');
   const entries = await readJournal(dir);
   const call = entries.findLast((e) => e.type === 'call');
-  if (call && (await stillRecordedElsewhere(call))) return { visitId: row.visit_id, status: 'skipped', segments: 0, repaired: 0 };
+  if (call && (await stillBeingWritten(call))) return { visitId: row.visit_id, status: 'skipped', segments: 0, repaired: 0 };
 
   const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [] as string[];
@@ -190,28 +190,16 @@ async function completeRow(ctx: Ctx, visitId: string, dir: string, manifest: Man
 }
 
 /**
- * A process on this host that started before the call and is still alive is the server that
- * records it (a pid reused after a crash started later). Another host's row is left to that host.
+ * The server process that wrote the journal is still alive, so it is still writing the
+ * recording. Recognised by pid, boot and start time, never by hostname (a container may get a
+ * new one at each restart): a pid reused after a crash or in a new container is not it.
+ * Journals without boot and start time: a live pid that started before the call.
  */
-async function stillRecordedElsewhere(call: Extract<JournalEntry, { type: 'call' }>): Promise<boolean> {
-  if (call.host !== os.hostname()) return true;
+async function stillBeingWritten(call: Extract<JournalEntry, { type: 'call' }>): Promise<boolean> {
+  if (call.bootId !== undefined && call.startTicks !== undefined) return isProcessAlive({ pid: call.pid, bootId: call.bootId, startTicks: call.startTicks });
   if (call.pid === process.pid) return false;
   const started = await processStartTime(call.pid);
   return started !== undefined && started <= Date.parse(call.startedAt);
-}
-
-/** Wall-clock start of a live process (ms), from /proc; undefined when it is gone. */
-async function processStartTime(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    const startTicks = Number(fields[19]);
-    const btime = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
-    return btime * 1000 + (startTicks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 /** Kills `pid` only if it is an ffmpeg writing `file` (the pid may have been reused); true when it was. */

@@ -186,6 +186,40 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', { timeout
     expect(listed.find((r) => r.visitId === seeded.visitId)?.status).toBe('incomplete');
   });
 
+  it('a lone track handed over ~100 ms before the call ends (still waiting for the other) is listed as never recorded; the row is incomplete', async () => {
+    const seeded = await seedVisit(app);
+    const family = await party();
+    const { live } = await startLive(seeded.visitId, seeded.facilityId);
+    const applied = live.partyMedia({ party: { id: 'family-d', role: 'family', name: 'Dewi' }, audio: family.audio });
+    await sleep(100);
+    await live.finish();
+    await applied;
+    const { row, manifest } = await recordingOf(seeded.visitId);
+    expect(row.status).toBe('incomplete');
+    expect(manifest.parties).toEqual([{ id: 'family-d', role: 'family', name: 'Dewi', tracks: [{ kind: 'audio', recorded: false, startOffsetMs: null }] }]);
+    expect(manifest.segments).toEqual([]);
+  });
+
+  it('a track queued behind the same party\'s recorded one when the call ends is listed as never recorded; the recorded one is kept', async () => {
+    const seeded = await seedVisit(app);
+    const family = await party();
+    const { live, failures } = await startLive(seeded.visitId, seeded.facilityId);
+    const who = { id: 'family-e', role: 'family' as const, name: 'Eka' };
+    await live.partyMedia({ party: who, audio: family.audio });
+    await sleep(1000);
+    const queued = live.partyMedia({ party: who, audio: family.audio, video: family.video });
+    await live.finish();
+    await queued;
+    const { row, manifest } = await recordingOf(seeded.visitId);
+    expect(failures).toEqual([]);
+    expect(row.status).toBe('incomplete');
+    expect(manifest.parties[0]!.tracks).toEqual([
+      { kind: 'audio', recorded: true, startOffsetMs: expect.any(Number) },
+      { kind: 'video', recorded: false, startOffsetMs: null },
+    ]);
+    expect(manifest.segments.map((s) => [s.file, s.tracks])).toEqual([['family-e-001.webm', ['audio']]]);
+  });
+
   it('a track whose recording has not started 2 s after its first packet is reported with its producer; the row is incomplete', async () => {
     const seeded = await seedVisit(app);
     const booth = await party();
