@@ -112,8 +112,8 @@ export class TokenService {
     });
   }
 
-  signBooth(deviceId: string, boothId: string, facilityId: string): string {
-    const exp = Math.floor(Date.now() / 1000) + BOOTH_TOKEN_SECONDS;
+  signBooth(deviceId: string, boothId: string, facilityId: string, options: { lifetimeSeconds?: number } = {}): string {
+    const exp = Math.floor(Date.now() / 1000) + (options.lifetimeSeconds ?? BOOTH_TOKEN_SECONDS);
     return this.#sign({ kind: 'booth', sub: deviceId, booth: boothId, fac: facilityId }, 'booth', { expiresAt: exp });
   }
 

@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 APT_PKGS=(g++ make python3 pkg-config meson ninja-build flatbuffers-compiler libflatbuffers-dev
-          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium postgresql)
+          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium postgresql
+          procps openssl)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

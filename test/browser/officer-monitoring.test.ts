@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { ladderSettings } from '../../server/calls/downlink-ladder.ts';
 import { TestCallClient } from '../calls/socket-client.ts';
-import { averageColour, bodyState, cspProblems, dominant, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
+import { averageColour, bodyState, cspProblems, dominant, launchBrowser, WAIT_SCALE, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
@@ -220,7 +220,7 @@ describe('an officer watches a live call silently from the dashboard, in real Ch
     await page.click('[data-testid="tab-recordings"]');
     await waitUntil('listed', async () => (await page.$(`[data-testid="recording-row"][data-visit-id="${seeded.visitId}"]`)) !== null);
     await page.click(`[data-testid="recording-open"][data-visit-id="${seeded.visitId}"]`);
-    await page.waitForSelector('[data-testid="segment-play"]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid="segment-play"]', { timeout: 10_000 * WAIT_SCALE });
     await page.click('[data-testid="segment-play"]');
     await waitUntil('segment loads', async () => page.$eval('[data-testid="recording-player"]', (v) => ((v as any).readyState as number) >= 1 && (v as any).duration > 0), 15_000);
     const audit = await app.storage.db.selectFrom('audit_log').select(['action']).where('subject_id', '=', seeded.visitId).where('action', 'in', ['recording.inspect', 'recording.play']).execute();

@@ -58,6 +58,27 @@ describe('a revoked booth device loses its live call connection', () => {
     expect(room.peers().filter((p) => p.role === 'booth')).toEqual([]);
   });
 
+  it('a booth socket whose token expires is closed within 2 s of the expiry and the booth leaves the call', async () => {
+    const seeded = await seedVisit(app);
+    // Short enough to expire during the test, long enough (2-3 s left) to connect and join first.
+    const token = app.ctx.tokens.signBooth(seeded.deviceId, seeded.boothId, seeded.facilityId, { lifetimeSeconds: 3 });
+    const expiresAt = app.ctx.tokens.verify('booth', token).exp! * 1000;
+    const booth = await TestCallClient.open(app, { token, role: 'booth' });
+    const closed = new Promise<number>((resolve) => booth.socket.once('disconnect', () => resolve(Date.now())));
+    const joined = await booth.ok('joinCall', { visitId: seeded.visitId });
+    const room = await app.calls.call(seeded.visitId)!.room();
+    expect(room.peer(joined.peerId)).toBeDefined();
+
+    const closedAt = await Promise.race([closed, sleep(expiresAt + 5000 - Date.now()).then(() => Number.POSITIVE_INFINITY)]);
+    expect(closedAt).toBeGreaterThanOrEqual(expiresAt);
+    expect(closedAt - expiresAt).toBeLessThan(2000);
+    expect(booth.notifications.find((n) => n.method === 'sessionRevoked')?.data).toEqual({ code: 'token_expired' });
+    const deadline = expiresAt + 2000;
+    while (room.peer(joined.peerId) && Date.now() < deadline) await sleep(20);
+    expect(room.peer(joined.peerId)).toBeUndefined();
+    expect(await TestCallClient.refusal(app, { token, role: 'booth' })).toBe('token_expired');
+  });
+
   it('a family connection of the same call is not affected', async () => {
     const seeded = await seedVisit(app);
     const supervisor = await loginOfficer(app, [seeded.facilityId], 'supervisor');

@@ -52,4 +52,21 @@ describe('the transports a room opens for its peers', () => {
       room.close();
     }
   });
+
+  it('stay one per direction under parallel requests: 16 createTransport(send) and 16 (recv) at once leave two in the router', async () => {
+    const room = await Room.create(roomOptions('v-parallel'));
+    try {
+      const peer = Peer.create({ id: 'family-1', role: 'family', displayName: 'Siti', channel });
+      room.join(peer);
+      const requests = (['send', 'recv'] as const).flatMap((direction) => Array.from({ length: 16 }, () => room.createTransport(peer, direction)));
+      const created = await Promise.all(requests);
+      expect(created.filter((t) => !t.closed)).toHaveLength(2);
+      const kept = [peer.transportFor('send'), peer.transportFor('recv')];
+      expect(kept.every((t) => t && !t.closed)).toBe(true);
+      const { transportIds } = await room.router.dump();
+      expect([...transportIds].sort()).toEqual(kept.map((t) => t!.id).sort());
+    } finally {
+      room.close();
+    }
+  });
 });

@@ -163,11 +163,12 @@ describe.each(storageKinds)('facilities and assignments from the pages on %s', (
     const inA = (await loginTo(person.username, person.password, a.id)).body as Json;
     const socket = await TestCallClient.open(app, { token: person.token, role: 'officer' });
     await socket.ok('hello', {});
-    const gone = new Promise<void>((resolve) => socket.socket.once('disconnect', () => resolve()));
+    const gone = new Promise<number>((resolve) => socket.socket.once('disconnect', () => resolve(Date.now())));
 
+    const removedAt = Date.now();
     const removed = await unassign(person.officer.id, a2.id, admin.auth);
     expect(removed.status).toBe(204);
-    await gone;
+    expect((await gone) - removedAt).toBeLessThan(2000);
     expect(socket.notifications.find((n) => n.method === 'sessionRevoked')?.data).toEqual({ code: 'session_revoked' });
     await expectError(await send('GET', '/api/visits', person.auth), 401, 'token_revoked');
     expect(await TestCallClient.refusal(app, { token: person.token, role: 'officer' })).toBe('token_invalid');

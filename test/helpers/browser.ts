@@ -14,6 +14,24 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/**
+ * How much longer than its nominal window a condition may take. A wait ends as soon as its
+ * condition holds, so a generous bound costs nothing on an idle machine; on a busy 2-core
+ * machine (CI, several Chromiums) a nominal 15 s window was too short.
+ */
+export const WAIT_SCALE = Math.max(1, Number(process.env.TEST_WAIT_SCALE ?? 3));
+
+/** Puppeteer's own nominal windows: waitFor*, goto and other navigations; one DevTools call. */
+export const PUPPETEER_TIMEOUT_MS = 30_000;
+export const PUPPETEER_PROTOCOL_TIMEOUT_MS = 60_000;
+
+/** Puppeteer's waits (waitForSelector, waitForFunction, goto, …) scaled like waitUntil's. */
+function withScaledTimeouts(page: Page): Page {
+  page.setDefaultTimeout(PUPPETEER_TIMEOUT_MS * WAIT_SCALE);
+  page.setDefaultNavigationTimeout(PUPPETEER_TIMEOUT_MS * WAIT_SCALE);
+  return page;
+}
+
 /** One headless Chromium with one page; fake camera/microphone fed from `media` when given. */
 export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: string[]; preferences?: Record<string, unknown> } = {}): Promise<BrowserSession> {
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-chromium-'));
@@ -38,7 +56,10 @@ export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: st
     ...(options.media ? [`--use-file-for-fake-video-capture=${options.media.video}`, `--use-file-for-fake-audio-capture=${options.media.audio}`] : []),
     ...(options.extraArgs ?? []),
   ];
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args, protocolTimeout: 60_000 });
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args, protocolTimeout: PUPPETEER_PROTOCOL_TIMEOUT_MS * WAIT_SCALE });
+  // Every page of this browser, the tests' extra tabs included, waits as long as waitUntil does.
+  const openPage = browser.newPage.bind(browser);
+  browser.newPage = async (...pageArgs) => withScaledTimeouts(await openPage(...pageArgs));
   const page = await browser.newPage();
   const logs: string[] = [];
   page.on('console', (m) => logs.length < 500 && logs.push(`${m.type()}: ${m.text()}`));
@@ -54,12 +75,6 @@ export async function launchBrowser(options: { media?: FakeMedia; extraArgs?: st
   };
 }
 
-/**
- * How much longer than its nominal window a condition may take. A wait ends as soon as its
- * condition holds, so a generous bound costs nothing on an idle machine; on a busy 2-core
- * machine (CI, several Chromiums) a nominal 15 s window was too short.
- */
-export const WAIT_SCALE = Math.max(1, Number(process.env.TEST_WAIT_SCALE ?? 3));
 
 /** Polls `fn` in node until it returns a truthy value (bounded by count and time: `timeoutMs` × WAIT_SCALE). */
 export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, nominalMs = 20_000, everyMs = 200): Promise<T> {

@@ -2,13 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { errorCodeOf, TestCallClient } from '../calls/socket-client.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
-import { loginOfficer, startTestApp } from '../helpers/test-app.ts';
+import { createFacility, loginOfficer, startTestApp } from '../helpers/test-app.ts';
 import { liveCall } from '../supervision/peers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves with the time the server closed the socket. */
-const disconnectAt = (client: TestCallClient) => new Promise<number>((resolve) => client.socket.once('disconnect', () => resolve(Date.now())));
+/** Resolves with the time the server closed the socket (Infinity if it is still open after `giveUpMs`). */
+const disconnectAt = (client: TestCallClient, giveUpMs = 10_000) =>
+  new Promise<number>((resolve) => {
+    const giveUp = setTimeout(() => resolve(Number.POSITIVE_INFINITY), giveUpMs);
+    client.socket.once('disconnect', () => {
+      clearTimeout(giveUp);
+      resolve(Date.now());
+    });
+  });
 
 async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -84,6 +91,45 @@ describe('an officer whose access ends loses the live view at once', () => {
     expect((await patchOfficer(other.officer.id, { password: 'kata-sandi-baru-456', reason: 'lupa sandi' }, admin.auth)).status).toBe(200);
     expect((await resetClosedAt) - resetAt).toBeLessThan(2000);
     expect(reset.notifications.find((n) => n.method === 'sessionRevoked')?.data).toEqual({ code: 'session_revoked' });
+  });
+
+  const assignmentUrl = (officerId: string, facilityId: string) => `${app.url}/api/officers/${officerId}/facilities/${facilityId}`;
+
+  /** The officer's observation (hidden peer, focused audio) and socket are gone within 2 s of `since`; the parties stay. */
+  async function cutOffWithin2s(since: number, watched: Awaited<ReturnType<typeof listening>>, closedAt: Promise<number>) {
+    expect((await closedAt) - since).toBeLessThan(2000);
+    const mediaGoneAt = await waitUntil('audio consumers closed and hidden peer gone', () => watched.audio.every((c) => c.closed) && !watched.room.peers().some((p) => p.hidden), 2000);
+    expect(mediaGoneAt - since).toBeLessThan(2000);
+    expect(watched.client.notifications.find((n) => n.method === 'sessionRevoked')?.data).toEqual({ code: 'session_revoked' });
+    const { booth, family } = watched.call;
+    expect([booth.client.socket.connected, family.client.socket.connected]).toEqual([true, true]);
+    booth.client.close();
+    family.client.close();
+  }
+
+  it('a role change through PUT /api/officers/:id/facilities/:fid closes the observation and the socket within 2 s', async () => {
+    const seeded = await seedVisit(app);
+    const admin = await loginOfficer(app, [seeded.facilityId], 'admin');
+    const watcher = await loginOfficer(app, [seeded.facilityId], 'supervisor');
+    const watched = await listening(seeded, watcher.token);
+    const closedAt = disconnectAt(watched.client);
+    const changedAt = Date.now();
+    const res = await fetch(assignmentUrl(watcher.officer.id, seeded.facilityId), { method: 'PUT', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ role: 'officer' }) });
+    expect(res.status).toBe(200);
+    await cutOffWithin2s(changedAt, watched, closedAt);
+  });
+
+  it('removed from the facility through DELETE /api/officers/:id/facilities/:fid: the observation and the socket close within 2 s', async () => {
+    const seeded = await seedVisit(app);
+    const elsewhere = await createFacility(app);
+    const admin = await loginOfficer(app, [seeded.facilityId, elsewhere.id], 'admin');
+    // two facilities (an account keeps at least one), signed in to the one of the watched call
+    const watcher = await loginOfficer(app, [elsewhere.id, seeded.facilityId], 'officer', seeded.facilityId);
+    const watched = await listening(seeded, watcher.token);
+    const closedAt = disconnectAt(watched.client);
+    const removedAt = Date.now();
+    expect((await fetch(assignmentUrl(watcher.officer.id, seeded.facilityId), { method: 'DELETE', headers: admin.auth })).status).toBe(204);
+    await cutOffWithin2s(removedAt, watched, closedAt);
   });
 
   it('removed from the facility: the account change closes the socket; a request before that is refused', async () => {
