@@ -16,7 +16,7 @@ import { familyRoutes } from './family/routes.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { openApiRoutes } from './http/openapi-routes.ts';
-import { securityHeaders, socketResponseHeaders } from './http/security-headers.ts';
+import { securityHeaders, socketSecurityHeaders } from './http/security-headers.ts';
 import type { Logger } from './logging/logger.ts';
 import { resolveAnnouncedAddress } from './media/announced-address.ts';
 import { WorkerPool } from './media/worker-pool.ts';
@@ -165,8 +165,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     maxHttpBufferSize: 64 * 1024, serveClient: false, pingInterval: 5_000, pingTimeout: 5_000, connectTimeout: 10_000, allowRequest: guards.allowRequest,
   });
   guards.attach(io);
-  const socketHeaders = socketResponseHeaders(!!tls);
-  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, socketHeaders));
+  io.engine.use(socketSecurityHeaders(!!tls));
   const calls = CallService.create({ ctx, pool, liveState: MemoryLiveState.create(), listenIp: config.mediasoup.listenIp, announcedAddress });
   const callSignalling = attachCallSignalling(io, calls, logger, new OfficerMonitoring(ctx, calls), { revocations: ctx.revocations, guards });
 

@@ -474,6 +474,7 @@ export const en: Record<MessageKey, string> = {
   'desk.error.outside_visiting_hours': "outside the facility's visiting hours",
   'desk.error.inmate_inactive': 'the inmate was transferred or released',
   'desk.error.visitor_banned': 'the visitor is banned from visiting',
+  'desk.error.advocate_credential_missing': 'legal counsel without an advocate credential number on file: enter it before booking a legal counsel visit',
   'desk.error.visit_not_scheduled': 'Only a visit that is still scheduled can be cancelled.',
   'desk.error.visit_closed': 'This visit has ended or was cancelled; no more links are made.',
   'desk.error.awaiting_approval': 'This legal counsel visit awaits a supervisor’s approval; links come after it is approved.',

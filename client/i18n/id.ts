@@ -472,6 +472,7 @@ export const id = {
   'desk.error.outside_visiting_hours': 'di luar jam kunjungan UPT',
   'desk.error.inmate_inactive': 'WBP sudah dipindahkan atau bebas',
   'desk.error.visitor_banned': 'pengunjung sedang dilarang berkunjung',
+  'desk.error.advocate_credential_missing': 'kuasa hukum ini belum punya nomor kartu advokat tercatat: isi dulu sebelum memesan kunjungan kuasa hukum',
   'desk.error.visit_not_scheduled': 'Hanya kunjungan yang masih terjadwal yang dapat dibatalkan.',
   'desk.error.visit_closed': 'Kunjungan ini sudah selesai atau dibatalkan; tautan tidak dibuat lagi.',
   'desk.error.awaiting_approval': 'Kunjungan kuasa hukum ini menunggu persetujuan atasan; tautan dibuat setelah disetujui.',

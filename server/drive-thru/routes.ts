@@ -82,10 +82,10 @@ export function driveThruRoutes(ctx: AppContext): Router {
     const fac = await facility(session.facility_id);
     if (!sessionOpen(session, fac.timezone)) throw new HttpError(409, 'session_closed', 'this session is over');
     const registrationKey = `${fac.id}:${body.registrationNumber}`;
-    await unregistered.admit(res, registrationKey, client);
+    const attempt = await unregistered.admit(res, registrationKey, client);
     const pair = await findRegisteredPair(ctx.storage, fac.id, body.registrationNumber, ctx.nikVault.lookupHash(body.visitorNik));
     if (!pair) {
-      await unregistered.failed(registrationKey, client);
+      await attempt.failed();
       await appendAudit(ctx.storage, {
         ...PUBLIC_ACTOR, facilityId: fac.id, action: 'drive_thru.book_refused',
         subjectKind: 'registration_number', subjectId: body.registrationNumber,
@@ -94,6 +94,7 @@ export function driveThruRoutes(ctx: AppContext): Router {
       });
       throw new HttpError(422, 'not_registered', NOT_REGISTERED);
     }
+    await attempt.passed();
 
     const outcome = await bookTicket(ctx.storage, { session, inmateId: pair.inmate_id, visitorId: pair.visitor_id, items: body.items }, (booked) => ({
       ...PUBLIC_ACTOR, facilityId: fac.id, action: 'drive_thru.book',

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -49,12 +50,26 @@ export function securityHeaders(): RequestHandler[] {
  * socket.io answers its own requests (long-polling, WebSocket upgrade) before express sees them;
  * they carry data, never a page, so nothing may load or frame them.
  */
-export function socketResponseHeaders(tls: boolean): Record<string, string> {
+function socketResponseHeaders(tls: boolean): Record<string, string> {
   return {
     'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
     ...(tls ? { 'Strict-Transport-Security': `max-age=${HSTS_SECONDS}` } : {}),
+  };
+}
+
+/**
+ * An engine.io middleware setting socketResponseHeaders on every request it handles. Middlewares
+ * run before engine.io verifies the request, so its own refusals (400 for a bad handshake, sid or
+ * transport, 403 from allowRequest), which it writes with only a Content-Type, carry them too; on
+ * a WebSocket upgrade they go into the 101 answer.
+ */
+export function socketSecurityHeaders(tls: boolean): (req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void) => void {
+  const headers = Object.entries(socketResponseHeaders(tls));
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
   };
 }

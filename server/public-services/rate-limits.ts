@@ -21,6 +21,13 @@ function limiterBackend(name: string, settings: RateLimitSettings): RateLimiterA
   return new RateLimiterMemory({ keyPrefix: name, points: settings.points, duration: settings.durationSeconds });
 }
 
+/** Answers a spent budget: 429 with Retry-After; anything but a limiter refusal is rethrown. */
+function refuseRateLimited(res: Response, err: unknown): never {
+  if (!(err instanceof RateLimiterRes)) throw err;
+  res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
+  throw new HttpError(429, 'rate_limited', 'too many requests, try again later');
+}
+
 export function createRateLimit(name: string, settings: RateLimitSettings): RateLimit {
   const limiter = limiterBackend(name, settings);
   return {
@@ -28,36 +35,8 @@ export function createRateLimit(name: string, settings: RateLimitSettings): Rate
       try {
         await limiter.consume(key);
       } catch (err) {
-        if (!(err instanceof RateLimiterRes)) throw err;
-        res.set('Retry-After', String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))));
-        throw new HttpError(429, 'rate_limited', 'too many requests, try again later');
+        refuseRateLimited(res, err);
       }
-    },
-  };
-}
-
-/**
- * A budget of *failed* attempts per key: check() refuses with 429 once the failures are spent,
- * fail() spends one. For checks whose failure is itself the secret (is this NIK registered for
- * this inmate?), so that guessing is bounded per target, while honest attempts cost nothing.
- */
-export interface FailureLimit {
-  check(res: Response, key: string): Promise<void>;
-  fail(key: string): Promise<void>;
-}
-
-export function createFailureLimit(name: string, settings: RateLimitSettings): FailureLimit {
-  const limiter = limiterBackend(name, settings);
-  return {
-    async check(res, key) {
-      const state = await limiter.get(key);
-      if (state && state.consumedPoints >= settings.points) {
-        res.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
-        throw new HttpError(429, 'rate_limited', 'too many requests, try again later');
-      }
-    },
-    async fail(key) {
-      await limiter.penalty(key, 1);
     },
   };
 }
@@ -65,6 +44,14 @@ export function createFailureLimit(name: string, settings: RateLimitSettings): F
 export interface FailureCeilingSettings extends RateLimitSettings {
   /** How long each failure beyond the ceiling is held before it is answered. */
   slowdownMs: number;
+}
+
+/** One admitted check of a pair; settle it with exactly one of these once the answer is known. */
+export interface PairAttempt {
+  /** The pair was right: the point taken at admission goes back, nothing of it counts as a guess. */
+  passed(): Promise<void>;
+  /** The pair was wrong: the point stays spent, and the per-target ceiling counts it. */
+  failed(): Promise<void>;
 }
 
 /**
@@ -76,20 +63,32 @@ export interface FailureCeilingSettings extends RateLimitSettings {
  * through, whatever others did. Successes cost nothing here.
  */
 export interface PairGuard {
-  admit(res: Response, target: string, client: string): Promise<void>;
-  failed(target: string, client: string): Promise<void>;
+  admit(res: Response, target: string, client: string): Promise<PairAttempt>;
 }
 
 export function createPairGuard(name: string, perTargetAndClient: RateLimitSettings, ceiling: FailureCeilingSettings): PairGuard {
-  const pairFailures = createFailureLimit(`${name}-pair`, perTargetAndClient);
+  const pairFailures = limiterBackend(`${name}-pair`, perTargetAndClient);
   const targetFailures = limiterBackend(`${name}-target`, ceiling);
   const pairKey = (target: string, client: string) => JSON.stringify([target, client]);
   return {
-    admit: (res, target, client) => pairFailures.check(res, pairKey(target, client)),
-    async failed(target, client) {
-      await pairFailures.fail(pairKey(target, client));
-      const spent = await targetFailures.penalty(target, 1);
-      if (spent.consumedPoints > ceiling.points) await new Promise((resolve) => setTimeout(resolve, ceiling.slowdownMs));
+    async admit(res, target, client) {
+      const key = pairKey(target, client);
+      // The point is taken before the check, so parallel guesses cannot all slip past the
+      // budget while their lookups are still running; a right pair gives it back.
+      try {
+        await pairFailures.consume(key);
+      } catch (err) {
+        refuseRateLimited(res, err);
+      }
+      return {
+        async passed() {
+          await pairFailures.reward(key, 1);
+        },
+        async failed() {
+          const spent = await targetFailures.penalty(target, 1);
+          if (spent.consumedPoints > ceiling.points) await new Promise((resolve) => setTimeout(resolve, ceiling.slowdownMs));
+        },
+      };
     },
   };
 }

@@ -26,7 +26,7 @@ export function remisiRoutes(ctx: AppContext): Router {
     const client = clientKey(req);
     await perClient.consume(res, client);
     const body = parseInput(remisiLookupBody, req.body);
-    await wrongPairs.admit(res, body.registrationNumber, client);
+    const attempt = await wrongPairs.admit(res, body.registrationNumber, client);
     const record = await lookupRemisi(ctx.storage, body.registrationNumber, ctx.nikVault.lookupHash(body.nik));
     await appendAudit(ctx.storage, {
       ...PUBLIC_ACTOR,
@@ -37,9 +37,10 @@ export function remisiRoutes(ctx: AppContext): Router {
       details: { found: !!record, nikLast4: body.nik.slice(-4) },
     });
     if (!record) {
-      await wrongPairs.failed(body.registrationNumber, client);
+      await attempt.failed();
       throw new HttpError(404, 'not_found', REMISI_NOT_FOUND);
     }
+    await attempt.passed();
     res.json(record);
   });
 

@@ -11,19 +11,11 @@ import { isUniqueViolation } from '../storage/unique-violation.ts';
 import { cancelledVisitViews, changeInmate, importInmateRegister, parseInmateCsv } from './inmate-register.ts';
 import { COUNSEL, createInmate, createVisitor, findInmate, inmateView, listVisitors, RELATIONSHIPS, searchInmates, visitorView } from './inmate-store.ts';
 import { nikIssue, nikProblem } from './nik.ts';
-import { inmateFields, inmateListQuery, inmateUpdateBody, oneLine, phone } from './people-schemas.ts';
+import { advocateCredential, inmateFields, inmateListQuery, inmateUpdateBody, oneLine, phone } from './people-schemas.ts';
 
 export const idParam = z.strictObject({ id: z.uuid() });
 
 export const inmateBody = z.strictObject(inmateFields);
-/** An advocate's credential number as printed on the card: letters, digits, `.`, `/`, `-`, spaces. */
-const advocateCredential = z
-  .string()
-  .trim()
-  .min(3)
-  .max(40)
-  .regex(/^[A-Za-z0-9./ -]+$/, 'only letters, digits, ".", "/", "-" and spaces')
-  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
 export const visitorBody = z
   .strictObject({
     name: oneLine(120),

@@ -109,6 +109,11 @@ export const inmateView = (i: InmatesTable) => ({
 });
 
 /** Officers' view: the NIK masked to its last 4 digits (the full one only at the drive-thru station, audited); the ban in force `now`. */
+/** Records a counsel visitor's advocate credential number (a new one, or one replacing it). */
+export async function setAdvocateCredential(storage: Storage, visitorId: string, credential: string): Promise<void> {
+  await storage.db.updateTable('visitors').set({ advocate_credential: credential }).where('id', '=', visitorId).execute();
+}
+
 export const visitorView = (v: VisitorsTable, now = new Date()) => ({
   id: v.id,
   inmateId: v.inmate_id,

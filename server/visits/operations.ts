@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ANY_OFFICER, MANAGERS, type Operation } from '../http/openapi.ts';
 import { idParam as inmateIdParam, inmateBody, visitorBody } from './inmate-routes.ts';
 import {
-  inmateImportResult, inmateListQuery, inmateUpdateBody, inmateUpdateResult, inmateView, visitorBanBody, visitorUnbanBody, visitorView,
+  inmateImportResult, inmateListQuery, inmateUpdateBody, inmateUpdateResult, inmateView, visitorAdvocateCredentialBody, visitorBanBody, visitorUnbanBody, visitorView,
 } from './people-schemas.ts';
 import { idParam as visitorIdParam } from './visitor-routes.ts';
 import { facilityRulesInputSchema, facilityRulesResponseSchema } from './facility-rules.ts';
@@ -68,6 +68,11 @@ export const visitorOperations: Operation[] = [
     description: 'A banned visitor cannot be booked (409 visitor_banned) and their open call connections close at once. Banning again replaces the reason and the end date.',
     success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'] },
   },
+  {
+    method: 'put', path: '/api/visitors/{id}/advocate-credential', tag: 'inmates', roles: ANY_OFFICER, params: visitorIdParam, json: visitorAdvocateCredentialBody, summary: 'Enter or correct a counsel visitor\'s advocate credential number (audited)',
+    description: 'For kuasa_hukum visitors registered before credentials were required: without one they cannot be booked privileged (409 advocate_credential_missing). A replaced number stays in the audit trail.',
+    success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['not_counsel'] },
+  },
   { method: 'post', path: '/api/visitors/{id}/unban', tag: 'inmates', roles: MANAGERS, params: visitorIdParam, json: visitorUnbanBody, summary: 'Lift a visitor\'s ban (audited)', success: { status: 200, schema: z.strictObject({ visitor: visitorSchema }) }, errors: { 404: ['not_found'], 409: ['visitor_not_banned'] } },
 ];
 
@@ -84,8 +89,8 @@ export const facilityRulesOperations: Operation[] = [
 export const visitOperations: Operation[] = [
   {
     method: 'post', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, json: visitBookingBody, summary: 'Book a visit (audited)',
-    description: 'Exactly one of durationMinutes or durationSeconds. scheduledStart no more than 5 minutes in the past and within 180 days. Unknown or other facilities\' inmate, booth and visitor ids are field errors (400), never 404.',
-    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy', 'visitor_busy', 'quota_exceeded', 'outside_visiting_hours', 'inmate_inactive', 'visitor_banned'] },
+    description: 'Exactly one of durationMinutes or durationSeconds. scheduledStart no more than 5 minutes in the past and within 180 days. Unknown or other facilities\' inmate, booth and visitor ids are field errors (400), never 404. privileged needs every visitor to be kuasa_hukum (400) with an advocate credential on file (409 advocate_credential_missing, fields name the visitors; PUT /api/visitors/{id}/advocate-credential).',
+    success: { status: 201, schema: oneVisit }, errors: { 409: ['booth_busy', 'inmate_busy', 'visitor_busy', 'quota_exceeded', 'outside_visiting_hours', 'inmate_inactive', 'visitor_banned', 'advocate_credential_missing'] },
   },
   {
     method: 'get', path: '/api/visits', tag: 'visits', roles: ANY_OFFICER, query: listQuery, summary: 'Visits of one local day of the facility (default today)',

@@ -92,6 +92,16 @@ export const visitorBanBody = z.strictObject({
 });
 export const visitorUnbanBody = z.strictObject({ reason: reasonText });
 
+/** An advocate's credential number as printed on the card: letters, digits, `.`, `/`, `-`, spaces. */
+export const advocateCredential = z
+  .string()
+  .trim()
+  .min(3)
+  .max(40)
+  .regex(/^[A-Za-z0-9./ -]+$/, 'only letters, digits, ".", "/", "-" and spaces')
+  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
+export const visitorAdvocateCredentialBody = z.strictObject({ advocateCredential });
+
 export const visitorBanView = z.object({ reason: z.string(), until: z.iso.date(), by: z.string(), at: z.iso.datetime() });
 
 export const visitorView = z.object({

@@ -79,15 +79,15 @@ async function resolveBookingParties(
   storage: Storage,
   facilityId: string,
   body: z.output<typeof visitBookingBody>,
-): Promise<{ inmate?: InmatesTable; booth?: BoothsTable; fields: Record<string, string[]> }> {
+): Promise<{ inmate?: InmatesTable; booth?: BoothsTable; fields: Record<string, string[]>; uncredentialed: Record<string, string[]> }> {
   const fields: Record<string, string[]> = {};
   const inmate = await findInmate(storage, body.inmateId);
-  if (!inmate || inmate.facility_id !== facilityId) return { fields: { inmateId: ['unknown inmate'] } };
+  if (!inmate || inmate.facility_id !== facilityId) return { fields: { inmateId: ['unknown inmate'] }, uncredentialed: {} };
   const booth = await findBooth(storage, body.boothId);
-  if (!booth || booth.facility_id !== facilityId) return { inmate, fields: { boothId: ['unknown booth'] } };
+  if (!booth || booth.facility_id !== facilityId) return { inmate, fields: { boothId: ['unknown booth'] }, uncredentialed: {} };
   const registered = await storage.db
     .selectFrom('visitors')
-    .select(['id', 'relationship'])
+    .select(['id', 'relationship', 'advocate_credential'])
     .where('inmate_id', '=', inmate.id)
     .where('id', 'in', body.visitorIds)
     .execute();
@@ -98,8 +98,18 @@ async function resolveBookingParties(
   if (Object.keys(fields).length === 0 && body.privileged && registered.some((v) => v.relationship !== COUNSEL)) {
     fields.privileged = [`only visits where every visitor is ${COUNSEL} may be privileged`];
   }
-  return { inmate, booth, fields };
+  // Counsel registered before credentials were required have none on file: not privileged until
+  // one is entered (PUT /api/visitors/{id}/advocate-credential).
+  const uncredentialed: Record<string, string[]> = {};
+  if (Object.keys(fields).length === 0 && body.privileged) {
+    body.visitorIds.forEach((id, i) => {
+      if (!registered.find((v) => v.id === id)?.advocate_credential) uncredentialed[`visitorIds.${i}`] = [ADVOCATE_CREDENTIAL_MISSING];
+    });
+  }
+  return { inmate, booth, fields, uncredentialed };
 }
+
+const ADVOCATE_CREDENTIAL_MISSING = 'no advocate credential on file for this counsel: enter it before booking a privileged visit';
 
 /** A refused booking as an HTTP error: too many visitors is bad input (400), the rest are conflicts (409). */
 function refusal(problems: BookingProblem[]): HttpError {
@@ -132,8 +142,9 @@ export function visitRoutes(ctx: AppContext): Router {
   router.post('/visits', anyOfficer, async (req, res) => {
     const officer = officerOf(req);
     const body = parseInput(visitBookingBody, req.body);
-    const { inmate, booth, fields } = await resolveBookingParties(ctx.storage, officer.fac, body);
+    const { inmate, booth, fields, uncredentialed } = await resolveBookingParties(ctx.storage, officer.fac, body);
     if (!inmate || !booth || Object.keys(fields).length > 0) throw new HttpError(400, 'validation_failed', 'invalid request body', fields);
+    if (Object.keys(uncredentialed).length > 0) throw new HttpError(409, 'advocate_credential_missing', ADVOCATE_CREDENTIAL_MISSING, uncredentialed);
 
     const durationSeconds = body.durationSeconds ?? body.durationMinutes! * 60;
     let visit;
@@ -163,10 +174,13 @@ export function visitRoutes(ctx: AppContext): Router {
   router.post('/visits/check', anyOfficer, async (req, res) => {
     const officer = officerOf(req);
     const body = parseInput(visitBookingBody, req.body);
-    const { inmate, booth, fields } = await resolveBookingParties(ctx.storage, officer.fac, body);
-    const problems: Array<{ code: string; field: string; message: string }> = Object.entries(fields).flatMap(([field, messages]) =>
-      messages.map((message) => ({ code: 'validation_failed', field, message })));
-    if (inmate && booth && problems.length === 0) {
+    const { inmate, booth, fields, uncredentialed } = await resolveBookingParties(ctx.storage, officer.fac, body);
+    const asProblems = (code: string, found: Record<string, string[]>) =>
+      Object.entries(found).flatMap(([field, messages]) => messages.map((message) => ({ code, field, message })));
+    const problems: Array<{ code: string; field: string; message: string }> = [
+      ...asProblems('validation_failed', fields), ...asProblems('advocate_credential_missing', uncredentialed),
+    ];
+    if (inmate && booth && Object.keys(fields).length === 0) {
       const start = new Date(body.scheduledStart);
       const end = new Date(start.getTime() + (body.durationSeconds ?? body.durationMinutes! * 60) * 1000);
       const context = await loadBookingContext(ctx.storage, { facilityId: officer.fac, inmateId: inmate.id, visitorIds: body.visitorIds, from: start, to: end });

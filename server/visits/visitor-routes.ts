@@ -6,8 +6,8 @@ import type { AppContext } from '../context.ts';
 import { localDayRange, localToday } from '../facilities/local-day.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { visitorView } from './inmate-store.ts';
-import { visitorBanBody, visitorUnbanBody } from './people-schemas.ts';
+import { COUNSEL, setAdvocateCredential, visitorView } from './inmate-store.ts';
+import { visitorAdvocateCredentialBody, visitorBanBody, visitorUnbanBody } from './people-schemas.ts';
 import { banInForce, banVisitor, unbanVisitor } from './visitor-bans.ts';
 
 export const idParam = z.strictObject({ id: z.uuid() });
@@ -17,9 +17,11 @@ const MAX_BAN_DAYS = 10 * 366;
  * POST /api/visitors/:id/ban, POST /api/visitors/:id/unban (supervisors, admins; audited).
  * A ban ends when its last day ends in the facility's zone. Banning closes the visitor's open
  * call connections at once; bookings and joins check the ban themselves.
+ * PUT /api/visitors/:id/advocate-credential (any officer, as at registration; audited).
  */
 export function visitorRoutes(ctx: AppContext): Router {
   const router = Router();
+  const anyOfficer = requireOfficer(ctx);
   const manager = requireOfficer(ctx, ['supervisor', 'admin']);
 
   async function visitorOf(req: Request) {
@@ -68,6 +70,21 @@ export function visitorRoutes(ctx: AppContext): Router {
       reason: body.reason, details: { inmateId: visitor.inmate_id, until: visitor.ban_until },
     } : undefined);
     if (!lifted) throw new HttpError(409, 'visitor_not_banned', 'this visitor is not banned');
+    res.json({ visitor: await reload(visitor.id) });
+  });
+
+  // Counsel registered before credentials were asked for (migration 0009) have none, and cannot be
+  // booked privileged until the desk has seen their card and entered it here. Replacing one keeps
+  // the old number in the audit trail.
+  router.put('/visitors/:id/advocate-credential', anyOfficer, async (req, res) => {
+    const { visitor } = await visitorOf(req);
+    const officer = officerOf(req);
+    const body = parseInput(visitorAdvocateCredentialBody, req.body);
+    if (visitor.relationship !== COUNSEL) throw new HttpError(409, 'not_counsel', `only a ${COUNSEL} visitor carries an advocate credential`);
+    await audited(ctx.storage, (tx) => setAdvocateCredential(tx, visitor.id, body.advocateCredential), () => ({
+      actorKind: 'officer', actorId: officer.sub, facilityId: officer.fac, action: 'visitor.advocate_credential_set', subjectKind: 'visitor', subjectId: visitor.id,
+      details: { inmateId: visitor.inmate_id, advocateCredential: body.advocateCredential, ...(visitor.advocate_credential ? { replaced: visitor.advocate_credential } : {}) },
+    }));
     res.json({ visitor: await reload(visitor.id) });
   });
 

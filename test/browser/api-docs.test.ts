@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { apiOperations } from '../../server/http/api-operations.ts';
-import { launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { cspProblems, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { startTestApp } from '../helpers/test-app.ts';
 
 /** Runs in the page (the node tsconfig has no DOM types). */
@@ -11,10 +11,12 @@ const visibleOps = () =>
 describe('API reference page /api-docs/ (real Chromium)', () => {
   let app: App;
   let browser: BrowserSession;
+  let csp: CspWatch;
 
   beforeAll(async () => {
     app = await startTestApp();
     browser = await launchBrowser();
+    csp = await watchContentSecurityPolicy(browser.page);
   });
   afterAll(async () => {
     await browser?.close();
@@ -81,5 +83,12 @@ describe('API reference page /api-docs/ (real Chromium)', () => {
     const overflow = await browser.page.evaluate(() => { const root = (globalThis as any).document.documentElement; return (root.scrollWidth - root.clientWidth) as number; });
     expect(overflow).toBeLessThanOrEqual(0);
     if (process.env.API_DOCS_SCREENSHOTS) await browser.page.screenshot({ path: `${process.env.API_DOCS_SCREENSHOTS}/api-docs-${width}.png`, clip: { x: 0, y: 0, width, height: 2400 } });
+  });
+
+  it('every load of the page above ran under the strict Content-Security-Policy with no violation', () => {
+    const paths = csp.documents.map((d) => new URL(d.url).pathname);
+    expect(paths.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(paths)).toEqual(new Set(['/api-docs/']));
+    expect(cspProblems(csp, app.url), browser.logs.join('\n')).toEqual([]);
   });
 });

@@ -186,26 +186,42 @@ describe.each(storageKinds)('drive-thru on %s', (kind) => {
 });
 
 describe('drive-thru NIK guessing', () => {
-  it('refused pairs from many addresses never block a registered NIK; one client guessing is still limited', async () => {
-    const app = await startPublicServicesApp({}, {
+  const SLOWDOWN_MS = 1500;
+
+  async function guessingApp(perClient: number, ceiling: { points: number; slowdownMs: number }, dbEnv: Record<string, string> = {}) {
+    const app = await startPublicServicesApp(dbEnv, {
       rateLimits: {
         ...GENEROUS_LIMITS,
-        driveThruUnregisteredPerRegistrationAndClient: { points: 3, durationSeconds: 600 },
-        driveThruUnregisteredPerRegistration: { points: 3, durationSeconds: 600, slowdownMs: 300 },
+        driveThruUnregisteredPerRegistrationAndClient: { points: perClient, durationSeconds: 600 },
+        driveThruUnregisteredPerRegistration: { points: ceiling.points, durationSeconds: 600, slowdownMs: ceiling.slowdownMs },
       },
     });
+    const facilityId = (await createFacility(app)).id;
+    const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
+    const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '10:00', capacity: 10 }, supervisor.auth)).json()) as Session;
+    const book = (registrationNumber: string, visitorNik: string, from: string) =>
+      postJson(app, '/api/drive-thru/tickets', { sessionId: session.id, registrationNumber, visitorNik, items: ITEMS }, { 'x-forwarded-for': from });
+    return { app, facilityId, book };
+  }
+
+  it('refused pairs from many addresses never block a registered NIK; one client guessing is still limited', async () => {
+    const { app, facilityId, book } = await guessingApp(3, { points: 3, slowdownMs: SLOWDOWN_MS });
     try {
-      const facilityId = (await createFacility(app)).id;
-      const supervisor = await loginOfficer(app, [facilityId], 'supervisor');
       const family = await seedInmate(app, facilityId, 'A.I-7/2025', [makeNik(), makeNik()]);
       const other = await seedInmate(app, facilityId, 'A.I-8/2025', [makeNik()]);
-      const session = (await (await postJson(app, '/api/officer/drive-thru/sessions', { date: tomorrow(), startTime: '08:00', endTime: '10:00', capacity: 10 }, supervisor.auth)).json()) as Session;
-      const book = (registrationNumber: string, visitorNik: string, from: string) =>
-        postJson(app, '/api/drive-thru/tickets', { sessionId: session.id, registrationNumber, visitorNik, items: ITEMS }, { 'x-forwarded-for': from });
-      const guesses = [];
-      for (let i = 0; i < 6; i++) guesses.push((await book('A.I-7/2025', makeNik(), `10.0.1.${i}`)).status);
-      expect(guesses).toEqual(Array(6).fill(422));
+      const guesses = await Promise.all(
+        Array.from({ length: 6 }, async (_, i) => {
+          const started = Date.now();
+          const res = await book('A.I-7/2025', makeNik(), `10.0.1.${i}`);
+          return { status: res.status, ms: Date.now() - started };
+        }),
+      );
+      expect(guesses.map((g) => g.status)).toEqual(Array(6).fill(422));
+      // beyond the ceiling of 3 refusals across all clients, refusals are only answered slowly
+      expect(guesses.filter((g) => g.ms >= SLOWDOWN_MS - 50).length).toBeGreaterThanOrEqual(3);
+      const started = Date.now();
       expect((await book('A.I-7/2025', family.niks[0]!, '10.0.0.1')).status).toBe(201);
+      expect(Date.now() - started).toBeLessThan(SLOWDOWN_MS);
 
       // one address guessing: refused once its own budget for this registration number is spent
       const hammering = [];
@@ -217,6 +233,38 @@ describe('drive-thru NIK guessing', () => {
       // the family's second member, from its own address, still books; another inmate's family is not affected
       expect((await book('A.I-7/2025', family.niks[1]!, '10.0.0.3')).status).toBe(201);
       expect((await book('A.I-8/2025', other.niks[0]!, '10.0.0.2')).status).toBe(201);
+    } finally {
+      await app.close();
+    }
+  });
+
+  // On PostgreSQL the pair lookups really wait for the database, so parallel requests interleave.
+  it.each(storageKinds)('parallel refused pairs from one client on %s: only its budget of 3 is answered, the rest are refused with 429', async (kind) => {
+    const db = await durableDatabase(kind);
+    const { app, facilityId, book } = await guessingApp(3, { points: 100_000, slowdownMs: 0 }, db.env);
+    try {
+      const family = await seedInmate(app, facilityId, 'A.I-9/2025', [makeNik()]);
+      // connections opened beforehand, so the guesses arrive together rather than one per connect
+      await Promise.all(Array.from({ length: 8 }, () => fetch(`${app.url}/healthz`).then((r) => r.text())));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => book('A.I-9/2025', makeNik(), '10.0.3.1').then((r) => r.status)));
+      expect(statuses.filter((s) => s === 422)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+      // a right pair from another address is untouched
+      expect((await book('A.I-9/2025', family.niks[0]!, '10.0.3.2')).status).toBe(201);
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+
+  it('a right pair gives its point back: bookings that pass never spend the guessing budget', async () => {
+    const { app, facilityId, book } = await guessingApp(1, { points: 100_000, slowdownMs: 0 });
+    try {
+      const family = await seedInmate(app, facilityId, 'A.I-10/2025', [makeNik(), makeNik()]);
+      expect((await book('A.I-10/2025', family.niks[0]!, '10.0.4.1')).status).toBe(201);
+      expect((await book('A.I-10/2025', family.niks[1]!, '10.0.4.1')).status).toBe(201);
+      expect((await book('A.I-10/2025', makeNik(), '10.0.4.1')).status).toBe(422);
+      expect((await book('A.I-10/2025', family.niks[0]!, '10.0.4.1')).status).toBe(429);
     } finally {
       await app.close();
     }

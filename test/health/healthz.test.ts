@@ -44,10 +44,16 @@ describe.each(storageKinds)('/healthz on %s', (kind) => {
     }
   });
 
-  it('gives a signed-in officer the details from outside; a bad or revoked token gets the status only', async () => {
+  it('gives a signed-in officer the details from outside; a bad token, a signed-out one or a disabled account gets the status only', async () => {
     const { body } = await healthz(app, { ...OUTSIDE, ...officer.auth });
     expect(body).toMatchObject({ status: 'ok', database: { kind, ok: true }, workers: [expect.objectContaining({ alive: true })] });
     expect((await healthz(app, { ...OUTSIDE, authorization: 'Bearer not-a-token' })).body).toEqual({ status: 'ok' });
+
+    const signedOut = await loginOfficer(app, [(await createFacility(app)).id]);
+    expect((await healthz(app, { ...OUTSIDE, ...signedOut.auth })).body).toHaveProperty('workers');
+    expect((await fetch(`${app.url}/api/auth/logout`, { method: 'POST', headers: signedOut.auth })).status).toBe(204);
+    expect((await healthz(app, { ...OUTSIDE, ...signedOut.auth })).body).toEqual({ status: 'ok' });
+
     await app.storage.db.updateTable('officers').set({ disabled: 1 }).where('id', '=', officer.officer.id).execute();
     expect((await healthz(app, { ...OUTSIDE, ...officer.auth })).body).toEqual({ status: 'ok' });
   });

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +26,8 @@ function expectPageHeaders(headers: Headers | Record<string, string | string[] |
 describe('security headers over plain HTTP', () => {
   let app: App;
   beforeAll(async () => {
-    app = await startTestApp();
+    // one call connection, so two raw transports, per address: room to reach engine.io's 403
+    app = await startTestApp({ SIGNALLING_MAX_CONNECTIONS_PER_ADDRESS: '1' });
   });
   afterAll(() => app?.close());
 
@@ -58,6 +61,42 @@ describe('security headers over plain HTTP', () => {
     expect(res.headers.get('strict-transport-security')).toBeNull();
     await res.body?.cancel();
   });
+
+  it('a WebSocket transport carries them in its 101 answer', async () => {
+    const upgraded = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${app.url}/socket.io/?EIO=4&transport=websocket`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') },
+        timeout: 10_000,
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(res);
+      });
+      req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(upgraded.statusCode).toBe(101);
+    expect(upgraded.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(upgraded.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it("engine.io's own refusals carry them too: 400 for a bad sid or transport, 403 over the transport cap", async () => {
+    const poll = (query: string, from: string) => fetch(`${app.url}/socket.io/?EIO=4&${query}`, { headers: { 'x-forwarded-for': from } });
+    const refusals = [await poll('transport=polling&sid=no-such-session', '198.51.100.70'), await poll('transport=carrier-pigeon', '198.51.100.70')];
+    const handshakes = [await poll('transport=polling', '198.51.100.71'), await poll('transport=polling', '198.51.100.71')];
+    expect(handshakes.map((r) => r.status)).toEqual([200, 200]);
+    refusals.push(await poll('transport=polling', '198.51.100.71'));
+    expect(refusals.map((r) => r.status)).toEqual([400, 400, 403]);
+    for (const res of [...refusals, ...handshakes]) {
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+      await res.body?.cancel();
+    }
+  });
 });
 
 describe('security headers over TLS', () => {
@@ -84,5 +123,6 @@ describe('security headers over TLS', () => {
     expectPageHeaders(page);
     expect(page['strict-transport-security']).toMatch(/^max-age=\d{7,}$/);
     expect((await get('/socket.io/?EIO=4&transport=polling'))['strict-transport-security']).toMatch(/^max-age=\d{7,}$/);
+    expect((await get('/socket.io/?EIO=4&transport=carrier-pigeon'))['strict-transport-security']).toMatch(/^max-age=\d{7,}$/);
   });
 });

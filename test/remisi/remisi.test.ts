@@ -212,6 +212,23 @@ describe('remisi rate limits', () => {
     expect((await lookup('B.I-6/2020', '10.8.8.9', family.niks[0])).status).toBe(200);
   });
 
+  it('parallel wrong lookups from one client: only its budget of 3 is answered as not found, the rest 429', async () => {
+    const family = await familyWithRecord('B.I-7/2020');
+    // five is the client's request limit here; three its failure budget for this number
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => lookup('B.I-7/2020', '10.7.7.7').then((r) => r.status)));
+    expect(statuses.filter((s) => s === 404)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    expect((await lookup('B.I-7/2020', '10.7.7.8', family.niks[0])).status).toBe(200);
+  });
+
+  it('a right pair gives its point back: found lookups never spend the failure budget', async () => {
+    const family = await familyWithRecord('B.I-8/2020');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await lookup('B.I-8/2020', '10.6.6.6', family.niks[0])).status);
+    for (let i = 0; i < 2; i++) statuses.push((await lookup('B.I-8/2020', '10.6.6.6')).status);
+    expect(statuses).toEqual([200, 200, 200, 404, 404]);
+  });
+
   it('limits each client across registration numbers, with Retry-After', async () => {
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await lookup(`B.II-${i}/2021`, '10.9.9.9')).status);

@@ -19,7 +19,11 @@ function client(app: App, auth: Record<string, string> = {}) {
     });
     return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
   };
-  return { get: (path: string) => call('GET', path), post: (path: string, body: unknown = {}) => call('POST', path, body) };
+  return {
+    get: (path: string) => call('GET', path),
+    post: (path: string, body: unknown = {}) => call('POST', path, body),
+    put: (path: string, body: unknown = {}) => call('PUT', path, body),
+  };
 }
 type Client = ReturnType<typeof client>;
 
@@ -395,6 +399,40 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
       expect(await booth.request('joinCall', { visitId: visit.id })).toMatchObject({ ok: true });
       const listed = (await offA.get(`/visits?boothId=${counselBooth.id}`)).body.visits as Json[];
       expect(listed.find((v) => v.id === visit.id)?.privilegedApproval.state).toBe('approved');
+    });
+
+    it('counsel without an advocate credential on file (registered before 0009) is not booked privileged until one is entered (audited)', async () => {
+      const oldCounsel = (await offA.post(`/inmates/${clientInmate.id}/visitors`, { name: 'Advokat Lama', nik: nik(302), relationship: 'kuasa_hukum', advocateCredential: 'PERADI 0' })).body.visitor;
+      // as a row from before migration 0009 is: no credential
+      await app.storage.db.updateTable('visitors').set({ advocate_credential: null }).where('id', '=', oldCounsel.id).execute();
+      const booking = privilegedVisit(jakarta(12, '10:00'), { visitorIds: [lawyer.id, oldCounsel.id] });
+      const refused = await offA.post('/visits', booking);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('advocate_credential_missing');
+      expect(Object.keys(refused.body.error.fields)).toEqual(['visitorIds.1']);
+      const check = await offA.post('/visits/check', booking);
+      expect(check.body).toMatchObject({ ok: false, problems: [expect.objectContaining({ code: 'advocate_credential_missing', field: 'visitorIds.1' })] });
+      // not privileged, counsel may still be booked like anyone else
+      expect((await offA.post('/visits/check', { ...booking, privileged: false })).body.ok).toBe(true);
+
+      const setCredential = (who: Client, visitorId: string, advocateCredential: unknown) => who.put(`/visitors/${visitorId}/advocate-credential`, { advocateCredential });
+      expect((await setCredential(offA, oldCounsel.id, '<script>')).body.error.fields).toHaveProperty('advocateCredential');
+      expect((await setCredential(offA, visitors[0].id, 'PERADI 9')).body.error.code).toBe('not_counsel');
+      expect((await setCredential(offB, oldCounsel.id, 'PERADI 9')).status).toBe(404);
+      expect((await anon.put(`/visitors/${oldCounsel.id}/advocate-credential`, { advocateCredential: 'PERADI 9' })).status).toBe(401);
+      expect((await offA.post('/visits', booking)).status).toBe(409);
+
+      const set = await setCredential(offA, oldCounsel.id, ' PERADI 55.100/ADV-2014 ');
+      expect(set.status).toBe(200);
+      expect(set.body.visitor).toMatchObject({ id: oldCounsel.id, relationship: 'kuasa_hukum', advocateCredential: 'PERADI 55.100/ADV-2014' });
+      const audits = await app.storage.db.selectFrom('audit_log').selectAll().where('action', '=', 'visitor.advocate_credential_set').where('subject_id', '=', oldCounsel.id).execute();
+      expect(audits).toHaveLength(1);
+      expect(audits[0]).toMatchObject({ actor_id: officerAId, facility_id: facA.id });
+      expect(JSON.parse(audits[0]!.details)).toEqual({ inmateId: clientInmate.id, advocateCredential: 'PERADI 55.100/ADV-2014' });
+
+      const booked = await offA.post('/visits', booking);
+      expect(booked.status).toBe(201);
+      expect(booked.body.visit).toMatchObject({ privileged: true, privilegedApproval: { state: 'pending' } });
     });
 
     it('rejects with a reason, which cancels the visit; ordinary visits have nothing to approve', async () => {
