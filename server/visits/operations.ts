@@ -119,8 +119,8 @@ export const visitOperations: Operation[] = [
   },
   {
     method: 'post', path: '/api/visits/{id}/approve-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: approveBody, bodyOptional: true, summary: 'Approve a privileged (counsel) visit (audited)',
-    description: 'Not by the officer who booked it.', success: { status: 200, schema: oneVisit },
-    errors: { 403: ['own_booking'], 404: ['not_found'], 409: ['not_privileged', 'approval_not_pending'] },
+    description: 'Not by the officer who booked it, and only when every counsel of the visit has an advocate credential on file (409 advocate_credential_missing, fields name the visitors).', success: { status: 200, schema: oneVisit },
+    errors: { 403: ['own_booking'], 404: ['not_found'], 409: ['not_privileged', 'approval_not_pending', 'advocate_credential_missing'] },
   },
   {
     method: 'post', path: '/api/visits/{id}/reject-privileged', tag: 'visits', roles: MANAGERS, params: visitIdParam, json: rejectBody, summary: 'Reject a privileged visit; it is cancelled (audited)',

@@ -8,7 +8,8 @@ import { parseInput } from '../http/validate.ts';
 import type { Storage } from '../storage/database.ts';
 import type { VisitsTable } from '../storage/tables.ts';
 import { visitView } from './schedule.ts';
-import { getVisitWithParties } from './visit-store.ts';
+import { ADVOCATE_CREDENTIAL_MISSING } from './visit-routes.ts';
+import { getVisitWithParties, type VisitWithParties } from './visit-store.ts';
 
 export const idParam = z.strictObject({ id: z.uuid() });
 export const approveBody = z.strictObject({ reason: z.string().trim().min(3).max(500).optional() });
@@ -46,13 +47,19 @@ export function privilegedApprovalRoutes(ctx: AppContext): Router {
   const router = Router();
   const manager = requireOfficer(ctx, ['supervisor', 'admin']);
 
-  async function pendingVisitOf(req: Request): Promise<VisitsTable> {
+  async function privilegedVisitOf(req: Request): Promise<VisitWithParties> {
     const { id } = parseInput(idParam, req.params, 'path');
     const found = await getVisitWithParties(ctx.storage, id);
     if (!found) throw new HttpError(404, 'not_found', 'visit not found');
     assertSameFacility(req, found.visit.facility_id);
     if (found.visit.privileged !== 1) throw new HttpError(409, 'not_privileged', 'this visit is not privileged; there is nothing to approve');
-    return found.visit;
+    return found;
+  }
+
+  /** Counsel registered before credentials were required may have been booked privileged without one. */
+  function assertCounselCredentialed(found: VisitWithParties): void {
+    const missing = Object.fromEntries(found.visitors.flatMap((v, i) => (v.advocateCredential ? [] : [[`visitors.${i}`, [ADVOCATE_CREDENTIAL_MISSING]]])));
+    if (Object.keys(missing).length > 0) throw new HttpError(409, 'advocate_credential_missing', ADVOCATE_CREDENTIAL_MISSING, missing);
   }
 
   function notPending(visit: VisitsTable): HttpError {
@@ -63,11 +70,13 @@ export function privilegedApprovalRoutes(ctx: AppContext): Router {
   function decisionRoute(path: string, decision: 'approved' | 'rejected', body: typeof approveBody | typeof rejectBody): void {
     router.post(path, manager, async (req, res) => {
       const officer = officerOf(req);
-      const visit = await pendingVisitOf(req);
+      const found = await privilegedVisitOf(req);
+      const visit = found.visit;
       const { reason } = parseInput(body, req.body ?? {});
       if (decision === 'approved' && visit.created_by === officer.sub) {
         throw new HttpError(403, 'own_booking', 'a privileged visit must be approved by someone other than the officer who booked it');
       }
+      if (decision === 'approved') assertCounselCredentialed(found);
       const decided = await audited(ctx.storage, (tx) => decidePrivileged(tx, visit.id, decision, officer.sub, reason ?? null), (done) =>
         done
           ? {

@@ -109,7 +109,7 @@ async function resolveBookingParties(
   return { inmate, booth, fields, uncredentialed };
 }
 
-const ADVOCATE_CREDENTIAL_MISSING = 'no advocate credential on file for this counsel: enter it before booking a privileged visit';
+export const ADVOCATE_CREDENTIAL_MISSING = 'no advocate credential on file for this counsel: enter it before booking a privileged visit';
 
 /** A refused booking as an HTTP error: too many visitors is bad input (400), the rest are conflicts (409). */
 function refusal(problems: BookingProblem[]): HttpError {

@@ -403,9 +403,15 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
 
     it('counsel without an advocate credential on file (registered before 0009) is not booked privileged until one is entered (audited)', async () => {
       const oldCounsel = (await offA.post(`/inmates/${clientInmate.id}/visitors`, { name: 'Advokat Lama', nik: nik(302), relationship: 'kuasa_hukum', advocateCredential: 'PERADI 0' })).body.visitor;
-      // as a row from before migration 0009 is: no credential
+      // a privileged visit booked before migration 0009, still pending, and the row as it was then: no credential
+      const pendingBefore = (await offA.post('/visits', privilegedVisit(jakarta(13, '10:00'), { visitorIds: [lawyer.id, oldCounsel.id] }))).body.visit;
       await app.storage.db.updateTable('visitors').set({ advocate_credential: null }).where('id', '=', oldCounsel.id).execute();
       const booking = privilegedVisit(jakarta(12, '10:00'), { visitorIds: [lawyer.id, oldCounsel.id] });
+      const unapprovable = await supA.post(`/visits/${pendingBefore.id}/approve-privileged`);
+      expect(unapprovable.status).toBe(409);
+      expect(unapprovable.body.error.code).toBe('advocate_credential_missing');
+      expect(Object.keys(unapprovable.body.error.fields)).toHaveLength(1);
+      expect((await supA.get(`/visits/${pendingBefore.id}`)).body.visit.privilegedApproval).toMatchObject({ state: 'pending' });
       const refused = await offA.post('/visits', booking);
       expect(refused.status).toBe(409);
       expect(refused.body.error.code).toBe('advocate_credential_missing');
@@ -433,6 +439,7 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
       const booked = await offA.post('/visits', booking);
       expect(booked.status).toBe(201);
       expect(booked.body.visit).toMatchObject({ privileged: true, privilegedApproval: { state: 'pending' } });
+      expect((await supA.post(`/visits/${pendingBefore.id}/approve-privileged`)).body.visit).toMatchObject({ privilegedApproval: { state: 'approved' } });
     });
 
     it('rejects with a reason, which cancels the visit; ordinary visits have nothing to approve', async () => {
