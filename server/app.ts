@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import { Server as SocketServer } from 'socket.io';
+import { AuditAnchorError } from './audit/audit-chain.ts';
 import { resolveJwtSecret } from './auth/jwt-secret.ts';
 import { logoutRoutes } from './auth/logout-routes.ts';
 import { RevocationBus } from './auth/revocation-bus.ts';
@@ -74,7 +75,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     dataDir: config.dataDir,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'idle database connection lost; the pool reconnects'),
     auditKey: config.auditKey,
-    onAuditAnchorError: (err) => logger.error({ err: err.message }, 'audit anchor not moved'),
+    onAuditAnchorError: (err) => logger.error({ err: err.message, ...(err instanceof AuditAnchorError ? { audit: err.context } : {}) }, 'audit anchor not moved'),
     // a copy of the anchor off the host, for a log collector: at most once a minute
     onAuditAnchored: (anchor) => {
       if (Date.now() - lastAnchorLog < 60_000) return;

@@ -20,6 +20,29 @@ export interface AuditAnchor {
 
 export type AnchorState = { state: 'missing' } | { state: 'invalid'; reason: string } | { state: 'ok'; anchor: AuditAnchor };
 
+/** The MAC an empty chain links its first entry to; an anchor at entry 0 records an empty chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The anchor was not moved; `context` says where the chain and the anchor disagree (for the logs). */
+export class AuditAnchorError extends Error {
+  override name = 'AuditAnchorError';
+  constructor(message: string, readonly context: Record<string, unknown>) {
+    super(message);
+  }
+}
+
+/** The entries from `fromSeq` to `toSeq` (inclusive, or to the end), in order, a page at a time. */
+export async function* chainRows(db: Kysely<Tables>, fromSeq: number, toSeq: number | null = null, pageSize = 1000): AsyncGenerator<AuditLogTable> {
+  let next = fromSeq;
+  for (;;) {
+    const page = db.selectFrom('audit_log').selectAll().where('seq', '>=', next);
+    const rows = await (toSeq === null ? page : page.where('seq', '<=', toSeq)).orderBy('seq').limit(pageSize).execute();
+    for (const r of rows) yield { ...r, seq: Number(r.seq) };
+    if (rows.length < pageSize) return;
+    next = Number(rows[rows.length - 1]!.seq) + 1;
+  }
+}
+
 function canonical(row: AuditRowFields): string {
   return JSON.stringify([
     row.seq, row.at, row.actor_kind, row.actor_id, row.facility_id, row.action,
@@ -51,7 +74,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *
  * The anchor is only ever moved to an entry read back as committed and sealed with this key,
  * so it can lag the head (other processes, transactions still open) but never point past it:
- * verify tolerates a head ahead of the anchor, and fails on a head behind it.
+ * verify tolerates a head ahead of the anchor, and fails on a head behind it. It never moves
+ * past an anchored entry that changed or disappeared, so verify keeps failing after such an edit.
  */
 export class AuditChain implements KyselyPlugin {
   readonly anchorFile: string;
@@ -138,9 +162,10 @@ export class AuditChain implements KyselyPlugin {
   }
 
   /**
-   * Moves the anchor to the committed head if that is newer and sealed with the key (an unkeyed
-   * head from before the key existed is anchored only when there is no anchor yet). Returns the
-   * committed head's sequence number. Serialised within the process.
+   * Moves the anchor to the committed head if that is newer, sealed with the key and extends the
+   * anchored entry (an unkeyed head from before the key existed is anchored only when there is no
+   * anchor yet; a missing anchor is never recreated over keyed entries). Returns the committed
+   * head's sequence number. Serialised within the process.
    */
   anchorHead(): Promise<number> {
     const run = this.#writes.then(() => this.#anchorHeadNow());
@@ -159,25 +184,89 @@ export class AuditChain implements KyselyPlugin {
 
   async #anchorHeadNow(): Promise<number> {
     if (!this.#anchoring || !this.#db || this.#closed) return 0;
-    const head = await this.#db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    if (!head) return 0;
-    const row = { ...head, seq: Number(head.seq) };
+    const head = await this.#headRow();
     const current = this.readAnchor();
     if (current.state === 'invalid') {
-      throw new Error(`audit anchor ${this.anchorFile} is invalid (${current.reason}); it is left as found for inspection and not moved`);
+      throw new AuditAnchorError(`audit anchor ${this.anchorFile} is invalid (${current.reason}); it is left as found for inspection and not moved`, { anchorFile: this.anchorFile });
     }
-    if (current.state === 'ok' && current.anchor.seq >= row.seq) return row.seq;
-    if (!this.sealedWithKey(row)) {
-      const { hash, ...rest } = row;
+    if (!head) {
+      // a new chain is anchored empty, so that later a missing anchor always means a removed one
+      if (current.state === 'missing') await this.#writeAnchor({ seq: 0, hash: GENESIS_HASH, at: new Date().toISOString() });
+      return 0;
+    }
+    if (current.state === 'ok' && current.anchor.seq >= head.seq) return head.seq;
+    const context = { anchorFile: this.anchorFile, headSeq: head.seq, anchoredSeq: current.state === 'ok' ? current.anchor.seq : null };
+    if (!this.sealedWithKey(head)) {
+      const { hash, ...rest } = head;
       const legacyHead = unkeyedHash(rest) === hash;
       if (!legacyHead || current.state === 'ok') {
-        throw new Error(`audit entry ${row.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`);
+        throw new AuditAnchorError(`audit entry ${head.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`, context);
+      }
+    } else if (current.state === 'missing') {
+      throw new AuditAnchorError(
+        `audit anchor ${this.anchorFile} is missing although the chain has keyed entries; it is not recreated (run npm run audit:verify, then re-anchor with npm run audit:verify -- --reanchor <reason>)`,
+        context,
+      );
+    }
+    if (current.state === 'ok') {
+      const problem = await this.#linkProblemFrom(current.anchor, head.seq);
+      if (problem) {
+        throw new AuditAnchorError(`audit anchor not moved past entry ${current.anchor.seq}: ${problem} (run npm run audit:verify)`, { ...context, anchoredHash: current.anchor.hash, problem });
       }
     }
-    const anchor = { seq: row.seq, hash: row.hash, at: new Date().toISOString() };
+    await this.#moveAnchor(head);
+    return head.seq;
+  }
+
+  async #headRow(): Promise<AuditLogTable | undefined> {
+    const head = await this.#db!.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return head && { ...head, seq: Number(head.seq) };
+  }
+
+  /**
+   * Why the chain up to headSeq does not extend the anchored one (null when it does): the
+   * anchored entry must still be there unchanged, and each later entry link to it, sealed with
+   * the key. Else deleting the newest rows and appending past them would carry the anchor along.
+   */
+  async #linkProblemFrom(anchor: AuditAnchor, headSeq: number): Promise<string | null> {
+    let prevHash = anchor.seq === 0 ? anchor.hash : null;
+    let expectedSeq = Math.max(anchor.seq, 1);
+    for await (const row of chainRows(this.#db!, expectedSeq, headSeq)) {
+      if (row.seq !== expectedSeq) return `entry ${expectedSeq} is missing`;
+      if (prevHash === null) {
+        if (!sameHex(row.hash, anchor.hash)) return `the anchored entry ${anchor.seq} has changed`;
+      } else if (row.prev_hash !== prevHash || !this.sealedWithKey(row)) {
+        return `entry ${row.seq} does not extend the anchored chain`;
+      }
+      prevHash = row.hash;
+      expectedSeq++;
+    }
+    return expectedSeq > headSeq ? null : `entry ${expectedSeq} is missing`;
+  }
+
+  async #moveAnchor(entry: AuditLogTable): Promise<AuditAnchor> {
+    const anchor = { seq: entry.seq, hash: entry.hash, at: new Date().toISOString() };
     await this.#writeAnchor(anchor);
     this.#onAnchored(anchor);
-    return row.seq;
+    return anchor;
+  }
+
+  /**
+   * The operator's explicit re-anchoring (npm run audit:verify -- --reanchor), after checking why
+   * verify failed: anchors `entry` (the audit entry recording the re-anchoring) whatever the
+   * anchor said, as long as it is committed and sealed with the key.
+   */
+  reanchorAt(entry: AuditLogTable): Promise<AuditAnchor> {
+    const run = this.#writes.then(async () => {
+      if (!this.#db) throw new Error('audit chain not attached to a database');
+      const stored = await this.#db.selectFrom('audit_log').selectAll().where('seq', '=', entry.seq).executeTakeFirst();
+      if (!stored || stored.hash !== entry.hash || !this.sealedWithKey({ ...stored, seq: Number(stored.seq) })) {
+        throw new Error(`audit entry ${entry.seq} is not committed as written or not sealed with this audit key: not anchored`);
+      }
+      return this.#moveAnchor(entry);
+    });
+    this.#writes = run.catch(() => {});
+    return run;
   }
 
   /**

@@ -2,9 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../storage/database.ts';
 import { withinTransaction } from '../storage/transaction.ts';
 import type { AuditLogTable, Tables } from '../storage/tables.ts';
-import { auditChainOf, unkeyedHash, type AuditAnchor } from './audit-chain.ts';
+import { auditChainOf, chainRows, GENESIS_HASH, unkeyedHash, type AuditAnchor } from './audit-chain.ts';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH };
 
 export interface AuditEntryInput {
   actorKind: 'officer' | 'family' | 'booth' | 'public' | 'system';
@@ -104,8 +104,11 @@ export interface ChainReport {
   anchorFile: string;
 }
 
-/** brokenAtSeq: the first entry that fails, 0 when the anchor file itself is unusable. */
-export type ChainVerdict = ({ ok: true } & ChainReport) | ({ ok: false; brokenAtSeq: number; problem: string } & ChainReport);
+/**
+ * brokenAtSeq: the first entry that fails, 0 when the anchor file itself is missing or unusable.
+ * scope 'anchor': the entries verify as a chain and only the anchor disagrees (see reanchorAuditChain).
+ */
+export type ChainVerdict = ({ ok: true } & ChainReport) | ({ ok: false; brokenAtSeq: number; problem: string; scope: 'chain' | 'anchor' } & ChainReport);
 
 /**
  * Walks the whole chain in order, in pages, recomputing every MAC, then checks it against the
@@ -117,45 +120,57 @@ export async function verifyAuditChain(storage: Storage, pageSize = 1000): Promi
   const anchorState = chain.readAnchor();
   const anchor = anchorState.state === 'ok' ? anchorState.anchor : null;
   const report: ChainReport = { entries: 0, keyed: 0, unkeyed: 0, anchor, anchorFile: chain.anchorFile };
-  const broken = (brokenAtSeq: number, problem: string): ChainVerdict => ({ ok: false, brokenAtSeq, problem, ...report });
-  if (anchorState.state === 'invalid') return broken(0, `anchor file unusable: ${anchorState.reason}`);
+  const broken = (scope: 'chain' | 'anchor', brokenAtSeq: number, problem: string): ChainVerdict => ({ ok: false, brokenAtSeq, problem, scope, ...report });
+  if (anchorState.state === 'invalid') return broken('anchor', 0, `anchor file unusable: ${anchorState.reason}`);
 
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
-  let anchoredHash: string | null = null;
-  for (;;) {
-    const rows = await storage.db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>=', expectedSeq)
-      .orderBy('seq')
-      .limit(pageSize)
-      .execute();
-    if (rows.length === 0) break;
-    for (const r of rows) {
-      const row = { ...r, seq: Number(r.seq) };
-      if (row.seq !== expectedSeq) return broken(expectedSeq, 'entry missing');
-      if (row.prev_hash !== prevHash) return broken(row.seq, 'previous-hash link broken');
-      if (chain.sealedWithKey(row)) {
-        report.keyed++;
-      } else {
-        const { hash, ...rest } = row;
-        if (unkeyedHash(rest) !== hash) return broken(row.seq, 'entry altered (its MAC does not match the audit key)');
-        if (report.keyed > 0 || (anchor !== null && row.seq > anchor.seq)) return broken(row.seq, 'entry not sealed with the audit key (chain rewritten without the key?)');
-        report.unkeyed++;
-      }
-      if (anchor && row.seq === anchor.seq) anchoredHash = row.hash;
-      prevHash = row.hash;
-      expectedSeq++;
-      report.entries++;
+  // an anchor at entry 0 records the empty chain
+  let anchoredHash: string | null = anchor?.seq === 0 ? GENESIS_HASH : null;
+  for await (const row of chainRows(storage.db, 1, null, pageSize)) {
+    if (row.seq !== expectedSeq) return broken('chain', expectedSeq, 'entry missing');
+    if (row.prev_hash !== prevHash) return broken('chain', row.seq, 'previous-hash link broken');
+    if (chain.sealedWithKey(row)) {
+      report.keyed++;
+    } else {
+      const { hash, ...rest } = row;
+      if (unkeyedHash(rest) !== hash) return broken('chain', row.seq, 'entry altered (its MAC does not match the audit key)');
+      if (report.keyed > 0 || (anchor !== null && row.seq > anchor.seq)) return broken('chain', row.seq, 'entry not sealed with the audit key (chain rewritten without the key?)');
+      report.unkeyed++;
     }
+    if (anchor && row.seq === anchor.seq) anchoredHash = row.hash;
+    prevHash = row.hash;
+    expectedSeq++;
+    report.entries++;
   }
   if (anchor === null) {
-    return report.entries === 0 ? { ok: true, ...report } : broken(report.entries, 'no anchor file: removal of the newest entries cannot be ruled out');
+    return report.entries === 0 ? { ok: true, ...report } : broken('anchor', 0, 'anchor missing: removal of the newest entries cannot be ruled out');
   }
   if (report.entries < anchor.seq) {
-    return broken(report.entries + 1, `newest entries missing: the anchor records entry ${anchor.seq}, the chain ends at ${report.entries}`);
+    return broken('anchor', report.entries + 1, `newest entries missing: the anchor records entry ${anchor.seq}, the chain ends at ${report.entries}`);
   }
-  if (anchoredHash !== anchor.hash) return broken(anchor.seq, 'entry differs from the anchored one (chain rewritten?)');
+  if (anchoredHash !== anchor.hash) return broken('anchor', anchor.seq, 'entry differs from the anchored one (chain rewritten?)');
   return { ok: true, ...report };
+}
+
+/**
+ * The operator's step after checking why verify failed on the anchor alone (anchor file missing,
+ * a database backup restored behind it): appends an `audit.reanchored` entry recording the reason
+ * and the old anchor, and anchors it. Refused when the entries themselves do not verify, or the
+ * anchor file is unusable (move it aside first: it is evidence).
+ */
+export async function reanchorAuditChain(storage: Storage, reason: string): Promise<AuditAnchor> {
+  const current = auditChainOf(storage.db).readAnchor();
+  if (current.state === 'invalid') throw new Error(`not re-anchored: anchor file unusable (${current.reason}); move it aside first`);
+  const verdict = await verifyAuditChain(storage);
+  if (verdict.ok) throw new Error('not re-anchored: the audit chain verifies');
+  if (verdict.scope !== 'anchor') throw new Error(`not re-anchored: the entries themselves fail at entry ${verdict.brokenAtSeq}: ${verdict.problem}`);
+  const entry = await appendAudit(storage, {
+    actorKind: 'system',
+    actorId: 'audit-verify',
+    action: 'audit.reanchored',
+    reason,
+    details: { problem: verdict.problem, previousAnchor: verdict.anchor, entriesBefore: verdict.entries },
+  });
+  return auditChainOf(storage.db).reanchorAt(entry);
 }

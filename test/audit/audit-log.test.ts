@@ -1,28 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditChain, auditChainOf, unkeyedHash, type AuditRowFields } from '../../server/audit/audit-chain.ts';
-import { appendAudit, appendAuditIn, GENESIS_HASH, verifyAuditChain } from '../../server/audit/audit-log.ts';
+import { AuditAnchorError, AuditChain, auditChainOf, unkeyedHash } from '../../server/audit/audit-chain.ts';
+import { appendAudit, appendAuditIn, audited, GENESIS_HASH, reanchorAuditChain, verifyAuditChain } from '../../server/audit/audit-log.ts';
 import { projectRoot } from '../../server/config/load.ts';
 import type { Storage } from '../../server/storage/database.ts';
 import { storageFixture, storageKinds, type StorageFixture } from '../helpers/storages.ts';
+import { rewriteChain } from './rewrite-chain.ts';
 
 const entry = (i: number) => ({ actorKind: 'officer' as const, actorId: `officer-${i}`, action: 'call.warn', subjectKind: 'visit', subjectId: `v${i}`, reason: 'test', details: { i } });
-
-/** Rewrites every row in order with `seal` over the row and its new predecessor, as someone with database access would. */
-async function rewriteChain(storage: Storage, seal: (row: AuditRowFields) => string, edit: (row: AuditRowFields) => AuditRowFields = (r) => r): Promise<void> {
-  const rows = await storage.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-  let prev = GENESIS_HASH;
-  for (const r of rows) {
-    const { hash: _old, ...fields } = { ...r, seq: Number(r.seq) };
-    const row = edit({ ...fields, prev_hash: prev });
-    const hash = seal(row);
-    await storage.db.updateTable('audit_log').set({ ...row, hash }).where('seq', '=', row.seq).execute();
-    prev = hash;
-  }
-}
 
 async function snapshot(storage: Storage) {
   return storage.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
@@ -55,9 +43,10 @@ describe.each(storageKinds)('keyed, anchored audit chain on %s', (kind) => {
   let fixture: StorageFixture;
   let storage: Storage;
   let intact: Awaited<ReturnType<typeof snapshot>>;
+  const anchorErrors: Error[] = [];
   beforeAll(async () => {
     fixture = await storageFixture(kind);
-    storage = await fixture.open();
+    storage = await fixture.open({ onAuditAnchorError: (err) => anchorErrors.push(err) });
   });
   afterAll(async () => {
     await storage.close();
@@ -93,6 +82,19 @@ describe.each(storageKinds)('keyed, anchored audit chain on %s', (kind) => {
     await storage.db.deleteFrom('audit_log').execute();
     expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 1 });
     await restore(storage, intact);
+  });
+
+  it('keeps the anchor, and verify failing, when the newest rows are deleted and more audited actions than that follow', async () => {
+    anchorErrors.length = 0;
+    await storage.db.deleteFrom('audit_log').where('seq', '>', 22).execute();
+    // 3 rows gone, 4 new entries through the path routes use: the head passes the anchored entry 25
+    for (let i = 0; i < 4; i++) await audited(storage, async () => i, () => entry(300 + i));
+    expect(auditChainOf(storage.db).readAnchor()).toMatchObject({ state: 'ok', anchor: { seq: 25, hash: intact[24]!.hash } });
+    expect(await verifyAuditChain(storage)).toMatchObject({ ok: false, brokenAtSeq: 25, problem: 'entry differs from the anchored one (chain rewritten?)' });
+    const refused = anchorErrors.find((e): e is AuditAnchorError => e instanceof AuditAnchorError && e.context.headSeq === 26);
+    expect(refused?.context).toMatchObject({ anchoredSeq: 25, anchoredHash: intact[24]!.hash, problem: 'the anchored entry 25 has changed' });
+    await restore(storage, intact);
+    expect((await verifyAuditChain(storage)).ok).toBe(true);
   });
 
   it('detects the whole chain rewritten with recomputed unkeyed hashes', async () => {
@@ -133,6 +135,17 @@ describe.each(storageKinds)('keyed, anchored audit chain on %s', (kind) => {
     ).rejects.toThrow('rolled back');
     await new Promise((r) => setTimeout(r, 200));
     expect(await verifyAuditChain(storage)).toMatchObject({ ok: true, entries: 66, anchor: { seq: 66 } });
+  });
+
+  it('opened read-only (as audit:verify does), it verifies the chain and cannot change it', async () => {
+    const reader = await fixture.open({ readOnly: true });
+    try {
+      expect(await verifyAuditChain(reader)).toMatchObject({ ok: true, entries: 66, anchor: { seq: 66 } });
+      await expect(reader.db.deleteFrom('audit_log').execute()).rejects.toThrow(/read-?only/);
+    } finally {
+      await reader.close();
+    }
+    expect((await verifyAuditChain(storage)).entries).toBe(66);
   });
 });
 
@@ -182,6 +195,57 @@ describe.each(storageKinds)('an audit log from before the chain was keyed, on %s
       expect(await verifyAuditChain(s)).toMatchObject({ ok: false, brokenAtSeq: 5, problem: 'previous-hash link broken' });
       await restore(s, legacyRows);
       expect((await verifyAuditChain(s)).ok).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe.each(storageKinds)('a removed audit anchor, on %s', (kind) => {
+  let fixture: StorageFixture;
+  beforeAll(async () => {
+    fixture = await storageFixture(kind);
+  });
+  afterAll(async () => {
+    await fixture.dispose();
+  });
+
+  it('is not recreated by a restart or new entries: verify reports it missing until an operator re-anchors, audited', async () => {
+    const first = await fixture.open();
+    for (let i = 0; i < 3; i++) await appendAudit(first, entry(i));
+    const anchorFile = auditChainOf(first.db).anchorFile;
+    await first.close();
+    rmSync(anchorFile);
+    const anchorErrors: Error[] = [];
+    const s = await fixture.open({ onAuditAnchorError: (err) => anchorErrors.push(err) });
+    try {
+      await audited(s, async () => null, () => entry(3));
+      expect(existsSync(anchorFile)).toBe(false);
+      expect(anchorErrors.map((e) => e.message).join('\n')).toContain('is missing although the chain has keyed entries; it is not recreated');
+      expect(await verifyAuditChain(s)).toMatchObject({ ok: false, scope: 'anchor', brokenAtSeq: 0, problem: 'anchor missing: removal of the newest entries cannot be ruled out' });
+
+      expect(await reanchorAuditChain(s, 'anchor lost with the old disk; chain checked')).toMatchObject({ seq: 5 });
+      const recorded = await s.db.selectFrom('audit_log').selectAll().where('seq', '=', 5).executeTakeFirstOrThrow();
+      expect(recorded).toMatchObject({ actor_kind: 'system', action: 'audit.reanchored', reason: 'anchor lost with the old disk; chain checked' });
+      expect(JSON.parse(recorded.details)).toMatchObject({ problem: expect.stringContaining('anchor missing'), previousAnchor: null, entriesBefore: 4 });
+      expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 5, anchor: { seq: 5 } });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('re-anchoring is refused when the chain verifies, when its entries fail, and over an unusable anchor file', async () => {
+    const s = await fixture.open();
+    try {
+      await expect(reanchorAuditChain(s, 'why not')).rejects.toThrow('not re-anchored: the audit chain verifies');
+      const anchorFile = auditChainOf(s.db).anchorFile;
+      const kept = (await snapshot(s)).at(-1)!;
+      rmSync(anchorFile);
+      await s.db.updateTable('audit_log').set({ reason: 'forged' }).where('seq', '=', 2).execute();
+      await expect(reanchorAuditChain(s, 'hide it')).rejects.toThrow('not re-anchored: the entries themselves fail at entry 2');
+      writeFileSync(anchorFile, 'garbage');
+      await expect(reanchorAuditChain(s, 'hide it')).rejects.toThrow('anchor file unusable (malformed anchor file); move it aside first');
+      expect(Number((await snapshot(s)).at(-1)!.seq)).toBe(Number(kept.seq));
     } finally {
       await s.close();
     }

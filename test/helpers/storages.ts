@@ -4,10 +4,13 @@ import path from 'node:path';
 import { openStorage, type Storage } from '../../server/storage/database.ts';
 import { freshPostgresSchema } from './postgres.ts';
 
+/** What a test may add to the fixture's openStorage options (e.g. to hear audit anchor errors). */
+export type OpenOptions = Pick<Parameters<typeof openStorage>[0], 'onAuditAnchorError' | 'readOnly'>;
+
 export interface StorageFixture {
   kind: 'sqlite' | 'postgres';
   /** Opens (or re-opens, to prove durability) the same database. */
-  open(): Promise<Storage>;
+  open(options?: OpenOptions): Promise<Storage>;
   /** DATA_DIR (and DATABASE_URL) for another process opening the same database. */
   env: Record<string, string>;
   dispose(): Promise<void>;
@@ -21,7 +24,7 @@ export async function storageFixture(kind: 'sqlite' | 'postgres'): Promise<Stora
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-sqlite-'));
     return {
       kind,
-      open: () => openStorage({ databaseUrl: null, dataDir }),
+      open: (options) => openStorage({ ...options, databaseUrl: null, dataDir }),
       env: { DATA_DIR: dataDir },
       async dispose() {
         rmSync(dataDir, { recursive: true, force: true });
@@ -33,7 +36,7 @@ export async function storageFixture(kind: 'sqlite' | 'postgres'): Promise<Stora
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kv-pg-data-'));
   return {
     kind,
-    open: () => openStorage({ databaseUrl: schema.url, dataDir }),
+    open: (options) => openStorage({ ...options, databaseUrl: schema.url, dataDir }),
     env: { DATA_DIR: dataDir, DATABASE_URL: schema.url },
     async dispose() {
       await schema.drop();
