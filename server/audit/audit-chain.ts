@@ -163,9 +163,9 @@ export class AuditChain implements KyselyPlugin {
 
   /**
    * Moves the anchor to the committed head if that is newer, sealed with the key and extends the
-   * anchored entry (an unkeyed head from before the key existed is anchored only when there is no
-   * anchor yet; a missing anchor is never recreated over keyed entries). Returns the committed
-   * head's sequence number. Serialised within the process.
+   * anchored entry. An empty chain is anchored at entry 0; a missing anchor over entries is never
+   * recreated (the operator re-anchors, also after an upgrade from unkeyed entries). Returns the
+   * committed head's sequence number. Serialised within the process.
    */
   anchorHead(): Promise<number> {
     const run = this.#writes.then(() => this.#anchorHeadNow());
@@ -196,17 +196,16 @@ export class AuditChain implements KyselyPlugin {
     }
     if (current.state === 'ok' && current.anchor.seq >= head.seq) return head.seq;
     const context = { anchorFile: this.anchorFile, headSeq: head.seq, anchoredSeq: current.state === 'ok' ? current.anchor.seq : null };
-    if (!this.sealedWithKey(head)) {
-      const { hash, ...rest } = head;
-      const legacyHead = unkeyedHash(rest) === hash;
-      if (!legacyHead || current.state === 'ok') {
-        throw new AuditAnchorError(`audit entry ${head.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`, context);
-      }
-    } else if (current.state === 'missing') {
+    if (current.state === 'missing') {
+      // Also over entries from before the key (an upgrade): the whole chain rewritten without the
+      // key, anchor deleted, looks the same, so only the operator may adopt it (--reanchor).
       throw new AuditAnchorError(
-        `audit anchor ${this.anchorFile} is missing although the chain has keyed entries; it is not recreated (run npm run audit:verify, then re-anchor with npm run audit:verify -- --reanchor <reason>)`,
+        `audit anchor ${this.anchorFile} is missing although the chain has entries; it is not recreated (run npm run audit:verify, then re-anchor with npm run audit:verify -- --reanchor <reason>)`,
         context,
       );
+    }
+    if (!this.sealedWithKey(head)) {
+      throw new AuditAnchorError(`audit entry ${head.seq} is not sealed with the audit key; the anchor is not moved (run npm run audit:verify)`, context);
     }
     if (current.state === 'ok') {
       const problem = await this.#linkProblemFrom(current.anchor, head.seq);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditAnchorError, AuditChain, auditChainOf, unkeyedHash } from '../../server/audit/audit-chain.ts';
@@ -104,6 +104,24 @@ describe.each(storageKinds)('keyed, anchored audit chain on %s', (kind) => {
     await restore(storage, intact);
   });
 
+  it('detects the whole chain rewritten with recomputed unkeyed hashes and its anchor deleted, also after a restart and new entries', async () => {
+    const anchorFile = auditChainOf(storage.db).anchorFile;
+    const savedAnchor = readFileSync(anchorFile, 'utf8');
+    await rewriteChain(storage, unkeyedHash, (r) => (r.seq === 3 ? { ...r, reason: 'nothing happened' } : r));
+    rmSync(anchorFile);
+    const restarted = await fixture.open(); // as if pre-key entries of an upgrade
+    try {
+      await appendAudit(restarted, entry(90));
+      expect(existsSync(anchorFile)).toBe(false);
+      expect(await verifyAuditChain(restarted)).toMatchObject({ ok: false, scope: 'anchor', problem: expect.stringContaining('anchor missing'), unkeyed: 25, keyed: 1 });
+    } finally {
+      await restarted.close();
+    }
+    await restore(storage, intact);
+    writeFileSync(anchorFile, savedAnchor);
+    expect((await verifyAuditChain(storage)).ok).toBe(true);
+  });
+
   it('detects the whole chain rewritten with a wrong key, from its first entry', async () => {
     const wrongKey = new AuditChain({ key: randomBytes(32).toString('base64url'), dataDir: os.tmpdir(), anchoring: false });
     await rewriteChain(storage, (r) => wrongKey.mac(r));
@@ -158,7 +176,7 @@ describe.each(storageKinds)('an audit log from before the chain was keyed, on %s
     await fixture.dispose();
   });
 
-  it('verifies its unkeyed entries, reports them, anchors the old head at start and keys every new entry', async () => {
+  it('verifies its unkeyed entries, reports them, keys every new entry, and is anchored only by the operator (a keyless rewrite with its anchor deleted looks the same)', async () => {
     const first = await fixture.open();
     for (let i = 0; i < 4; i++) await appendAudit(first, entry(i));
     // what the previous version wrote: plain SHA-256 entries and no anchor
@@ -167,12 +185,15 @@ describe.each(storageKinds)('an audit log from before the chain was keyed, on %s
     await first.close();
     rmSync(anchorFile);
     const legacyRows = await (async () => {
-      const s = await fixture.open(); // the upgraded server starts: the legacy head gets anchored
+      const s = await fixture.open(); // the upgraded server starts: it does not adopt the unkeyed chain
       try {
-        expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 4, keyed: 0, unkeyed: 4, anchor: { seq: 4 } });
+        expect(await verifyAuditChain(s)).toMatchObject({ ok: false, scope: 'anchor', problem: expect.stringContaining('anchor missing'), entries: 4, keyed: 0, unkeyed: 4 });
         await appendAudit(s, entry(10));
+        expect(existsSync(anchorFile)).toBe(false);
+        expect(await verifyAuditChain(s)).toMatchObject({ ok: false, scope: 'anchor', entries: 5, keyed: 1, unkeyed: 4 });
+        await reanchorAuditChain(s, 'upgrade to the keyed chain, old entries checked');
         await appendAudit(s, entry(11));
-        expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 6, keyed: 2, unkeyed: 4, anchor: { seq: 6 } });
+        expect(await verifyAuditChain(s)).toMatchObject({ ok: true, entries: 7, keyed: 3, unkeyed: 4, anchor: { seq: 7 } });
         return snapshot(s);
       } finally {
         await s.close();
@@ -182,7 +203,7 @@ describe.each(storageKinds)('an audit log from before the chain was keyed, on %s
     try {
       // an unkeyed entry after keyed ones is a rewrite, not history
       await rewriteChain(s, unkeyedHash, (r) => (r.seq === 6 ? { ...r, reason: 'forged' } : r));
-      expect(await verifyAuditChain(s)).toMatchObject({ ok: false, brokenAtSeq: 6, problem: 'entry differs from the anchored one (chain rewritten?)' });
+      expect(await verifyAuditChain(s)).toMatchObject({ ok: false, brokenAtSeq: 7, problem: 'entry differs from the anchored one (chain rewritten?)' });
       await restore(s, legacyRows);
       // an edit in the unkeyed part, its hashes recomputed: the first keyed entry no longer links to it
       const edited = legacyRows.map((r) => ({ ...r, seq: Number(r.seq) })).filter((r) => r.seq <= 4);
@@ -221,7 +242,7 @@ describe.each(storageKinds)('a removed audit anchor, on %s', (kind) => {
     try {
       await audited(s, async () => null, () => entry(3));
       expect(existsSync(anchorFile)).toBe(false);
-      expect(anchorErrors.map((e) => e.message).join('\n')).toContain('is missing although the chain has keyed entries; it is not recreated');
+      expect(anchorErrors.map((e) => e.message).join('\n')).toContain('is missing although the chain has entries; it is not recreated');
       expect(await verifyAuditChain(s)).toMatchObject({ ok: false, scope: 'anchor', brokenAtSeq: 0, problem: 'anchor missing: removal of the newest entries cannot be ruled out' });
 
       expect(await reanchorAuditChain(s, 'anchor lost with the old disk; chain checked')).toMatchObject({ seq: 5 });
