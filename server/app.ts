@@ -42,6 +42,7 @@ import { RecordingRetention } from './recording/retention.ts';
 import { recordingRoutes } from './recording/routes.ts';
 import { recoverInterruptedRecordings } from './recording/recovery.ts';
 import { supervisionRoutes } from './supervision/routes.ts';
+import { joinCheckRoutes } from './calls/join-check-routes.ts';
 
 export interface App {
   readonly ctx: AppContext;
@@ -140,6 +141,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   web.use('/api', familyBookingRoutes(ctx));
   // The call service starts with the socket server below; requests only arrive after that.
   web.use('/api', supervisionRoutes(ctx, () => calls));
+  web.use('/api', joinCheckRoutes(ctx, () => calls));
   web.use('/api', openApiRoutes(ctx));
   const missedSweep = new MissedVisitSweep(storage, logger, undefined, ctx.publicUrl);
   missedSweep.start();

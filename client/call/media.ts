@@ -1,3 +1,6 @@
+import { CALL_MEDIA, CAMERA } from './call-media.ts';
+import type { EarlyCamera } from './early-camera.ts';
+
 /** Camera and microphone access with the reason when it fails. */
 export type MediaProblem = 'denied' | 'not_found' | 'in_use' | 'insecure' | 'unknown';
 
@@ -7,7 +10,6 @@ export class MediaAccessError extends Error {
   }
 }
 
-const CAMERA = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24, max: 30 } } as const;
 
 export type Facing = 'user' | 'environment';
 
@@ -23,24 +25,30 @@ export async function openCamera(facing: Facing): Promise<MediaStreamTrack> {
   return stream.getVideoTracks()[0]!;
 }
 
-export async function openCameraAndMicrophone(): Promise<MediaStream> {
+/** Why getUserMedia failed, in the pages' terms. */
+export function mediaAccessError(err: unknown): MediaAccessError {
+  const name = (err as DOMException).name;
+  const problem: MediaProblem =
+    name === 'NotAllowedError' || name === 'SecurityError'
+      ? 'denied'
+      : name === 'NotFoundError' || name === 'OverconstrainedError'
+        ? 'not_found'
+        : name === 'NotReadableError' || name === 'AbortError'
+          ? 'in_use'
+          : 'unknown';
+  return new MediaAccessError(problem, (err as Error).message);
+}
+
+/** Camera and microphone for a call; `early`: what an early start got (see early-camera.ts), used first. */
+export async function openCameraAndMicrophone(early?: Promise<EarlyCamera> | null): Promise<MediaStream> {
+  const started = early ? await early : null;
+  if (started && 'stream' in started) return started.stream;
+  if (started) throw mediaAccessError(started.error);
   if (!navigator.mediaDevices?.getUserMedia) throw new MediaAccessError(window.isSecureContext ? 'not_found' : 'insecure', 'getUserMedia unavailable');
   try {
-    return await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-      video: { ...CAMERA, facingMode: { ideal: 'user' } },
-    });
+    return await navigator.mediaDevices.getUserMedia(CALL_MEDIA);
   } catch (err) {
-    const name = (err as DOMException).name;
-    const problem: MediaProblem =
-      name === 'NotAllowedError' || name === 'SecurityError'
-        ? 'denied'
-        : name === 'NotFoundError' || name === 'OverconstrainedError'
-          ? 'not_found'
-          : name === 'NotReadableError' || name === 'AbortError'
-            ? 'in_use'
-            : 'unknown';
-    throw new MediaAccessError(problem, (err as Error).message);
+    throw mediaAccessError(err);
   }
 }
 

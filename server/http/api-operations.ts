@@ -1,3 +1,4 @@
+import { joinCheckOperations } from '../calls/operations.ts';
 import type { Config } from '../config/schema.ts';
 import { familyBookingOperations } from '../family/booking-operations.ts';
 import { boothOperations } from '../facilities/operations.ts';
@@ -42,6 +43,7 @@ export function apiOperations(config: Pick<Config, 'supervision'>): Operation[] 
   return [
     ...authOperations,
     ...visitOperations,
+    ...joinCheckOperations,
     ...facilityRulesOperations,
     ...inmateOperations,
     ...visitorOperations,

@@ -2,18 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app.ts';
 import { id as idText } from '../../client/i18n/id.ts';
 import { bodyState, launchBrowser, waitUntil, type BrowserSession } from '../helpers/browser.ts';
+import { countMediaRequests, mediaRequests } from '../helpers/media-requests.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
-
-/** Counts what a refused page tried: peer connections and camera requests (must stay 0). */
-const INSTRUMENT = `(() => {
-  window.__kvCounts = { peerConnections: 0, getUserMedia: 0 };
-  const PC = window.RTCPeerConnection;
-  window.RTCPeerConnection = function (...args) { window.__kvCounts.peerConnections++; return new PC(...args); };
-  window.RTCPeerConnection.prototype = PC.prototype;
-  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = (c) => { window.__kvCounts.getUserMedia++; return gum(c); };
-})();`;
 
 describe('refused links show a clear message and get no media (real Chromium)', () => {
   let app: App;
@@ -26,7 +17,7 @@ describe('refused links show a clear message and get no media (real Chromium)', 
     seeded = await seedVisit(app);
     other = await seedVisit(app);
     browser = await launchBrowser();
-    await browser.page.evaluateOnNewDocument(INSTRUMENT);
+    await countMediaRequests(browser.page);
   });
   afterAll(async () => {
     await browser?.close();
@@ -43,8 +34,7 @@ describe('refused links show a clear message and get no media (real Chromium)', 
     expect(message).toBe(idText[refusalKeys[code]]);
     expect(await page.$eval('[data-testid="status-title"]', (el) => el.textContent ?? '')).toBe(idText['call.refused.title']);
     // no media: no peer connection, no camera request, no remote video
-    const counts = await page.evaluate(() => (globalThis as any).__kvCounts as { peerConnections: number; getUserMedia: number });
-    expect(counts).toEqual({ peerConnections: 0, getUserMedia: 0 });
+    expect(await mediaRequests(page)).toEqual({ peerConnections: 0, getUserMedia: 0 });
     expect(await page.$$('[data-testid="remote-video"]')).toHaveLength(0);
   }
 
@@ -86,5 +76,38 @@ describe('refused links show a clear message and get no media (real Chromium)', 
     expect(app.calls.call(seeded.visitId)).toBeUndefined();
     expect(app.calls.call(other.visitId)).toBeUndefined();
     expect(await app.calls.liveState.listCalls()).toEqual([]);
+  });
+});
+
+describe('a family that refuses the camera (real Chromium)', () => {
+  let app: App;
+  let browser: BrowserSession;
+  beforeAll(async () => {
+    app = await startTestApp();
+    browser = await launchBrowser();
+    // the first request is denied, as when the family taps "Block"; the retry is allowed
+    await browser.page.evaluateOnNewDocument(`(() => {
+      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      let asked = 0;
+      navigator.mediaDevices.getUserMedia = (c) => (++asked === 1 ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : gum(c));
+    })();`);
+    await countMediaRequests(browser.page); // counts every request, the denied one too
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('is told how to allow it (also when the early camera start was refused), and Coba lagi asks again and joins', async () => {
+    const seeded = await seedVisit(app);
+    const page = browser.page;
+    await page.goto(`${app.url}/family/?t=${seeded.joinTokens[0]}`);
+    await waitUntil('camera refused', async () => (await bodyState(page)).state === 'permission', 15_000);
+    expect((await bodyState(page)).mediaProblem).toBe('denied');
+    expect(await page.$eval('[data-testid="status-message"]', (el) => el.textContent ?? '')).toBe(idText['family.permission.denied']);
+    expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 1, peerConnections: 0 });
+    await page.click('[data-testid="retry"]');
+    await waitUntil('joined after the retry', async () => ['waiting', 'in-call'].includes((await bodyState(page)).state), 20_000);
+    expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 2 });
   });
 });

@@ -4,6 +4,7 @@ import { en as enText } from '../../client/i18n/en.ts';
 import { id as idText } from '../../client/i18n/id.ts';
 import { averageColour, bodyState, cspProblems, dominant, launchBrowser, waitUntil, watchContentSecurityPolicy, type BrowserSession, type CspWatch } from '../helpers/browser.ts';
 import { fakeMedia } from '../helpers/fake-media.ts';
+import { countMediaRequests, mediaRequests } from '../helpers/media-requests.ts';
 import { seedVisit, type SeededVisit } from '../helpers/seed-visit.ts';
 import { startTestApp } from '../helpers/test-app.ts';
 
@@ -35,6 +36,7 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
     booth = await launchBrowser({ media: fakeMedia('blue', 660) });
     family = await launchBrowser({ media: fakeMedia('red', 440) });
     csp.push(await watchContentSecurityPolicy(booth.page), await watchContentSecurityPolicy(family.page));
+    await countMediaRequests(family.page);
   });
   afterAll(async () => {
     await family?.close();
@@ -70,6 +72,10 @@ describe('a family link and a booth in one call, through the SFU, in real Chromi
       expect(s.framesDecoded).toBeGreaterThan(0);
     }
     expect(workerCrashes).toEqual([]);
+    // The camera was started by the page's small first script once the link checked good
+    // (POST /api/join-links/check), and the call page took that stream: one camera request.
+    expect(await family.page.evaluate(() => performance.getEntriesByName('kv:camera-start').length)).toBe(1);
+    expect(await mediaRequests(family.page)).toMatchObject({ getUserMedia: 1 });
   }));
 
   it('the family page shows the time left, the connection quality and the monitoring notice', async () => {
