@@ -401,7 +401,7 @@ describe.each(['sqlite', 'postgres'] as const)('visit administration on %s', (ki
       expect(listed.find((v) => v.id === visit.id)?.privilegedApproval.state).toBe('approved');
     });
 
-    it('counsel without an advocate credential on file (registered before 0009) is not booked privileged until one is entered (audited)', async () => {
+    it('counsel without an advocate credential on file (registered before 0009) is neither booked privileged nor approved until one is entered (audited)', async () => {
       const oldCounsel = (await offA.post(`/inmates/${clientInmate.id}/visitors`, { name: 'Advokat Lama', nik: nik(302), relationship: 'kuasa_hukum', advocateCredential: 'PERADI 0' })).body.visitor;
       // a privileged visit booked before migration 0009, still pending, and the row as it was then: no credential
       const pendingBefore = (await offA.post('/visits', privilegedVisit(jakarta(13, '10:00'), { visitorIds: [lawyer.id, oldCounsel.id] }))).body.visit;
