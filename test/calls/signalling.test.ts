@@ -220,6 +220,25 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
     booth.close();
   });
 
+  it('one request at a time per connection: answers come back in the order sent, and more than 16 in flight get busy', async () => {
+    const seeded = await seedVisit(app);
+    const booth = await TestCallClient.open(app, { token: seeded.boothToken, role: 'booth' });
+    await booth.ok('joinCall', { visitId: seeded.visitId });
+    const answered: number[] = [];
+    // a slow request (a transport: a worker round trip) between fast ones (hello: one query)
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => booth.request(i % 2 === 0 ? 'createTransport' : 'hello', i % 2 === 0 ? { direction: 'send' } : {}).then((ack) => (answered.push(i), ack))),
+    );
+    const codes = acks.map(errorCodeOf);
+    expect(codes.filter((c) => c === 'busy').length).toBeGreaterThan(0);
+    expect(codes.every((c) => c === 'ok' || c === 'busy')).toBe(true);
+    const served = answered.filter((i) => codes[i] === 'ok');
+    expect(served).toEqual([...served].sort((a, b) => a - b));
+    const room = await app.calls.call(seeded.visitId)!.room();
+    expect((await room.router.dump()).transportIds).toHaveLength(1);
+    booth.close();
+  });
+
   it('one live connection per token: a second tab takes over and the first is told why', async () => {
     const seeded = await seedVisit(app);
     const { booth, family } = await liveCall(app, seeded);
