@@ -107,7 +107,7 @@ describe('a family that refuses the camera (real Chromium)', () => {
     expect(await page.$eval('[data-testid="status-message"]', (el) => el.textContent ?? '')).toBe(idText['family.permission.denied']);
     expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 1, peerConnections: 0 });
     await page.click('[data-testid="retry"]');
-    await waitUntil('joined after the retry', async () => ['waiting', 'in-call'].includes((await bodyState(page)).state), 20_000);
+    await waitUntil('joined after the retry', async () => ['waiting', 'in-call'].includes((await bodyState(page)).state ?? ''), 20_000);
     expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 2 });
   });
 });
