@@ -36,6 +36,21 @@ function nikReason(error: ApiError): string | undefined {
   return error.fields.nik ? t('admin.nik.invalid', { message: error.fields.nik.join('; ') }) : undefined;
 }
 
+/** The advocate card number input, with the characters the server takes (3–40 of letters, digits, . / - and spaces). */
+function credentialField(current = ''): HTMLLabelElement {
+  return field('admin.visitor.advocateCredential', input('advocateCredential', { maxlength: 40, autocomplete: 'off', value: current || undefined }), t('admin.visitor.credentialHint'));
+}
+
+/** The server refuses a card number only for its characters once its length passed here: say so in the page's language. */
+const credentialReason = (): FieldErrors => ({ advocateCredential: t('admin.visitor.credentialInvalid') });
+
+/** A counsel's card number, or a badge saying it is missing (privileged visits are refused until it is entered). */
+function credentialNote(credential: string | null): HTMLElement {
+  return credential
+    ? h('span', { class: 'muted', 'data-testid': 'visitor-credential', text: `${t('admin.visitor.advocateCredential')}: ${credential}` })
+    : h('span', { class: 'badge credential-missing', 'data-testid': 'visitor-credential-missing', text: t('admin.visitor.credentialMissing') });
+}
+
 function today(): string {
   const now = new Date();
   return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
@@ -147,12 +162,35 @@ export class VisitorsView implements TabView {
         h('span', { text: labelFor('admin.rel', visitor.relationship) }),
         h('span', { class: 'muted', text: `NIK ${visitor.nikMasked}` }),
         visitor.phone ? h('span', { class: 'muted', text: visitor.phone }) : null,
-        visitor.advocateCredential ? h('span', { class: 'muted', text: `${t('admin.visitor.advocateCredential')}: ${visitor.advocateCredential}` }) : null,
+        visitor.relationship === COUNSEL ? credentialNote(visitor.advocateCredential) : null,
         ban ? h('span', { class: 'badge banned', 'data-testid': 'visitor-ban', text: t('admin.visitor.bannedUntil', { until: formatDate(ban.until, lang) }) }) : null),
       ban ? h('p', { class: 'muted', text: `${t('admin.reason')}: ${ban.reason}` }) : null,
     );
+    // Any officer: the route is open to every role, as registering counsel is.
+    if (visitor.relationship === COUNSEL) item.append(this.#credentialForm(visitor));
     if (canManage(this.#ctx.me.officer.role)) item.append(ban ? this.#unbanForm(visitor) : this.#banForm(visitor));
     return item;
+  }
+
+  /** Enters (or corrects) a counsel's advocate card number: counsel registered before it was asked for cannot be booked privileged without one. */
+  #credentialForm(visitor: Visitor): HTMLElement {
+    const message = status();
+    const form = h(
+      'form',
+      { class: 'stack', 'data-testid': 'visitor-credential-form', novalidate: true },
+      credentialField(visitor.advocateCredential ?? ''),
+      h('button', { type: 'submit', text: t('admin.visitor.credentialSave') }),
+      message,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = { advocateCredential: value(form, 'advocateCredential') };
+      if (showFieldErrors(form, errorsOf({ advocateCredential: check.length(body.advocateCredential, 3, 40) }))) return;
+      await this.#send(form, message, `/api/visitors/${encodeURIComponent(visitor.id)}/advocate-credential`, body,
+        t('admin.visitor.credentialSaved', { name: visitor.name }), 'PUT');
+    });
+    const summary = visitor.advocateCredential ? 'admin.visitor.credentialChange' : 'admin.visitor.credentialEnter';
+    return h('details', { class: 'item-panel' }, h('summary', { 'data-testid': 'visitor-credential-open', text: t(summary) }), form);
   }
 
   #banForm(visitor: Visitor): HTMLElement {
@@ -197,10 +235,10 @@ export class VisitorsView implements TabView {
     return h('details', { class: 'item-panel' }, h('summary', { 'data-testid': 'visitor-unban-open', text: t('admin.visitor.unban') }), form);
   }
 
-  async #send(form: HTMLFormElement, message: HTMLElement, path: string, body: unknown, done: string): Promise<void> {
-    const result = await call(path, 'POST', body);
+  async #send(form: HTMLFormElement, message: HTMLElement, path: string, body: unknown, done: string, method = 'POST'): Promise<void> {
+    const result = await call(path, method, body);
     if (!result.ok) {
-      if (result.error.status === 400 && Object.keys(result.error.fields).length) showFieldErrors(form, serverFieldErrors(result.error));
+      if (result.error.status === 400 && Object.keys(result.error.fields).length) showFieldErrors(form, serverFieldErrors(result.error, credentialReason()));
       else say(message, errorText(result.error, this.#ctx), 'error');
       return;
     }
@@ -211,7 +249,7 @@ export class VisitorsView implements TabView {
   #registerForm(inmate: Inmate): HTMLElement {
     const message = status('visitor-register-status');
     const relationship = select('relationship', [['', t('admin.visitor.relationshipChoose')], ...RELATIONSHIPS.map((r): [string, string] => [r, labelFor('admin.rel', r)])]);
-    const credential = field('admin.visitor.advocateCredential', input('advocateCredential', { maxlength: 40, autocomplete: 'off' }));
+    const credential = credentialField();
     credential.hidden = true;
     relationship.addEventListener('change', () => (credential.hidden = relationship.value !== COUNSEL));
     const form = h(
@@ -258,7 +296,7 @@ export class VisitorsView implements TabView {
         const nik = nikReason(error);
         if (nik) reasons.nik = nik;
         if (error.fields.phone) reasons.phone = t('admin.visitor.phoneInvalid');
-        showFieldErrors(form, serverFieldErrors(error, reasons));
+        showFieldErrors(form, serverFieldErrors(error, { ...credentialReason(), ...reasons }));
         return;
       }
       say(message, errorText(error, this.#ctx), 'error');

@@ -142,6 +142,14 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
       method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth }, body: JSON.stringify({ reason: 'membawa barang terlarang', until }),
     });
     if (ban.status !== 200) throw new Error(`ban: ${ban.status} ${await ban.text()}`);
+    // Counsel registered before card numbers were required (none on file): the missing badge and the entry panel are checked too.
+    const counsel = await fetch(`${app.url}/api/inmates/${seeded.inmate.id}/visitors`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...admin.auth },
+      body: JSON.stringify({ name: 'Dewi Lestari, S.H.', nik: '3171014501900002', relationship: 'kuasa_hukum', phone: '081234567890', advocateCredential: 'SEMENTARA-1' }),
+    });
+    if (counsel.status !== 201) throw new Error(`counsel: ${counsel.status} ${await counsel.text()}`);
+    const counselId = ((await counsel.json()) as { visitor: { id: string } }).visitor.id;
+    await app.storage.db.updateTable('visitors').set({ advocate_credential: null }).where('id', '=', counselId).execute();
     // Messages for the desk (Pesan): one waiting with WhatsApp and e-mail links, one the provider refused.
     const now = new Date().toISOString();
     for (const status of ['manual', 'failed'] as const) {
@@ -183,6 +191,8 @@ describe('officer app tabs of the facility registers pass axe-core WCAG 2.2 AA a
         await browser.page.click('[data-testid="inmate-family"]');
         return browser.page.waitForSelector('[data-testid="visitor-row"][data-banned="true"]', { timeout: 2000 });
       });
+      await browser.page.waitForSelector('[data-testid="visitor-row"] [data-testid="visitor-credential-missing"]');
+      await browser.page.waitForSelector('[data-testid="visitor-credential-form"]');
     }],
     ['Bilik', 'booths', 'booth-row'],
     ['Akun petugas', 'accounts', 'account-row'],

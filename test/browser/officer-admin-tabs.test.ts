@@ -220,6 +220,61 @@ describe('officer app: WBP, Keluarga, Bilik, Akun petugas and password tabs in r
     expect(await text('[data-testid="inmate-cancelled-visits"]')).toContain('2 kunjungan mendatang dibatalkan');
   });
 
+  it('any officer enters the missing advocate card number of counsel registered before it was required (a wrong one is named at the field); then privileged booking works', async () => {
+    const inmate = (await (await api('/api/inmates', 'POST', { registrationNumber: 'BI-301/2026', name: 'Rudi Hartono', block: 'E' }, admin.auth)).json()) as { inmate: { id: string } };
+    const register = async (body: Record<string, string>) =>
+      ((await (await api(`/api/inmates/${inmate.inmate.id}/visitors`, 'POST', { phone: '081234567890', ...body }, admin.auth)).json()) as { visitor: { id: string } }).visitor.id;
+    const counselId = await register({ name: 'Dewi Lestari, S.H.', nik: '3171014501900002', relationship: 'kuasa_hukum', advocateCredential: 'SEMENTARA-1' });
+    const sisterId = await register({ name: 'Rina Hartono', nik: '3171014501900003', relationship: 'saudara_kandung' });
+    // As a row from before migration 0009: counsel without a card number on file.
+    await app.storage.db.updateTable('visitors').set({ advocate_credential: null }).where('id', '=', counselId).execute();
+    const booth = (await (await api('/api/booths', 'POST', { name: 'Bilik Kuasa Hukum' }, admin.auth)).json()) as { booth: { id: string } };
+    const privileged = (hour: number) => api('/api/visits', 'POST', {
+      inmateId: inmate.inmate.id, boothId: booth.booth.id, visitorIds: [counselId], scheduledStart: weekdayAt(4, hour).toISOString(), durationMinutes: 30, privileged: true,
+    }, admin.auth);
+    const stuck = await privileged(9);
+    expect(stuck.status).toBe(409);
+    expect(await stuck.json()).toMatchObject({ error: { code: 'advocate_credential_missing' } });
+
+    // A plain officer (not a supervisor or admin) at the desk.
+    const officer = await loginOfficer(app, [facilityId], 'officer');
+    await signIn(officer.username, officer.password);
+    await openTab('visitors', 'visitors-view');
+    await fill('[data-testid="visitors-view"] form[role="search"]', { q: 'BI-301' });
+    await page().click('[data-testid="visitors-view"] form[role="search"] button[type="submit"]');
+    await page().click(await page().waitForSelector(`[data-testid="visitor-inmate-choose"][data-inmate-id="${inmate.inmate.id}"]`).then(() => `[data-testid="visitor-inmate-choose"][data-inmate-id="${inmate.inmate.id}"]`));
+    const row = `[data-testid="visitor-row"][data-visitor-id="${counselId}"]`;
+    await page().waitForSelector(`${row} [data-testid="visitor-credential-missing"]`);
+    expect(await text(`${row} [data-testid="visitor-credential-missing"]`)).toBe('Nomor kartu advokat belum tercatat');
+    expect(await page().$(`[data-testid="visitor-row"][data-visitor-id="${sisterId}"] [data-testid="visitor-credential-open"]`), 'only counsel carry a card number').toBeNull();
+    expect(await page().$(`${row} [data-testid="visitor-ban-open"]`), 'an officer cannot ban').toBeNull();
+
+    const form = `${row} [data-testid="visitor-credential-form"]`;
+    expect(await text(`${row} [data-testid="visitor-credential-open"]`)).toBe('Isi nomor kartu advokat');
+    await page().click(`${row} [data-testid="visitor-credential-open"]`);
+    // Characters the server refuses: named at the field, in Indonesian; nothing stored.
+    await fill(form, { advocateCredential: 'KTA#123' });
+    await page().click(`${form} button[type="submit"]`);
+    await waitUntil('wrong card number named', async () => (await text(`${form} .field-error`)).includes('Nomor kartu advokat: hanya huruf, angka'));
+    expect(await page().$eval(`${form} [name="advocateCredential"]`, (el) => el.getAttribute('aria-invalid'))).toBe('true');
+    expect((await app.storage.db.selectFrom('visitors').select('advocate_credential').where('id', '=', counselId).executeTakeFirstOrThrow()).advocate_credential).toBeNull();
+    await shots('visitor-credential-error');
+
+    await fill(form, { advocateCredential: 'KTA 12.345/PERADI-2019' });
+    await page().click(`${form} button[type="submit"]`);
+    await waitUntil('card number shown', async () => (await text(`${row} [data-testid="visitor-credential"]`)).includes('Nomor kartu advokat: KTA 12.345/PERADI-2019'));
+    expect(await page().$(`${row} [data-testid="visitor-credential-missing"]`)).toBeNull();
+    expect(await text(`${row} [data-testid="visitor-credential-open"]`)).toBe('Ubah nomor kartu advokat');
+    expect(await text('[data-testid="visitors-notice"]')).toContain('tersimpan');
+    expect((await app.storage.db.selectFrom('visitors').select('advocate_credential').where('id', '=', counselId).executeTakeFirstOrThrow()).advocate_credential).toBe('KTA 12.345/PERADI-2019');
+    const audit = await app.storage.db.selectFrom('audit_log').select(['actor_id', 'details']).where('action', '=', 'visitor.advocate_credential_set').where('subject_id', '=', counselId).execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.actor_id).toBe(officer.officer.id);
+    expect(JSON.parse(audit[0]!.details)).toEqual({ inmateId: inmate.inmate.id, advocateCredential: 'KTA 12.345/PERADI-2019' });
+    expect((await privileged(10)).status).toBe(201);
+    expect(cspProblems(csp, app.url)).toEqual([]);
+  });
+
   it('a booth and an enrolled device: the booth URL is shown once as a QR code and text; revoking ends it', async () => {
     await signIn(admin.username, admin.password);
     await openTab('booths', 'booths-view');
