@@ -42,6 +42,11 @@ describe('a weak link degrades to low video, then to audio with a notice, instea
   const room = () => app.calls.call(seeded.visitId)!.currentRoom;
   const familyPeer = () => room().peers().find((p) => p.role === 'family')!;
   const boothVideo = (): ms.Consumer => familyPeer().consumers().find((c) => c.kind === 'video')!;
+  /** Audio packets the SFU has sent the family (the booth's fake audio sends fewer, DTX, on a busy machine). */
+  const audioSentToFamily = async () => {
+    const audio = familyPeer().consumers().find((c) => c.kind === 'audio')!;
+    return ((await audio.getStats()).find((s) => s.type === 'outbound-rtp') as { packetCount: number }).packetCount;
+  };
   const shapeFamilyDownlink = (bitsPerSecond: number | null) =>
     relay.shape(webRtcOnly(familyPeer().transportFor('recv')!).iceCandidates.map((c) => c.port), bitsPerSecond);
 
@@ -96,10 +101,14 @@ describe('a weak link degrades to low video, then to audio with a notice, instea
       expect(shown.noticeDrawn).not.toBe('none');
       expect(shown.videoVisibility).toBe('hidden');
       await sleep(2_000); // the queue of the last video drains
-      const before = (await stats(family)).audioPacketsReceived;
+      const before = { received: (await stats(family)).audioPacketsReceived, sent: await audioSentToFamily() };
       await sleep(4_000);
-      // Opus sends 50 packets a second: most of them get through (a probe for video may cost some).
-      expect((await stats(family)).audioPacketsReceived - before).toBeGreaterThan(120);
+      // Most of the audio the SFU sends gets through (a probe for video may cost some): Opus sends
+      // 50 packets a second, fewer when the booth's fake audio goes into DTX on a busy machine.
+      const sent = (await audioSentToFamily()) - before.sent;
+      const received = (await stats(family)).audioPacketsReceived - before.received;
+      expect(sent).toBeGreaterThan(15);
+      expect(received / sent, `${received} of ${sent} audio packets`).toBeGreaterThan(0.6);
     } finally {
       shapeFamilyDownlink(null);
     }
