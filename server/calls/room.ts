@@ -18,6 +18,14 @@ type RoomEvents = {
   produced: [Peer, ms.Producer];
 };
 
+
+/**
+ * Chromium drops a key frame request that comes within 300 ms of the last one it answered, and
+ * mediasoup then waits 1 s before asking again: a viewer joining just after the recorder (or
+ * another viewer) asked waited ~1.1 s for its first picture. With this delay mediasoup holds such a
+ * request and sends it once 400 ms have passed since the previous one.
+ */
+export const KEY_FRAME_REQUEST_DELAY_MS = 400;
 /**
  * Opens a peer's transport in the room's router. Rooms default to WebRTC (what browsers and the
  * signalling speak); only an in-process caller that builds its own CallService passes another,
@@ -207,7 +215,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (!peer.claimProducing(kind)) throw new CallError('already_producing', `already sending ${kind}`);
     let producer: ms.Producer;
     try {
-      producer = await this.#media(() => transport.produce({ kind, rtpParameters, appData: { peerId: peer.id, source } }));
+      producer = await this.#media(() => transport.produce({ kind, rtpParameters, ...(kind === 'video' ? { keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS } : {}), appData: { peerId: peer.id, source } }));
       peer.addProducer(producer);
     } finally {
       peer.releaseProducing(kind);

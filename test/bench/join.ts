@@ -117,8 +117,10 @@ async function main(): Promise<void> {
         await waitUntil('first decoded remote frame', async () => (await framesDecoded(family)) > 0, STEP_TIMEOUT_MS, 20);
         const ms = performance.now() - t0;
         times.push(ms);
-        for (const [step, at] of Object.entries(await joinSteps(family))) (steps[step] ??= []).push(at);
+        const runSteps = await joinSteps(family);
+        for (const [step, at] of Object.entries(runSteps)) (steps[step] ??= []).push(at);
         console.log(`run ${run}/${RUNS}: project ${ms.toFixed(0)} ms, floor ${floorMs.toFixed(0)} ms`);
+        if (process.env.BENCH_VERBOSE) console.log(`  steps: ${Object.entries(runSteps).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
       } catch (err) {
         throw new Error(`run ${run} failed: ${(err as Error).message}${crashes.length ? `; ${crashes.join('; ')}` : ''}`);
       } finally {
