@@ -7,7 +7,7 @@
  *   npm run bench:capacity -- --compare         both, side by side, and the ratio
  *   npm run bench:capacity -- --steps 10,20,40 --seconds 20 --warmup 5 --json
  *   npm run bench:capacity -- --soak [--soak-minutes 30] [--soak-calls 20]
- *   npm run bench:capacity -- --surcharge [--surcharge-calls 2] [--surcharge-background 30]   (alone, or after a ramp: --compare --surcharge)
+ *   npm run bench:capacity -- --surcharge [--surcharge-calls 2] [--surcharge-background 10]   (alone, or after a ramp: --compare --surcharge)
  *
  * Per call: booth and family each send VP8 (~500 kbit/s) + Opus over plain RTP from one replay
  * generator process; consumers: each party the other's audio + video, a hidden officer both
@@ -61,7 +61,7 @@ function parse(): Args {
       'soak-calls': { type: 'string', default: '20' },
       surcharge: { type: 'boolean', default: false },
       'surcharge-calls': { type: 'string', default: '2' },
-      'surcharge-background': { type: 'string', default: '30' },
+      'surcharge-background': { type: 'string', default: '10' },
     },
   });
   const surchargeOnly = values.surcharge && !values.bare && !values.compare && values.steps === undefined;
@@ -220,13 +220,17 @@ async function main(): Promise<void> {
   if (args.surcharge) {
     say(`\nWebRTC surcharge: ${args.surchargeCalls} call(s) of Chromium parties vs the same through plain RTP, each beside ${args.surchargeBackground} plain calls, ${args.seconds} s windows`);
     const s = await runSurcharge({ calls: args.surchargeCalls, background: args.surchargeBackground, seconds: args.seconds, clip: clipFile, say });
-    // Plain CPU per call: from the ramp's last passing step when there is one (many calls: less noise).
+    // Calls per core with WebRTC parties: the ramp's plain CPU per call at its last passing step
+    // (many calls: the worker's per-packet cost at that load), its party and officer share made
+    // dearer by the measured factor. Without a ramp there is no such figure: a few calls' marginal
+    // cost is several times what a call costs among a hundred.
     const lastPass = stack?.steps.filter((x) => x.verdict === 'pass').at(-1);
-    const plainPerCall = lastPass ? lastPass.workerCpuPct / lastPass.calls : s.plain.workerCpuPct / s.calls;
-    const perCall = plainPerCall + s.surchargePctPerCall;
+    const plainPerCall = lastPass ? lastPass.workerCpuPct / lastPass.calls : Number.NaN;
+    const peerShare = s.plain.peerMbpsPerCall / (s.plain.mbps / s.calls);
+    const perCall = plainPerCall * (1 + (s.factor - 1) * peerShare);
     surcharge = { ...s, plainCpuPctPerCall: plainPerCall, estimatedWebRtcCallsPerCore: perCall > 0 ? Math.floor(LIMITS.workerCpuPct / perCall) : null };
     out(`WebRTC surcharge (${s.calls} Chromium call(s) beside ${s.background} plain, ${f(s.seconds, 0)} s windows, increments over the background): worker +${f(s.webrtc.workerCpuPct, 2)} % for ${f(s.webrtc.webrtcMbps, 2)} Mbit/s on WebRTC transports + ${f(s.webrtc.plainMbps, 2)} Mbit/s to the recorders → ${f(s.webrtc.cpuPctPerMbps, 3)} % per Mbit/s on WebRTC; plain RTP: worker +${f(s.plain.workerCpuPct, 2)} % for ${f(s.plain.mbps, 2)} Mbit/s → ${f(s.plain.cpuPctPerMbps, 3)} % per Mbit/s; factor ${f(s.factor, 2)}×`);
-    out(`  per call at the ramp's traffic (${f(s.plain.peerMbpsPerCall, 2)} Mbit/s on party + officer transports): +${f(s.surchargePctPerCall, 2)} % of a core; plain ${f(plainPerCall, 3)} % per call${lastPass ? ` (ramp step ${lastPass.calls})` : ''} → estimated WebRTC calls per core at ${LIMITS.workerCpuPct} %: ${surcharge.estimatedWebRtcCallsPerCore ?? '–'}`);
+    out(`  per call at the ramp's traffic (${f(s.plain.peerMbpsPerCall, 2)} Mbit/s on party + officer transports, ${f(100 * peerShare, 0)} % of it): +${f(s.surchargePctPerCall, 2)} % of a core at this load; ${lastPass ? `ramp step ${lastPass.calls}: plain ${f(plainPerCall, 3)} % per call → with WebRTC parties ${f(perCall, 3)} % → estimated WebRTC calls per core at ${LIMITS.workerCpuPct} %: ${surcharge.estimatedWebRtcCallsPerCore}` : 'run with a ramp (--surcharge after --compare or --steps) for the calls per core'}`);
     out(`  note: ${s.chromiumNote}; the increments are a few % of a core, so the background's own variation is visible in these figures`);
   }
   if (args.json) {
