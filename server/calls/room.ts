@@ -26,6 +26,10 @@ type RoomEvents = {
  * request and sends it once 400 ms have passed since the previous one.
  */
 export const KEY_FRAME_REQUEST_DELAY_MS = 400;
+
+/** A resumed video consumer with no layer forwarded yet asks for a key frame again this often, this many times. */
+const FIRST_PICTURE_RETRY_MS = 600;
+const FIRST_PICTURE_RETRIES = 20;
 /**
  * Opens a peer's transport in the room's router. Rooms default to WebRTC (what browsers and the
  * signalling speak); only an in-process caller that builds its own CallService passes another,
@@ -317,6 +321,23 @@ export class Room extends EventEmitter<RoomEvents> {
       return;
     }
     await consumer.resume().catch(() => {});
+    this.#untilFirstPicture(consumer);
+  }
+
+  /**
+   * A simulcast consumer forwards nothing until a key frame of its layer arrives, so the viewer's
+   * browser, having received nothing, never asks for one; if the browser sending the camera dropped
+   * our one request (Chromium ignores requests within 300 ms of its last key frame), the viewer
+   * had no picture until something else asked. Ask again until a layer is forwarded.
+   */
+  #untilFirstPicture(consumer: ms.Consumer): void {
+    if (consumer.type !== 'simulcast') return;
+    let tries = 0;
+    const timer = setInterval(() => {
+      if (consumer.closed || consumer.currentLayers || ++tries > FIRST_PICTURE_RETRIES) return clearInterval(timer);
+      if (!consumer.paused && !consumer.producerPaused) void consumer.requestKeyFrame().catch(() => {});
+    }, FIRST_PICTURE_RETRY_MS);
+    timer.unref();
   }
 
   async #media<T>(fn: () => Promise<T>): Promise<T> {
