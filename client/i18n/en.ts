@@ -565,7 +565,6 @@ export const en: Record<MessageKey, string> = {
   'desk.relationship.kuasa_hukum': 'legal counsel',
   'desk.relationship.lainnya': 'other',
   'desk.slot.free': 'free',
-  'desk.slot.aria': '{booth}, {time}: {state}',
   'desk.slot.reason.booth_busy': 'booth taken',
   'desk.slot.reason.inmate_busy': 'inmate busy',
   'desk.slot.reason.visitor_busy': 'visitor busy',

@@ -563,7 +563,6 @@ export const id = {
   'desk.relationship.kuasa_hukum': 'kuasa hukum',
   'desk.relationship.lainnya': 'lainnya',
   'desk.slot.free': 'tersedia',
-  'desk.slot.aria': '{booth}, {time}: {state}',
   'desk.slot.reason.booth_busy': 'bilik terisi',
   'desk.slot.reason.inmate_busy': 'WBP ada jadwal',
   'desk.slot.reason.visitor_busy': 'pengunjung ada jadwal',

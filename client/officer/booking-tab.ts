@@ -237,7 +237,6 @@ export class BookingTab implements TabView {
             class: `slot${slot.free ? '' : ' taken'}`,
             'aria-pressed': String(chosen),
             disabled: !slot.free,
-            'aria-label': t('desk.slot.aria', { booth: booth.name, time: `${time}–${timeIn(slot.end, tz, lang)} ${zoneName(tz)}`, state: why }),
             'data-testid': 'slot',
             'data-key': `${booth.id}|${slot.start}`,
             'data-booth-id': booth.id,
@@ -245,8 +244,12 @@ export class BookingTab implements TabView {
             'data-free': String(slot.free),
             'data-reason': slot.reason ?? '',
           },
+          // The name is the visible text with the booth, the end and the state around it (not an
+          // aria-label: its words must contain what is shown, WCAG 2.5.3).
+          h('span', { class: 'visually-hidden', text: `${booth.name}, ` }),
           h('span', { class: 'slot-time', text: time }),
-          slot.free ? null : h('span', { class: 'slot-reason', text: why }),
+          h('span', { class: 'visually-hidden', text: `–${timeIn(slot.end, tz, lang)} ${zoneName(tz)}: ` }),
+          h('span', { class: slot.free ? 'visually-hidden' : 'slot-reason', text: why }),
         );
         b.addEventListener('click', () => void this.#choose({ boothId: booth.id, boothName: booth.name, slot }));
         return b;
