@@ -18,7 +18,6 @@ type RoomEvents = {
   produced: [Peer, ms.Producer];
 };
 
-
 /**
  * Chromium drops a key frame request that comes within 300 ms of the last one it answered, and
  * mediasoup then waits 1 s before asking again: a viewer joining just after the recorder (or
@@ -30,6 +29,7 @@ export const KEY_FRAME_REQUEST_DELAY_MS = 400;
 /** A resumed video consumer with no layer forwarded yet asks for a key frame again this often, this many times. */
 const FIRST_PICTURE_RETRY_MS = 600;
 const FIRST_PICTURE_RETRIES = 20;
+
 /**
  * Opens a peer's transport in the room's router. Rooms default to WebRTC (what browsers and the
  * signalling speak); only an in-process caller that builds its own CallService passes another,
