@@ -112,6 +112,10 @@ export class CallClient {
   #send: msc.Transport | undefined;
   #recv: msc.Transport | undefined;
   #local: MediaStream | undefined;
+  /** The camera and microphone, maybe still starting: the call is received meanwhile. */
+  #localReady: Promise<MediaStream> | undefined;
+  /** Counts media teardowns: a build that outlived its media stops instead of publishing on closed transports. */
+  #mediaGeneration = 0;
   #visitId: string | undefined;
   #joined = false;
   #state: CallState = 'connecting';
@@ -210,9 +214,15 @@ export class CallClient {
     else if (this.#state === 'reconnecting' || this.#state === 'lost' || this.#state === 'connecting') this.#setState('ready');
   }
 
-  /** Joins the call with the local media (family: the link's visit; booth: visitId). */
-  async join(local: MediaStream, visitId?: string): Promise<void> {
-    this.#local = local;
+  /**
+   * Joins the call (family: the link's visit; booth: visitId). `local` may still be starting: the
+   * other side is received at once and this side sends once the camera is there. If the camera
+   * fails, nothing is sent; the page then leaves (leave()) and joins again when it works.
+   */
+  async join(local: MediaStream | Promise<MediaStream>, visitId?: string): Promise<void> {
+    this.#local = local instanceof MediaStream ? local : undefined;
+    this.#localReady = Promise.resolve(local).then((stream) => (this.#local = stream));
+    this.#localReady.catch(() => {});
     this.#visitId = visitId;
     this.#joined = true;
     this.endReason = undefined;
@@ -250,8 +260,10 @@ export class CallClient {
   }
 
   async #buildMedia(): Promise<void> {
+    const generation = this.#mediaGeneration;
     const joined = await this.#signalling.request('joinCall', this.#visitId ? { visitId: this.#visitId } : {});
     markStep('joined');
+    if (generation !== this.#mediaGeneration) return; // left (or rebuilt) meanwhile
     this.#on.deadline?.(new Date(joined.deadline));
     this.#remotePeers.clear();
     for (const p of joined.peers) this.#remotePeers.set(p.peerId, p);
@@ -266,6 +278,7 @@ export class CallClient {
       this.#loadDevice(joined.routerRtpCapabilities),
     ]);
     markStep('transports');
+    if (generation !== this.#mediaGeneration) return;
     const options = (info: typeof sendInfo): msc.TransportOptions => ({
       id: info.transportId,
       iceParameters: info.iceParameters as unknown as msc.IceParameters,
@@ -298,7 +311,18 @@ export class CallClient {
     this.#publishRemotes();
     this.#setState(this.#remotePeers.size > 0 ? 'in-call' : 'waiting');
 
-    const local = this.#local!;
+    // Receive first, publish in parallel (once the camera is there): the other side's picture should come as soon as possible.
+    const published = this.#localReady!.then(
+      (local) => (generation === this.#mediaGeneration ? this.#publish(send, local) : undefined),
+      () => undefined, // no camera: the page leaves and shows why
+    );
+    await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
+    markStep('consume-ready');
+    await published;
+  }
+
+  /** Sends the microphone and the camera on the send transport. */
+  async #publish(send: msc.Transport, local: MediaStream): Promise<void> {
     const audio = local.getAudioTracks()[0];
     const video = local.getVideoTracks()[0];
     const produced: Promise<unknown>[] = [];
@@ -325,9 +349,6 @@ export class CallClient {
         }),
       );
     }
-    // Receive first, publish in parallel: the other side's picture should come as soon as possible.
-    await this.#signalling.request('consumeReady', { rtpCapabilities: device.rtpCapabilities as unknown as Record<string, never> });
-    markStep('consume-ready');
     await Promise.all(produced);
   }
 
@@ -418,6 +439,7 @@ export class CallClient {
   }
 
   #teardownMedia(): void {
+    this.#mediaGeneration++;
     clearTimeout(this.#retryTimer);
     for (const t of this.#iceTimers.values()) clearTimeout(t);
     this.#iceTimers.clear();
@@ -612,6 +634,22 @@ export class CallClient {
       // leaving anyway
     }
     this.#finish('hung_up');
+  }
+
+  /** Steps out of the call without ending it (the camera could not start); join() enters again. */
+  async leave(): Promise<void> {
+    this.#joined = false;
+    this.#teardownMedia();
+    this.#remotePeers.clear();
+    this.#remoteStreams.clear();
+    this.#publishRemotes();
+    this.#stopQuality();
+    try {
+      await this.#signalling.request('leaveCall', {}, 3000);
+    } catch {
+      // not in the call (any more) on the server: out anyway
+    }
+    if (this.#state !== 'refused' && this.#state !== 'ended' && this.#state !== 'taken-over') this.#setState(this.#signalling.connected ? 'ready' : 'connecting');
   }
 
   /** After an ended call (booth): back to connected-but-idle. */

@@ -193,8 +193,10 @@ async function start(): Promise<void> {
         model.local?.getTracks().forEach((tr) => tr.stop());
         attachVideo(selfVideo, null, true);
       }
-      // before the join, socket states do not change what the page shows
-      if ((s === 'connecting' || s === 'ready') && (model.state === 'checking' || model.state === 'permission')) return;
+      // Before the join, socket states do not change what the page shows; while the camera is
+      // refused, only the end of the call does (the page has left it until the camera works).
+      if (model.state === 'permission' && s !== 'refused' && s !== 'ended' && s !== 'taken-over') return;
+      if ((s === 'connecting' || s === 'ready') && model.state === 'checking') return;
       setState(s);
     },
     remotes: (tiles) => renderRemotes(remotes, tiles),
@@ -223,8 +225,26 @@ async function start(): Promise<void> {
   model.clockOffsetMs = new Date(hello.serverTime).getTime() - Date.now();
   if (model.visit) model.deadline = new Date(model.visit.endsAt);
   render();
-  let local = await openMedia();
-  markStep('camera');
+  const camera = openMedia();
+  // A camera already refused (the early start was denied) never joins. One still starting does not
+  // hold the call back: the other side is received meanwhile, and this side sends once it is there.
+  const early = await Promise.race([camera, new Promise<'starting'>((resolve) => setTimeout(resolve, 0, 'starting'))]);
+  let local: MediaStream | undefined;
+  if (early === 'starting') {
+    const joined = client.join(camera.then((stream) => stream ?? Promise.reject(new Error('no camera'))));
+    local = await camera;
+    markStep('camera');
+    if (local) {
+      render();
+      void controls.attach(client, local);
+      await joined.catch(() => {}); // the client reports reconnecting / ended through its state
+      return;
+    }
+    await client.leave(); // out of the call until the camera works
+  } else {
+    local = early;
+    markStep('camera');
+  }
   while (!local) {
     await new Promise<void>((resolve) => retry.addEventListener('click', () => resolve(), { once: true }));
     setState('checking');

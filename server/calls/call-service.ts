@@ -402,6 +402,11 @@ export class CallService {
     if (!familyLeft && row?.status === 'live') await this.endCall(s.call.visitId, 'hung_up');
   }
 
+  /** The party steps out without ending the call (it may join again on the same connection). */
+  async leave(s: Session): Promise<void> {
+    await this.#leave(s.call, s.peer, 'left');
+  }
+
   /** The connection dropped without a hang-up: keep the place for the grace period. */
   disconnected(s: Session): void {
     if (s.call.ended || s.call.currentRoom.peer(s.peer.id) !== s.peer) return;
@@ -422,7 +427,7 @@ export class CallService {
     else s.peer.close();
   }
 
-  async #leave(call: Call, peer: Peer, reason: 'hung_up' | 'disconnected'): Promise<void> {
+  async #leave(call: Call, peer: Peer, reason: 'left' | 'hung_up' | 'disconnected'): Promise<void> {
     const room = call.currentRoom;
     if (room.peer(peer.id) !== peer) {
       peer.close();

@@ -156,7 +156,7 @@ export class OfficerSession {
         return {};
       }
       default:
-        // joinCall, createTransport, produce, setProducerPaused, consumeReady, hangUp: parties only.
+        // joinCall, createTransport, produce, setProducerPaused, consumeReady, hangUp, leaveCall: parties only.
         throw new CallError('forbidden', `officers observe only; ${String(method)} is not allowed`);
     }
   }

@@ -241,6 +241,10 @@ export function attachCallSignalling(
           session = undefined;
           await calls.hangUp(s);
           return {};
+        case 'leaveCall':
+          session = undefined;
+          await calls.leave(s);
+          return {};
         default:
           throw new CallError('unknown_method', `unknown method ${String(method)}`);
       }

@@ -226,6 +226,14 @@ export const requests = {
     request: z.object({}).strict(),
     response: z.object({}),
   },
+  /**
+   * Step out without ending the call (the family's camera could not start after it joined to
+   * receive): the others see the party leave; joinCall enters again.
+   */
+  leaveCall: {
+    request: z.object({}).strict(),
+    response: z.object({}),
+  },
   // Officers only (OFFICER_METHODS): silent observation of the facility's live calls.
   /** Start watching a call: a hidden peer with one receive transport on that call's router. */
   observeCall: {

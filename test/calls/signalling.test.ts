@@ -282,6 +282,22 @@ describe('call signalling (socket.io, real app, no browser media)', () => {
     family.close();
   });
 
+  it('a family that steps out (leaveCall) leaves the call running, is seen leaving, and joins again on the same connection', async () => {
+    const seeded = await seedVisit(app);
+    const { booth, family } = await liveCall(app, seeded);
+    await family.ok('leaveCall', {});
+    expect(await booth.waitFor('peerLeft')).toMatchObject({ reason: 'left' });
+    expect(errorCodeOf(await family.request('createTransport', { direction: 'recv' }))).toBe('not_joined');
+    const row = await app.storage.db.selectFrom('visits').selectAll().where('id', '=', seeded.visitId).executeTakeFirstOrThrow();
+    expect(row.status).toBe('live');
+    expect(app.calls.call(seeded.visitId)?.ended).toBeUndefined();
+    expect(app.calls.call(seeded.visitId)).toBeDefined();
+    await family.ok('joinCall', {});
+    await booth.waitFor('peerJoined');
+    booth.close();
+    family.close();
+  });
+
   it('the server ends the call at the deadline', async () => {
     const seeded = await seedVisit(app, { start: new Date(Date.now() - 3600_000 + 2500), durationSeconds: 3600 });
     const { booth, family } = await liveCall(app, seeded);
