@@ -1,9 +1,9 @@
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { openCallSocket, takeEarlySocket, type CallRole } from './call-socket.ts';
 // Before the schemas below are built: they decide at construction whether to compile with eval.
 import './zod-without-eval.ts';
 import {
   ackSchema,
-  CALL_NAMESPACE,
   notificationEnvelope,
   notifications,
   refusalCode,
@@ -37,30 +37,26 @@ export class Signalling {
   readonly #socket: Socket;
   #everConnected = false;
 
-  constructor(token: string, role: 'family' | 'booth' | 'officer', handlers: SignallingHandlers) {
-    this.#socket = io(CALL_NAMESPACE, {
-      auth: { token, role },
-      transports: ['websocket', 'polling'],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 2000,
-      timeout: 8000,
-    });
-    this.#socket.on('connect', () => {
+  constructor(token: string, role: CallRole, handlers: SignallingHandlers) {
+    // The family page's first script may have connected already (call-socket.ts connectEarly).
+    const early = takeEarlySocket(token, role);
+    const socket = (this.#socket = early?.socket ?? openCallSocket(token, role));
+    const onConnect = () => {
       const first = !this.#everConnected;
       this.#everConnected = true;
       handlers.connected(first);
-    });
-    this.#socket.on('connect_error', (err: Error & { data?: { code?: unknown } }) => {
+    };
+    const onConnectError = (err: Error & { data?: { code?: unknown } }) => {
       const parsed = refusalCode.safeParse(err.data?.code ?? err.message);
       // A refusal is final; a network error lets socket.io retry by itself.
       if (parsed.success) {
-        this.#socket.disconnect();
+        socket.disconnect();
         const details = refusalDetails.safeParse(err.data ?? {});
         handlers.refused(parsed.data, details.success ? details.data : {});
       }
-    });
-    this.#socket.on('disconnect', (reason) => handlers.disconnected(reason !== 'io server disconnect' && reason !== 'io client disconnect'));
-    this.#socket.on('notification', (raw: unknown, ack?: (r: unknown) => void) => {
+    };
+    const onDisconnect = (reason: string) => handlers.disconnected(reason !== 'io server disconnect' && reason !== 'io client disconnect');
+    const onNotification = (raw: unknown, ack?: (r: unknown) => void) => {
       const envelope = notificationEnvelope.safeParse(raw);
       if (!envelope.success || !Object.hasOwn(notifications, envelope.data.method)) {
         ack?.({ ok: false });
@@ -74,7 +70,7 @@ export class Signalling {
       }
       // The server is closing this connection for good (revoked device, signed-out officer, expired token): a refusal.
       if (method === 'sessionRevoked') {
-        this.#socket.disconnect();
+        socket.disconnect();
         handlers.refused((data.data as { code: RefusalCode }).code);
         return;
       }
@@ -83,7 +79,17 @@ export class Signalling {
         if (result instanceof Promise) result.then((ok) => ack({ ok }), () => ack({ ok: false }));
         else ack({ ok: true });
       }
-    });
+    };
+    socket.on('connect', onConnect);
+    socket.on('connect_error', onConnectError);
+    socket.on('disconnect', onDisconnect);
+    socket.on('notification', onNotification);
+    for (const { event, args } of early?.missed ?? []) {
+      if (event === 'connect') onConnect();
+      else if (event === 'connect_error') onConnectError(args[0] as Error);
+      else if (event === 'disconnect') onDisconnect(String(args[0]));
+      else if (event === 'notification') onNotification(args[0], typeof args[1] === 'function' ? (args[1] as (r: unknown) => void) : undefined);
+    }
   }
 
   get connected(): boolean {

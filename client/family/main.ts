@@ -1,7 +1,10 @@
 import { startEarlyCamera } from '../call/early-camera.ts';
 
-// A small first script: the camera check starts at once, while the call page (mediasoup-client,
-// socket.io, the UI) loads; the call page takes the camera when hello has accepted the link.
+// A small first script: the camera check starts at once, and the call's socket connects, while the
+// call page (mediasoup-client, the UI) loads; the call page takes both over.
 const token = new URLSearchParams(location.search).get('t');
-if (token) startEarlyCamera(token);
+if (token) {
+  startEarlyCamera(token);
+  void import('../call/call-socket.ts').then((m) => m.connectEarly(token, 'family'));
+}
 void import('./call-page.ts');

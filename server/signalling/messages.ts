@@ -13,7 +13,7 @@
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
-export const CALL_NAMESPACE = '/call';
+export { CALL_NAMESPACE } from './namespace.ts';
 /** Requests whose JSON is larger than this get `payload_too_large` (socket.io itself drops > 64 KiB). */
 export const MAX_REQUEST_BYTES = 32 * 1024;
 

@@ -54,7 +54,7 @@ describe('a family whose camera is still starting when the call opens (real Chro
     await family.page.goto(`${app.url}/family/?t=${token}`);
     await waitUntil('family receives the booth with its camera unanswered', async () => (await framesDecoded(family)) > 0, 20_000);
     expect(await family.page.evaluate(() => (globalThis as any).__cameraAnswered)).toBe(false);
-    expect(await family.page.$eval(SELF, (v) => (v as HTMLVideoElement).srcObject)).toBeNull();
+    expect(await family.page.$eval(SELF, (v) => (v as unknown as { srcObject: unknown }).srcObject)).toBeNull();
     expect((await bodyState(family.page)).state).toBe('in-call');
     await waitUntil('family sees blue (booth)', async () => dominant(await averageColour(family.page, REMOTE)) === 'blue', 20_000);
     expect((await bodyState(booth.page)).state).toBe('in-call');
