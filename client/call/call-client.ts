@@ -202,7 +202,7 @@ export class CallClient {
   async #onConnected(first: boolean): Promise<void> {
     if (first) {
       try {
-        this.#resolveHello(await this.#signalling.request('hello', {}));
+        this.#resolveHello(await this.#signalling.hello());
         this.#setState('ready');
       } catch (err) {
         this.#rejectHello(err as Error);

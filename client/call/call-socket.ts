@@ -22,7 +22,21 @@ export function openCallSocket(token: string, role: CallRole): Socket {
 
 const RESERVED = ['connect', 'connect_error', 'disconnect'] as const;
 
-let early: { token: string; role: CallRole; socket: Socket; missed: MissedEvent[]; stopRecording(): void } | undefined;
+/** The request a connection starts with (who am I, which visit): the first script sends it at once. */
+const HELLO = { method: 'hello', data: {} } as const;
+export const HELLO_TIMEOUT_MS = 10_000;
+
+interface EarlySocket {
+  token: string;
+  role: CallRole;
+  socket: Socket;
+  missed: MissedEvent[];
+  /** the raw ack of the hello sent at the first connect (the page validates it) */
+  hello?: Promise<unknown>;
+  stopRecording(): void;
+}
+
+let early: EarlySocket | undefined;
 /** Set once a Signalling looked for the early socket: one opened after that would take over its connection. */
 let claimed = false;
 
@@ -38,7 +52,7 @@ export function connectEarly(token: string, role: CallRole): void {
   for (const [event, listener] of listeners) socket.on(event, listener as never);
   const any = (event: string, ...args: unknown[]) => missed.push({ event, args });
   socket.onAny(any);
-  early = {
+  const e: EarlySocket = {
     token,
     role,
     socket,
@@ -48,10 +62,21 @@ export function connectEarly(token: string, role: CallRole): void {
       socket.offAny(any);
     },
   };
+  early = e;
+  socket.once('connect', () => {
+    performance.mark?.('kv:socket-open');
+    if (early !== e) return;
+    e.hello = sendHello(socket);
+    e.hello.catch(() => {});
+  });
+}
+
+export function sendHello(socket: Socket): Promise<unknown> {
+  return socket.timeout(HELLO_TIMEOUT_MS).emitWithAck('request', HELLO);
 }
 
 /** The socket connectEarly opened for this token and role, with what it missed; once. */
-export function takeEarlySocket(token: string, role: CallRole): { socket: Socket; missed: MissedEvent[] } | undefined {
+export function takeEarlySocket(token: string, role: CallRole): Pick<EarlySocket, 'socket' | 'missed' | 'hello'> | undefined {
   claimed = true;
   const taken = early;
   early = undefined;
@@ -61,5 +86,5 @@ export function takeEarlySocket(token: string, role: CallRole): { socket: Socket
     taken.socket.close();
     return undefined;
   }
-  return { socket: taken.socket, missed: taken.missed };
+  return { socket: taken.socket, missed: taken.missed, hello: taken.hello };
 }

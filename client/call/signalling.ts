@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { openCallSocket, takeEarlySocket, type CallRole } from './call-socket.ts';
+import { openCallSocket, sendHello, takeEarlySocket, type CallRole } from './call-socket.ts';
 // Before the schemas below are built: they decide at construction whether to compile with eval.
 import './zod-without-eval.ts';
 import {
@@ -36,11 +36,14 @@ export interface SignallingHandlers {
 export class Signalling {
   readonly #socket: Socket;
   #everConnected = false;
+  /** the hello the first script sent at connect, not yet answered to the page */
+  #earlyHello: Promise<unknown> | undefined;
 
   constructor(token: string, role: CallRole, handlers: SignallingHandlers) {
     // The family page's first script may have connected already (call-socket.ts connectEarly).
     const early = takeEarlySocket(token, role);
     const socket = (this.#socket = early?.socket ?? openCallSocket(token, role));
+    this.#earlyHello = early?.hello;
     const onConnect = () => {
       const first = !this.#everConnected;
       this.#everConnected = true;
@@ -84,20 +87,34 @@ export class Signalling {
     socket.on('connect_error', onConnectError);
     socket.on('disconnect', onDisconnect);
     socket.on('notification', onNotification);
-    for (const { event, args } of early?.missed ?? []) {
-      if (event === 'connect') onConnect();
-      else if (event === 'connect_error') onConnectError(args[0] as Error);
-      else if (event === 'disconnect') onDisconnect(String(args[0]));
-      else if (event === 'notification') onNotification(args[0], typeof args[1] === 'function' ? (args[1] as (r: unknown) => void) : undefined);
-    }
+    // After the constructor: the handlers may use this Signalling.
+    queueMicrotask(() => {
+      for (const { event, args } of early?.missed ?? []) {
+        if (event === 'connect') onConnect();
+        else if (event === 'connect_error') onConnectError(args[0] as Error);
+        else if (event === 'disconnect') onDisconnect(String(args[0]));
+        else if (event === 'notification') onNotification(args[0], typeof args[1] === 'function' ? (args[1] as (r: unknown) => void) : undefined);
+      }
+    });
   }
 
   get connected(): boolean {
     return this.#socket.connected;
   }
 
-  async request<M extends RequestMethod>(method: M, data: RequestData<M>, timeoutMs = 10_000): Promise<ResponseData<M>> {
-    const reply: unknown = await this.#socket.timeout(timeoutMs).emitWithAck('request', { method, data });
+  request<M extends RequestMethod>(method: M, data: RequestData<M>, timeoutMs = 10_000): Promise<ResponseData<M>> {
+    return this.#reply(method, this.#socket.timeout(timeoutMs).emitWithAck('request', { method, data }));
+  }
+
+  /** hello; the first one may have been sent by the first script at connect (sent again if that one was lost). */
+  hello(): Promise<ResponseData<'hello'>> {
+    const early = this.#earlyHello;
+    this.#earlyHello = undefined;
+    return early ? this.#reply('hello', early.catch(() => sendHello(this.#socket))) : this.request('hello', {});
+  }
+
+  async #reply<M extends RequestMethod>(method: M, sent: Promise<unknown>): Promise<ResponseData<M>> {
+    const reply = await sent;
     const parsed = ackSchema(requests[method].response).safeParse(reply);
     if (!parsed.success) throw new RequestError('invalid_reply', `${method}: malformed reply`);
     const ack = parsed.data as Ack<ResponseData<M>>;

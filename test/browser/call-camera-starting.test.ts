@@ -49,8 +49,12 @@ describe('a family whose camera is still starting when the call opens (real Chro
     return seeded.joinTokens[0]!;
   }
 
-  it('sees the booth before its own camera answers, then sends once it does', async () => {
+  it('sees the booth before its own camera answers, then sends once it does; one call connection, opened by the first script', async () => {
     const token = await boothInCall();
+    const cdp = await family.page.createCDPSession();
+    await cdp.send('Network.enable');
+    const sockets: string[] = [];
+    cdp.on('Network.webSocketCreated', (e: { url: string }) => sockets.push(e.url));
     await family.page.goto(`${app.url}/family/?t=${token}`);
     await waitUntil('family receives the booth with its camera unanswered', async () => (await framesDecoded(family)) > 0, 20_000);
     expect(await family.page.evaluate(() => (globalThis as any).__cameraAnswered)).toBe(false);
@@ -62,6 +66,11 @@ describe('a family whose camera is still starting when the call opens (real Chro
     await family.page.evaluate(() => (globalThis as any).__answerCamera(true));
     await waitUntil('booth sees red (family)', async () => dominant(await averageColour(booth.page, REMOTE)) === 'red', 20_000);
     expect(dominant(await averageColour(family.page, SELF))).toBe('red');
+    // The call page took over the socket the first script opened (a second one would take over the first).
+    expect(sockets.filter((url) => url.includes('/socket.io/'))).toHaveLength(1);
+    expect(await family.page.evaluate(() => performance.getEntriesByName('kv:socket-open').length)).toBe(1);
+    expect((await bodyState(family.page)).state).toBe('in-call');
+    await cdp.detach();
   });
 
   it('refused after the call opened: the family steps out (the call goes on), is told how to allow it, and Coba lagi joins again', async () => {
