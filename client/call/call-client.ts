@@ -202,7 +202,7 @@ export class CallClient {
   async #onConnected(first: boolean): Promise<void> {
     if (first) {
       try {
-        this.#resolveHello(await this.#signalling.hello());
+        this.#resolveHello(await this.#signalling.request('hello', {}));
         this.#setState('ready');
       } catch (err) {
         this.#rejectHello(err as Error);
@@ -639,6 +639,7 @@ export class CallClient {
   /** Steps out of the call without ending it (the camera could not start); join() enters again. */
   async leave(): Promise<void> {
     this.#joined = false;
+    this.#signalling.forgetEarlyRequests();
     this.#teardownMedia();
     this.#remotePeers.clear();
     this.#remoteStreams.clear();

@@ -22,17 +22,35 @@ export function openCallSocket(token: string, role: CallRole): Socket {
 
 const RESERVED = ['connect', 'connect_error', 'disconnect'] as const;
 
-/** The request a connection starts with (who am I, which visit): the first script sends it at once. */
-const HELLO = { method: 'hello', data: {} } as const;
-export const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * What a family page asks first, in this order, whatever happens next: who am I (hello), enter
+ * the call, and a transport each way. The first script sends them at connect; the call page's
+ * same requests take these answers (a page that does not join after all leaves: CallClient.leave).
+ */
+const OPENING_REQUESTS = [
+  { method: 'hello', data: {} },
+  { method: 'joinCall', data: {} },
+  { method: 'createTransport', data: { direction: 'send' } },
+  { method: 'createTransport', data: { direction: 'recv' } },
+] as const;
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Identifies a request by method and data, to match one sent early with the page's own. */
+export function requestKey(method: string, data: unknown): string {
+  return `${method} ${JSON.stringify(data)}`;
+}
+
+export function sendRequest(socket: Socket, method: string, data: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+  return socket.timeout(timeoutMs).emitWithAck('request', { method, data });
+}
 
 interface EarlySocket {
   token: string;
   role: CallRole;
   socket: Socket;
   missed: MissedEvent[];
-  /** the raw ack of the hello sent at the first connect (the page validates it) */
-  hello?: Promise<unknown>;
+  /** raw acks of the opening requests sent at the first connect, by requestKey (the page validates them) */
+  sent: Map<string, Promise<unknown>>;
   stopRecording(): void;
 }
 
@@ -57,6 +75,7 @@ export function connectEarly(token: string, role: CallRole): void {
     role,
     socket,
     missed,
+    sent: new Map(),
     stopRecording: () => {
       for (const [event, listener] of listeners) socket.off(event, listener as never);
       socket.offAny(any);
@@ -65,18 +84,17 @@ export function connectEarly(token: string, role: CallRole): void {
   early = e;
   socket.once('connect', () => {
     performance.mark?.('kv:socket-open');
-    if (early !== e) return;
-    e.hello = sendHello(socket);
-    e.hello.catch(() => {});
+    if (early !== e || role !== 'family') return;
+    for (const { method, data } of OPENING_REQUESTS) {
+      const reply = sendRequest(socket, method, data);
+      reply.catch(() => {});
+      e.sent.set(requestKey(method, data), reply);
+    }
   });
 }
 
-export function sendHello(socket: Socket): Promise<unknown> {
-  return socket.timeout(HELLO_TIMEOUT_MS).emitWithAck('request', HELLO);
-}
-
 /** The socket connectEarly opened for this token and role, with what it missed; once. */
-export function takeEarlySocket(token: string, role: CallRole): Pick<EarlySocket, 'socket' | 'missed' | 'hello'> | undefined {
+export function takeEarlySocket(token: string, role: CallRole): Pick<EarlySocket, 'socket' | 'missed' | 'sent'> | undefined {
   claimed = true;
   const taken = early;
   early = undefined;
@@ -86,5 +104,5 @@ export function takeEarlySocket(token: string, role: CallRole): Pick<EarlySocket
     taken.socket.close();
     return undefined;
   }
-  return { socket: taken.socket, missed: taken.missed, hello: taken.hello };
+  return { socket: taken.socket, missed: taken.missed, sent: taken.sent };
 }

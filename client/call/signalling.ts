@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { openCallSocket, sendHello, takeEarlySocket, type CallRole } from './call-socket.ts';
+import { openCallSocket, requestKey, sendRequest, takeEarlySocket, type CallRole } from './call-socket.ts';
 // Before the schemas below are built: they decide at construction whether to compile with eval.
 import './zod-without-eval.ts';
 import {
@@ -36,14 +36,14 @@ export interface SignallingHandlers {
 export class Signalling {
   readonly #socket: Socket;
   #everConnected = false;
-  /** the hello the first script sent at connect, not yet answered to the page */
-  #earlyHello: Promise<unknown> | undefined;
+  /** requests the first script sent at connect (call-socket.ts), not yet asked for by the page */
+  #sentEarly = new Map<string, Promise<unknown>>();
 
   constructor(token: string, role: CallRole, handlers: SignallingHandlers) {
     // The family page's first script may have connected already (call-socket.ts connectEarly).
     const early = takeEarlySocket(token, role);
     const socket = (this.#socket = early?.socket ?? openCallSocket(token, role));
-    this.#earlyHello = early?.hello;
+    if (early) this.#sentEarly = early.sent;
     const onConnect = () => {
       const first = !this.#everConnected;
       this.#everConnected = true;
@@ -58,7 +58,10 @@ export class Signalling {
         handlers.refused(parsed.data, details.success ? details.data : {});
       }
     };
-    const onDisconnect = (reason: string) => handlers.disconnected(reason !== 'io server disconnect' && reason !== 'io client disconnect');
+    const onDisconnect = (reason: string) => {
+      this.#sentEarly.clear(); // answered (if at all) for a connection that is gone
+      handlers.disconnected(reason !== 'io server disconnect' && reason !== 'io client disconnect');
+    };
     const onNotification = (raw: unknown, ack?: (r: unknown) => void) => {
       const envelope = notificationEnvelope.safeParse(raw);
       if (!envelope.success || !Object.hasOwn(notifications, envelope.data.method)) {
@@ -102,15 +105,18 @@ export class Signalling {
     return this.#socket.connected;
   }
 
+  /** Sends a request, or takes the answer to the same one the first script sent (sent again if that one was lost). */
   request<M extends RequestMethod>(method: M, data: RequestData<M>, timeoutMs = 10_000): Promise<ResponseData<M>> {
-    return this.#reply(method, this.#socket.timeout(timeoutMs).emitWithAck('request', { method, data }));
+    const key = requestKey(method, data);
+    const early = this.#sentEarly.get(key);
+    this.#sentEarly.delete(key);
+    const send = () => sendRequest(this.#socket, method, data, timeoutMs);
+    return this.#reply(method, early ? early.catch(send) : send());
   }
 
-  /** hello; the first one may have been sent by the first script at connect (sent again if that one was lost). */
-  hello(): Promise<ResponseData<'hello'>> {
-    const early = this.#earlyHello;
-    this.#earlyHello = undefined;
-    return early ? this.#reply('hello', early.catch(() => sendHello(this.#socket))) : this.request('hello', {});
+  /** Forgets the answers to requests sent early (the page left instead of joining with them). */
+  forgetEarlyRequests(): void {
+    this.#sentEarly.clear();
   }
 
   async #reply<M extends RequestMethod>(method: M, sent: Promise<unknown>): Promise<ResponseData<M>> {

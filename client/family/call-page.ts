@@ -244,6 +244,8 @@ async function start(): Promise<void> {
   } else {
     local = early;
     markStep('camera');
+    // Refused at once: out of the call the first script may have started to enter.
+    if (!local) await client.leave();
   }
   while (!local) {
     await new Promise<void>((resolve) => retry.addEventListener('click', () => resolve(), { once: true }));

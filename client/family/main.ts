@@ -1,10 +1,11 @@
+import { connectEarly } from '../call/call-socket.ts';
 import { startEarlyCamera } from '../call/early-camera.ts';
 
-// A small first script: the camera check starts at once, and the call's socket connects, while the
-// call page (mediasoup-client, the UI) loads; the call page takes both over.
+// A small first script: the camera check starts at once, and the call's socket connects (and
+// starts joining), while the call page (mediasoup-client, the UI) loads; the call page takes both over.
 const token = new URLSearchParams(location.search).get('t');
 if (token) {
   startEarlyCamera(token);
-  void import('../call/call-socket.ts').then((m) => m.connectEarly(token, 'family'));
+  connectEarly(token, 'family');
 }
 void import('./call-page.ts');

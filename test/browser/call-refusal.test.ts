@@ -106,6 +106,8 @@ describe('a family that refuses the camera (real Chromium)', () => {
     expect((await bodyState(page)).mediaProblem).toBe('denied');
     expect(await page.$eval('[data-testid="status-message"]', (el) => el.textContent ?? '')).toBe(idText['family.permission.denied']);
     expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 1, peerConnections: 0 });
+    // The first script had started to enter the call; the page stepped out of it.
+    await waitUntil('family out of the call', async () => !app.calls.call(seeded.visitId)?.currentRoom.visiblePeers().some((p) => p.role === 'family'), 10_000);
     await page.click('[data-testid="retry"]');
     await waitUntil('joined after the retry', async () => ['waiting', 'in-call'].includes((await bodyState(page)).state ?? ''), 20_000);
     expect(await mediaRequests(page)).toMatchObject({ getUserMedia: 2 });
