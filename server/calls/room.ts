@@ -249,7 +249,12 @@ export class Room extends EventEmitter<RoomEvents> {
     peer.rtpCapabilities = receiveCapabilities(rtpCapabilities);
     // Resolves once the consumers exist, not once the page acked them: the page acks only after
     // its receive transport connected, a later request of the same party (requests run in order).
-    await Promise.all(this.visiblePeers(peer).flatMap((other) => other.producers().map((p) => this.#consume(peer, other, p))));
+    const wanted = this.visiblePeers(peer).flatMap((other) => other.producers().map((producer) => ({ other, producer })));
+    // Video offered first: the page sets its first consumer up with the transport's connection, and
+    // the other side's picture is what a joining party waits for; audio follows a moment later.
+    for (const kind of ['video', 'audio'] as const) {
+      await Promise.all(wanted.filter((w) => w.producer.kind === kind).map((w) => this.#consume(peer, w.other, w.producer)));
+    }
   }
 
   async setConsumerLayers(peer: Peer, consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
