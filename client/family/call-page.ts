@@ -226,8 +226,9 @@ async function start(): Promise<void> {
   if (model.visit) model.deadline = new Date(model.visit.endsAt);
   render();
   const camera = openMedia();
-  // A camera already refused (the early start was denied) never joins. One still starting does not
-  // hold the call back: the other side is received meanwhile, and this side sends once it is there.
+  // A camera already refused (the early start was denied) does not join: the page leaves what the
+  // first script started. One still starting does not hold the call back: the other side is
+  // received meanwhile, and this side sends once it is there.
   const early = await Promise.race([camera, new Promise<'starting'>((resolve) => setTimeout(resolve, 0, 'starting'))]);
   let local: MediaStream | undefined;
   if (early === 'starting') {
