@@ -617,13 +617,18 @@ export class CallClient {
 
   #finish(reason: EndReason): void {
     this.endReason = reason;
+    this.#leaveMedia();
+    this.#setState('ended');
+  }
+
+  /** Out of the call on this side: no media, no remote parties, no quality sampling. */
+  #leaveMedia(): void {
     this.#joined = false;
     this.#teardownMedia();
     this.#remotePeers.clear();
     this.#remoteStreams.clear();
     this.#publishRemotes();
     this.#stopQuality();
-    this.#setState('ended');
   }
 
   /** Leaves on purpose. */
@@ -638,13 +643,8 @@ export class CallClient {
 
   /** Steps out of the call without ending it (the camera could not start); join() enters again. */
   async leave(): Promise<void> {
-    this.#joined = false;
     this.#signalling.forgetEarlyRequests();
-    this.#teardownMedia();
-    this.#remotePeers.clear();
-    this.#remoteStreams.clear();
-    this.#publishRemotes();
-    this.#stopQuality();
+    this.#leaveMedia();
     try {
       await this.#signalling.request('leaveCall', {}, 3000);
     } catch {

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { CALL_NAMESPACE } from '../../server/signalling/namespace.ts';
+import type { RequestData, RequestMethod } from '../../server/signalling/messages.ts';
 
 export type CallRole = 'family' | 'booth' | 'officer';
 
@@ -32,7 +33,7 @@ const OPENING_REQUESTS = [
   { method: 'joinCall', data: {} },
   { method: 'createTransport', data: { direction: 'send' } },
   { method: 'createTransport', data: { direction: 'recv' } },
-] as const;
+] as const satisfies ReadonlyArray<{ [M in RequestMethod]: { method: M; data: RequestData<M> } }[RequestMethod]>;
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Identifies a request by method and data, to match one sent early with the page's own. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { openCallSocket, requestKey, sendRequest, takeEarlySocket, type CallRole } from './call-socket.ts';
+import { openCallSocket, REQUEST_TIMEOUT_MS, requestKey, sendRequest, takeEarlySocket, type CallRole } from './call-socket.ts';
 // Before the schemas below are built: they decide at construction whether to compile with eval.
 import './zod-without-eval.ts';
 import {
@@ -86,18 +86,11 @@ export class Signalling {
         else ack({ ok: true });
       }
     };
-    socket.on('connect', onConnect);
-    socket.on('connect_error', onConnectError);
-    socket.on('disconnect', onDisconnect);
-    socket.on('notification', onNotification);
-    // After the constructor: the handlers may use this Signalling.
+    const listeners: Record<string, (...args: never[]) => void> = { connect: onConnect, connect_error: onConnectError, disconnect: onDisconnect, notification: onNotification };
+    for (const [event, listener] of Object.entries(listeners)) socket.on(event, listener as (...args: unknown[]) => void);
+    // What the early socket did before: replayed after the constructor (the handlers may use this Signalling).
     queueMicrotask(() => {
-      for (const { event, args } of early?.missed ?? []) {
-        if (event === 'connect') onConnect();
-        else if (event === 'connect_error') onConnectError(args[0] as Error);
-        else if (event === 'disconnect') onDisconnect(String(args[0]));
-        else if (event === 'notification') onNotification(args[0], typeof args[1] === 'function' ? (args[1] as (r: unknown) => void) : undefined);
-      }
+      for (const { event, args } of early?.missed ?? []) listeners[event]?.(...(args as never[]));
     });
   }
 
@@ -106,7 +99,7 @@ export class Signalling {
   }
 
   /** Sends a request, or takes the answer to the same one the first script sent (sent again if that one was lost). */
-  request<M extends RequestMethod>(method: M, data: RequestData<M>, timeoutMs = 10_000): Promise<ResponseData<M>> {
+  request<M extends RequestMethod>(method: M, data: RequestData<M>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ResponseData<M>> {
     const key = requestKey(method, data);
     const early = this.#sentEarly.get(key);
     this.#sentEarly.delete(key);
