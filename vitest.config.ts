@@ -12,8 +12,8 @@ export default defineConfig({
           exclude: ['test/browser/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // A throwaway PostgreSQL for the storage tests unless TEST_DATABASE_URL is given.
-          globalSetup: ['test/helpers/throwaway-postgres.ts'],
+          // kv-recorder built from its source; a throwaway PostgreSQL for the storage tests unless TEST_DATABASE_URL is given.
+          globalSetup: ['test/helpers/build-recorder.ts', 'test/helpers/throwaway-postgres.ts'],
         },
       },
       {
@@ -26,7 +26,7 @@ export default defineConfig({
           // Each file drives its own Chromium and server; two cores: one file at a time.
           fileParallelism: false,
           // Builds dist/client once before the browser files (SKIP_CLIENT_BUILD=1 to reuse a build).
-          globalSetup: ['test/helpers/build-client.ts'],
+          globalSetup: ['test/helpers/build-recorder.ts', 'test/helpers/build-client.ts'],
         },
       },
     ],

@@ -446,7 +446,7 @@ export class CallService {
     const call = this.#calls.get(visitId);
     if (!call || call.ended || this.#ending.has(visitId)) return false;
     this.#ending.add(visitId);
-    // ffmpeg only finalises its file while media still flows: stop it before the router closes.
+    // The recorders finalise their files before the router (and their transports) close.
     await this.#finishRecording(call);
     this.#ending.delete(visitId);
     this.#supervision.delete(visitId);

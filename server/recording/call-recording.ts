@@ -3,7 +3,6 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import { RecordingJournal } from './journal.ts';
 import { readManifest, writeManifest, type Manifest, type ManifestParty, type ManifestSegment } from './manifest.ts';
-import type { PortRange } from './udp-ports.ts';
 import type { GapRecord, TrackRecord } from './party-recorder.ts';
 import { PartyRecorder } from './party-recorder.ts';
 import { assertSafeId, localDate, visitRecordingDir } from './paths.ts';
@@ -15,9 +14,10 @@ export interface CallRecordingOptions {
   facilityId: string;
   timezone: string;
   visitId: string;
+  /** kv-recorder, which writes each segment */
+  recorderPath: string;
+  /** ffmpeg, which repairs a segment whose recorder did not end cleanly */
   ffmpegPath: string;
-  /** mediasoup's port range: ffmpeg's ports are picked outside it */
-  mediaPorts?: PortRange;
   logger: Logger;
   /** A party's recording failed after it had started (a later segment, or gave up). */
   onFailure?: (err: Error) => void;
@@ -65,7 +65,7 @@ export class CallRecording {
   /**
    * The party's current producers: each of its tracks counts from now (one never recorded makes
    * the recording incomplete) and is recorded; a change of producers starts the party's next
-   * segment. Rejects if the segment cannot start (ffmpeg, consumers).
+   * segment. Rejects if the segment cannot start (recorder, consumers).
    */
   async partyTracks(party: ManifestParty, producers: PartyProducers): Promise<void> {
     if (this.#manifest) throw new Error('recording already finished');
@@ -88,8 +88,8 @@ export class CallRecording {
         router: this.#router,
         party: assertSafeId(party.id, 'party id'),
         dir: this.dir,
+        recorderPath: this.#options.recorderPath,
         ffmpegPath: this.#options.ffmpegPath,
-        mediaPorts: this.#options.mediaPorts,
         logger: this.#options.logger.child({ visitId: this.#options.visitId }),
         recordingStartedAt: this.#recordingStartedAt,
         onFailure: this.#options.onFailure,
@@ -103,7 +103,7 @@ export class CallRecording {
     return entry.recorder;
   }
 
-  /** Starts recording a party; rejects if ffmpeg cannot start. */
+  /** Starts recording a party; rejects if its recorder cannot start. */
   addParty(party: ManifestParty, producers: PartyProducers): Promise<void> {
     return this.partyTracks(party, producers);
   }

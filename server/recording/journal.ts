@@ -13,14 +13,14 @@ export type JournalEntry =
   | ({ type: 'call'; visitId: string; facilityId: string; startedAt: string; host: string } & ProcessIdentity)
   | { type: 'party'; party: ManifestParty }
   | { type: 'track'; party: string; kind: TrackKind }
-  | { type: 'segment'; party: string; index: number; file: string; startedAt: string; tracks?: TrackKind[]; ffmpegPid?: number }
+  | { type: 'segment'; party: string; index: number; file: string; startedAt: string; tracks?: TrackKind[]; recorderPid?: number; /** journals written before kv-recorder */ ffmpegPid?: number }
   | { type: 'segmentEnded'; file: string; endedAt: string; endReason: SegmentEndReason }
   | { type: 'gap'; gap: GapRecord };
 
 /**
  * What a recording has started, one JSON line per step, each synced to disk: if the server is
  * killed (or the power fails) before the manifest is written, the recovery pass at the next
- * start knows the parties, the segments, which were still being written and by which ffmpeg.
+ * start knows the parties, the segments, which were still being written and by which recorder.
  */
 export class RecordingJournal {
   readonly #file: string;

@@ -25,12 +25,12 @@ export interface ManifestRecovery {
 
 /** Per segment the recovery pass found still being written. */
 export interface SegmentRecovery {
-  /** endedAt is the file's last write time; media after it (at most ~1 s buffered by ffmpeg) is lost. */
+  /** endedAt is the file's last write time; media after it (at most ~1.5 s held by the recorder) is lost. */
   endedAtIsLastWrite: true;
   /** The file was rewritten (stream copy) so it has a duration and an index again. */
   repaired: boolean;
-  /** An ffmpeg of the dead server was still writing it and was stopped. */
-  leftoverFfmpegKilled?: number;
+  /** A recorder of the dead server was still writing it and was stopped. */
+  leftoverRecorderKilled?: number;
 }
 
 export type ManifestSegment = SegmentRecord & { recovered?: SegmentRecovery };
@@ -43,7 +43,7 @@ export interface Manifest {
   endedAt: string;
   /** tracks: every kind the party produced; one with recorded false makes the recording incomplete. */
   parties: Array<ManifestParty & { tracks: TrackRecord[] }>;
-  /** sha256 null and missing true: ffmpeg stopped before it created the file. */
+  /** sha256 null and missing true: the recorder stopped before it created the file (no media came). */
   segments: Array<ManifestSegment & { bytes: number; sha256: string | null; missing?: true }>;
   gaps: GapRecord[];
   recovered?: ManifestRecovery;

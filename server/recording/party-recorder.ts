@@ -3,10 +3,9 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logging/logger.ts';
 import type { RecordingJournal } from './journal.ts';
 import { canStartRecording, Segment, type PartyProducers } from './segment.ts';
-import type { PortRange } from './udp-ports.ts';
 
 /** interrupted: the server stopped without finalising it (set by the recovery pass at the next start). */
-export type SegmentEndReason = 'stopped' | 'ffmpeg_died' | 'reconnected' | 'tracks_changed' | 'interrupted';
+export type SegmentEndReason = 'stopped' | 'recorder_died' | 'reconnected' | 'tracks_changed' | 'interrupted';
 export type TrackKind = ms.MediaKind;
 
 export interface SegmentRecord {
@@ -28,7 +27,7 @@ export interface GapRecord {
   from: string;
   to: string;
   /** server_restarted: between an earlier recording of the visit (its server stopped or died) and this one. */
-  reason: 'ffmpeg_died' | 'reconnected' | 'server_restarted';
+  reason: 'recorder_died' | 'reconnected' | 'server_restarted';
 }
 
 /** One kind a party produced during the call, and whether (and from when) it was recorded. */
@@ -44,9 +43,9 @@ export interface PartyRecorderOptions {
   /** File-name-safe party id, e.g. "booth" or "family-<visitorId>". */
   party: string;
   dir: string;
+  recorderPath: string;
+  /** repairs a file whose recorder did not end cleanly */
   ffmpegPath: string;
-  /** mediasoup's port range: ffmpeg's ports are picked outside it */
-  mediaPorts?: PortRange;
   logger: Logger;
   /** When the call's recording started: segment offsets are counted from here. */
   recordingStartedAt: Date;
@@ -70,7 +69,7 @@ const KINDS: readonly TrackKind[] = ['audio', 'video'];
 /**
  * Records one party of a call as a series of segments, each holding the party's tracks that
  * existed when it started. A track added later (video after audio) starts a new segment holding
- * both before the old one stops, so no track loses media. Segment changes (tracks changed, ffmpeg
+ * both before the old one stops, so no track loses media. Segment changes (tracks changed, recorder
  * died, party reconnected, stop) run one at a time through a queue, so they never interleave.
  */
 export class PartyRecorder {
@@ -205,13 +204,13 @@ export class PartyRecorder {
       router: this.#router,
       producers: this.#producers,
       file: path.join(this.#options.dir, file),
+      recorderPath: this.#options.recorderPath,
       ffmpegPath: this.#options.ffmpegPath,
-      mediaPorts: this.#options.mediaPorts,
     });
     const current = { segment, file, index: number };
     this.#current = current;
     const tracks = segment.tracks.map((t) => t.kind);
-    await this.#options.journal?.append({ type: 'segment', party: this.party, index: number, file, startedAt: segment.startedAt.toISOString(), tracks, ffmpegPid: segment.ffmpeg.pid });
+    await this.#options.journal?.append({ type: 'segment', party: this.party, index: number, file, startedAt: segment.startedAt.toISOString(), tracks, recorderPid: segment.recorder.pid });
     this.#mediaLostAt = undefined;
     if (this.#openGap) this.#addGap({ party: this.party, ...this.#openGap, to: segment.startedAt.toISOString() });
     this.#openGap = undefined;
@@ -220,12 +219,12 @@ export class PartyRecorder {
       if (!producer) continue;
       producer.observer.once('close', () => (this.#mediaLostAt ??= new Date()));
     }
-    segment.ffmpeg.once('died', (info) => {
+    segment.recorder.once('died', (info) => {
       this.#options.logger.error(
         { party: this.party, file, code: info.code, signal: info.signal, stderr: info.stderr.slice(-300) },
-        'recording ffmpeg died, starting a new segment',
+        'recorder died, starting a new segment',
       );
-      void this.#report(this.#run(() => this.#replace(current, 'ffmpeg_died')));
+      void this.#report(this.#run(() => this.#replace(current, 'recorder_died')));
     });
   }
 
@@ -265,7 +264,7 @@ export class PartyRecorder {
     });
   }
 
-  async #replace(old: Current, reason: 'ffmpeg_died' | 'reconnected'): Promise<void> {
+  async #replace(old: Current, reason: 'recorder_died' | 'reconnected'): Promise<void> {
     if (this.#current !== old || this.#stopped) return;
     const gapFrom = this.#mediaLostAt ?? new Date();
     this.#current = undefined;

@@ -22,8 +22,8 @@ export async function startRecordedCall(
     facilityId: call.facilityId,
     timezone: call.timezone,
     visitId: call.visitId,
+    recorderPath: ctx.config.recorderPath,
     ffmpegPath: ctx.config.ffmpegPath,
-    mediaPorts: { min: ctx.config.mediasoup.rtcMinPort, max: ctx.config.mediasoup.rtcMaxPort },
     logger: ctx.logger,
     onFailure,
   });

@@ -24,7 +24,7 @@ type Ctx = Pick<AppContext, 'config' | 'storage' | 'logger'>;
 
 /**
  * At start-up, before any call can record: every index row still `recording` belongs to a
- * recording its server never finalised. Stops a leftover ffmpeg of that server, repairs the
+ * recording its server never finalised. Stops a leftover recorder of that server, repairs the
  * files it was writing (remux), writes the manifest with what was lost and marks the row
  * `complete` (every file repaired) or `incomplete`. A row is never left `recording`.
  */
@@ -89,7 +89,7 @@ async function recoverOne(ctx: Ctx, row: Row): Promise<RecoveredRecording> {
       continue;
     }
     const file = path.join(dir, s.file);
-    const killed = s.ffmpegPid !== undefined && (await stopLeftoverFfmpeg(s.ffmpegPid, file)) ? s.ffmpegPid : undefined;
+    const killed = s.recorderPid !== undefined && (await stopLeftoverRecorder(s.recorderPid, file)) ? s.recorderPid : undefined;
     const lastWrite = await stat(file).then((st) => st.mtime.toISOString(), () => undefined);
     const ok = lastWrite !== undefined && (await finaliseWebm(ctx.config.ffmpegPath, file));
     if (ok) repaired++;
@@ -100,7 +100,7 @@ async function recoverOne(ctx: Ctx, row: Row): Promise<RecoveredRecording> {
       endReason: 'interrupted',
       tracks: s.tracks,
       startOffsetMs: offset(s.startedAt),
-      recovered: { endedAtIsLastWrite: true, repaired: ok, ...(killed !== undefined ? { leftoverFfmpegKilled: killed } : {}) },
+      recovered: { endedAtIsLastWrite: true, repaired: ok, ...(killed !== undefined ? { leftoverRecorderKilled: killed } : {}) },
     });
   }
   const parties = new Map<string, ManifestParty>();
@@ -145,7 +145,7 @@ interface JournalSegment {
   startedAt: string;
   /** Unknown for a segment found only as a file (no journal line): empty. */
   tracks: TrackKind[];
-  ffmpegPid?: number;
+  recorderPid?: number;
   endedAt?: string;
   endReason?: ManifestSegment['endReason'];
 }
@@ -153,7 +153,7 @@ interface JournalSegment {
 function segmentsFromJournal(entries: JournalEntry[]): JournalSegment[] {
   const byFile = new Map<string, JournalSegment>();
   for (const e of entries) {
-    if (e.type === 'segment') byFile.set(e.file, { party: e.party, index: e.index, file: e.file, startedAt: e.startedAt, tracks: e.tracks ?? [], ffmpegPid: e.ffmpegPid });
+    if (e.type === 'segment') byFile.set(e.file, { party: e.party, index: e.index, file: e.file, startedAt: e.startedAt, tracks: e.tracks ?? [], recorderPid: e.recorderPid ?? e.ffmpegPid });
     if (e.type === 'segmentEnded') {
       const s = byFile.get(e.file);
       if (s) Object.assign(s, { endedAt: e.endedAt, endReason: e.endReason });
@@ -202,8 +202,11 @@ async function stillBeingWritten(call: Extract<JournalEntry, { type: 'call' }>):
   return started !== undefined && started <= Date.parse(call.startedAt);
 }
 
-/** Kills `pid` only if it is an ffmpeg writing `file` (the pid may have been reused); true when it was. */
-async function stopLeftoverFfmpeg(pid: number, file: string): Promise<boolean> {
+/**
+ * Kills `pid` only if it is a recorder writing `file` (the pid may have been reused); true when it
+ * was. Journals written before kv-recorder name an ffmpeg.
+ */
+async function stopLeftoverRecorder(pid: number, file: string): Promise<boolean> {
   let argv: string[];
   let cwd: string;
   try {
@@ -212,7 +215,7 @@ async function stopLeftoverFfmpeg(pid: number, file: string): Promise<boolean> {
   } catch {
     return false;
   }
-  if (!argv[0] || !path.basename(argv[0]).includes('ffmpeg')) return false;
+  if (!argv[0] || !/^(kv-recorder|ffmpeg)/.test(path.basename(argv[0]))) return false;
   if (!argv.slice(1).some((a) => path.resolve(cwd, a) === file)) return false;
   try {
     process.kill(pid, 'SIGKILL');

@@ -12,7 +12,7 @@
  * Per call: booth and family each send VP8 (~500 kbit/s) + Opus over plain RTP from one replay
  * generator process; consumers: each party the other's audio + video, a hidden officer both
  * videos (the focused call: audio too), the recorder all four tracks. The worker is pinned to
- * core 0, everything else (this process, ffmpegs, the generator) to the other cores.
+ * core 0, everything else (this process, recorders, the generator) to the other cores.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -97,11 +97,11 @@ export interface RampResult {
 }
 
 function row(r: StepResult): string {
-  return `| ${r.mode} | ${r.calls} | ${r.consumers} | ${f(r.workerCpuPct)} | ${f(r.workerCoreBusyPct)} | ${f(r.nodeCpuPct)} | ${f(r.ffmpegCpuPctPerCall, 2)} | ${f(r.generatorCpuPct)} | ${f(r.otherCoresBusyPct)} | ${f(r.rssPerCallMiB)} (${f(r.rssMiB.node, 0)}+${f(r.rssMiB.worker, 0)}+${f(r.rssMiB.ffmpeg, 0)}) | ${f(r.ingressMbps)} / ${f(r.egressMbps)} | ${f(r.loss.pct, 2)} (${f(r.loss.ingressPct, 2)}/${f(r.loss.forwardingPct, 2)}/${f(r.loss.kernelDropPct, 2)}) | ${f(r.generator.sentOfDuePct)} | ${r.verdict}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''} |`;
+  return `| ${r.mode} | ${r.calls} | ${r.consumers} | ${f(r.workerCpuPct)} | ${f(r.workerCoreBusyPct)} | ${f(r.nodeCpuPct)} | ${f(r.recorderCpuPctPerCall, 2)} | ${f(r.generatorCpuPct)} | ${f(r.otherCoresBusyPct)} | ${f(r.rssPerCallMiB)} (${f(r.rssMiB.node, 0)}+${f(r.rssMiB.worker, 0)}+${f(r.rssMiB.recorder, 0)}) | ${f(r.ingressMbps)} / ${f(r.egressMbps)} | ${f(r.loss.pct, 2)} (${f(r.loss.ingressPct, 2)}/${f(r.loss.forwardingPct, 2)}/${f(r.loss.kernelDropPct, 2)}) | ${f(r.generator.sentOfDuePct)} | ${r.verdict}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''} |`;
 }
 
 const HEADER = [
-  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | ffmpeg CPU % per call | generator CPU % | other cores busy % | memory MiB per call (Node RSS + worker RSS + ffmpeg PSS, MiB) | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
+  '| mode | calls | consumers | worker CPU % | worker core busy % | Node CPU % | recorder CPU % per call | generator CPU % | other cores busy % | memory MiB per call (Node RSS + worker RSS + recorder PSS, MiB) | Mbit/s in / out | loss % (ingress/forwarding/kernel) | generator sent % of due | verdict |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ];
 
@@ -130,7 +130,7 @@ async function ramp(mode: 'stack' | 'bare', args: Args, clip: string): Promise<R
   try {
     say(HEADER.join('\n'));
     for (const n of args.steps) {
-      // A call holds two recording ffmpegs (~11 MiB PSS each, ~50 MiB RSS): stop before a step would exhaust memory.
+      // A call holds two recording recorders (~11 MiB PSS each, ~50 MiB RSS): stop before a step would exhaust memory.
       const last = steps.at(-1);
       const need = last ? (n - driver.calls) * last.rssPerCallMiB * 2 ** 20 : 0;
       if (need > memAvailableBytes() - 2 * 2 ** 30) {
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const pinnedSelf = pin(process.pid, rest);
   const info = machine(mediasoup.version);
   say(`machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.kernel}, Node ${info.node}, mediasoup ${info.mediasoup}; load average ${info.loadAverage}`);
-  say(`pinning: worker → core 0, this process + generator + ffmpegs → cores ${rest}${pinnedSelf ? '' : ' (taskset failed: not pinned)'}${cores < 3 ? ' (2 cores: the non-worker core carries Node, every ffmpeg and the generator)' : ''}`);
+  say(`pinning: worker → core 0, this process + generator + recorders → cores ${rest}${pinnedSelf ? '' : ' (taskset failed: not pinned)'}${cores < 3 ? ' (2 cores: the non-worker core carries Node, every recorder and the generator)' : ''}`);
   const cache = path.join(os.tmpdir(), 'kv-bench-capacity');
   mkdirSync(cache, { recursive: true });
   const clipFile = await captureRtpClip(cache);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const modes: Array<'stack' | 'bare'> = !args.ramp ? [] : args.compare ? ['bare', 'stack'] : [args.bare ? 'bare' : 'stack'];
   const results: RampResult[] = [];
   for (const mode of modes) {
-    say(`\n${mode === 'stack' ? 'whole stack (control plane, recording ffmpegs, hidden officers)' : 'bare mediasoup (same transports, producers and consumers; no control plane, no ffmpeg)'}: steps ${args.steps.join(', ')}, ${args.seconds} s each after ${args.warmup} s warm-up`);
+    say(`\n${mode === 'stack' ? 'whole stack (control plane, recorder processes, hidden officers)' : 'bare mediasoup (same transports, producers and consumers; no control plane, no recorder processes)'}: steps ${args.steps.join(', ')}, ${args.seconds} s each after ${args.warmup} s warm-up`);
     results.push(await ramp(mode, args, clipFile));
   }
   // With --json, stdout carries the JSON object only; the tables go to stderr.

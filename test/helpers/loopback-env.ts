@@ -18,7 +18,7 @@ export function loopbackServerEnv(dataDir: string): Record<string, string> {
     RTC_MAX_PORT: String(rtcMin + 199),
     DATA_DIR: dataDir,
     RECORDINGS_DIR: path.join(dataDir, 'recordings'),
-    // The test machine is shared and often overloaded: ffmpeg alone can take over 2 s to start, and
+    // The test machine is shared and often overloaded: a recorder can take over 2 s to start, and
     // fail-closed would end calls that tests about other things need. The 2 s default itself is
     // proven in test/recording/track-recording.test.ts, which sets it back.
     RECORDING_START_LIMIT_MS: '15000',

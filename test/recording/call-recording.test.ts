@@ -9,6 +9,7 @@ import { createLogger } from '../../server/logging/logger.ts';
 import { CallRecording } from '../../server/recording/call-recording.ts';
 import { sha256File, type Manifest } from '../../server/recording/manifest.ts';
 import { startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
+import { recorderPath } from '../helpers/build-recorder.ts';
 
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +26,7 @@ function firstFrameDecodes(file: string): boolean {
   return r.status === 0 && r.stdout.length === 320 * 240 * 3;
 }
 
-/** ffmpeg writes nothing until it has seen a key frame; under CPU load that can take seconds. */
+/** The recorder writes nothing until it has seen a key frame; under CPU load that can take seconds. */
 async function waitForMedia(file: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((existsSync(file) ? statSync(file).size : 0) < 4096) {
@@ -34,12 +35,12 @@ async function waitForMedia(file: string, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-function ffmpegPidWriting(file: string): number {
+function recorderPidWriting(file: string): number {
   const out = execFileSync('pgrep', ['-f', file], { encoding: 'utf8' }).trim();
   return Number(out.split('\n')[0]);
 }
 
-describe('call recording (real ffmpeg)', () => {
+describe('call recording (real kv-recorder)', () => {
   let worker: ms.Worker;
   let router: ms.Router;
   let root: string;
@@ -60,7 +61,7 @@ describe('call recording (real ffmpeg)', () => {
     worker.close();
   });
 
-  const options = (visitId: string) => ({ router, recordingsDir: root, facilityId: 'fac-1', timezone: 'Asia/Jakarta', visitId, ffmpegPath: 'ffmpeg', logger });
+  const options = (visitId: string) => ({ router, recordingsDir: root, facilityId: 'fac-1', timezone: 'Asia/Jakarta', visitId, recorderPath, ffmpegPath: 'ffmpeg', logger });
 
   it('records one decodable VP8 + Opus WebM per party, as long as the call, with matching manifest hashes', async () => {
     const booth = await startSyntheticParty(router, { toneHz: 440 });
@@ -93,7 +94,7 @@ describe('call recording (real ffmpeg)', () => {
     expect(onDisk.parties.map((p) => p.role).sort()).toEqual(['family', 'inmate']);
   });
 
-  it('starts a new segment and records the gap when ffmpeg is killed mid-call', async () => {
+  it('starts a new segment and records the gap when its recorder is killed mid-call', async () => {
     const booth = await startSyntheticParty(router);
     parties.push(booth);
     await sleep(500);
@@ -101,16 +102,16 @@ describe('call recording (real ffmpeg)', () => {
     await recording.addParty({ id: 'booth', role: 'inmate', name: 'Budi' }, booth);
     await waitForMedia(path.join(recording.dir, 'booth-001.webm'));
     await sleep(1000);
-    process.kill(ffmpegPidWriting(path.join(recording.dir, 'booth-001.webm')), 'SIGKILL');
+    process.kill(recorderPidWriting(path.join(recording.dir, 'booth-001.webm')), 'SIGKILL');
     await waitForMedia(path.join(recording.dir, 'booth-002.webm'));
     await sleep(1000);
     const manifest = await recording.stop();
     expect(manifest.segments.map((s) => [s.file, s.endReason])).toEqual([
-      ['booth-001.webm', 'ffmpeg_died'],
+      ['booth-001.webm', 'recorder_died'],
       ['booth-002.webm', 'stopped'],
     ]);
     expect(manifest.gaps).toHaveLength(1);
-    expect(manifest.gaps[0]).toMatchObject({ party: 'booth', reason: 'ffmpeg_died' });
+    expect(manifest.gaps[0]).toMatchObject({ party: 'booth', reason: 'recorder_died' });
     const second = path.join(recording.dir, 'booth-002.webm');
     expect(probe(second).codecs).toEqual(['opus', 'vp8']);
     expect(firstFrameDecodes(second)).toBe(true);
@@ -144,11 +145,11 @@ describe('call recording (real ffmpeg)', () => {
     }
   });
 
-  it('fails closed when ffmpeg cannot start', async () => {
+  it('fails closed when the recorder cannot start', async () => {
     const party = await startSyntheticParty(router);
     parties.push(party);
-    const recording = await CallRecording.create({ ...options('visit-4'), ffmpegPath: '/nonexistent/ffmpeg' });
-    await expect(recording.addParty({ id: 'booth', role: 'inmate', name: 'Budi' }, party)).rejects.toThrow(/cannot start ffmpeg/);
+    const recording = await CallRecording.create({ ...options('visit-4'), recorderPath: '/nonexistent/kv-recorder' });
+    await expect(recording.addParty({ id: 'booth', role: 'inmate', name: 'Budi' }, party)).rejects.toThrow(/cannot start the recorder/);
   });
 
   it('refuses ids that would escape the recordings folder', async () => {

@@ -102,10 +102,10 @@ describe('a self-muted track is a pause in the recording', { timeout: 90_000 }, 
     await family.video.pause();
     const { failures, row, dir, manifest } = await recording(seeded.visitId, family, async (live) => {
       await live.partyMedia({ party: who, audio: family.audio, video: family.video });
-      // longer than the start limit and than ffmpeg's stream probing
+      // longer than the start limit and than the recorder's wait for a first key frame
       await sleep(7000);
       expect(live.state).toBe('recording');
-      // the paused camera is not in the file yet (ffmpeg cannot start a file on a camera sending nothing): not failed either
+      // the paused camera is not in the file yet (a file cannot start on a camera sending nothing: its header needs the picture size): not failed either
       expect(live.records(family.audio.id)).toBe(true);
       expect(live.records(family.video.id)).toBe(false);
       await family.video.resume();

@@ -15,6 +15,7 @@ import { Segment } from '../../server/recording/segment.ts';
 import { seedVisit } from '../helpers/seed-visit.ts';
 import { startSyntheticParty, type SyntheticParty } from '../helpers/synthetic-party.ts';
 import { startTestApp } from '../helpers/test-app.ts';
+import { recorderPath } from '../helpers/build-recorder.ts';
 
 const logger = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,7 +79,7 @@ describe('recording failures', () => {
     expect(row?.status).toBe('failed');
   });
 
-  it('stops ffmpeg when a segment fails after ffmpeg started (consumer gone)', async () => {
+  it('stops the recorder when a segment fails after the recorder started (consumer gone)', async () => {
     const party = await startSyntheticParty(router);
     parties.push(party);
     const file = path.join(mkdtempSync(path.join(root, 'segment-')), 'booth-001.webm');
@@ -92,7 +93,7 @@ describe('recording failures', () => {
         return t;
       },
     } as unknown as ms.Router;
-    await expect(Segment.create({ router: failing, producers: party, file, ffmpegPath: 'ffmpeg' })).rejects.toThrow(/Consumer closed/);
+    await expect(Segment.create({ router: failing, producers: party, file, recorderPath, ffmpegPath: 'ffmpeg' })).rejects.toThrow(/Consumer closed/);
     expect(processesWriting(file)).toBe('');
   });
 
@@ -119,7 +120,7 @@ describe('recording failures', () => {
     const first = await startSyntheticParty(router);
     parties.push(first);
     const failures: Error[] = [];
-    const recording = await CallRecording.create({ router, recordingsDir: root, facilityId: 'fac-1', timezone: 'Asia/Jakarta', visitId: 'visit-moved', ffmpegPath: 'ffmpeg', logger, onFailure: (e) => failures.push(e) });
+    const recording = await CallRecording.create({ router, recordingsDir: root, facilityId: 'fac-1', timezone: 'Asia/Jakarta', visitId: 'visit-moved', recorderPath, ffmpegPath: 'ffmpeg', logger, onFailure: (e) => failures.push(e) });
     await recording.addParty({ id: 'booth', role: 'inmate', name: 'Budi' }, first);
     await waitForMedia(path.join(recording.dir, 'booth-001.webm'));
     const fresh = await worker.createRouter({ mediaCodecs });

@@ -39,9 +39,9 @@ async function waitForMedia(file: string, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-/** An "ffmpeg" that starts but never opens its RTP input (a hung recorder). */
-function hangingFfmpeg(): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-hung-ffmpeg-')), 'ffmpeg');
+/** A "kv-recorder" that starts but never opens its ports (a hung recorder). */
+function hangingRecorder(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-hung-recorder-')), 'kv-recorder');
   writeFileSync(file, '#!/bin/sh\nexec sleep 20\n');
   chmodSync(file, 0o755);
   return file;
@@ -62,7 +62,7 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', { timeout
     expect(app.config.recordingStartLimitMs).toBe(RECORDING_START_LIMIT_MS);
     router = await app.pool.leastLoaded().createRouter({ mediaCodecs });
     otherRouter = await app.pool.leastLoaded().createRouter({ mediaCodecs });
-    // Parties stream a pre-encoded clip (-c copy): live encoders would starve ffmpeg's start on 2 cores.
+    // Parties stream a pre-encoded clip (-c copy): live encoders would starve the recorders' start on 2 cores.
     clip = encodeSyntheticClip(mkdtempSync(path.join(os.tmpdir(), 'kv-track-clip-')));
   });
   afterEach(async () => {
@@ -223,7 +223,7 @@ describe.each(storageKinds)('every track is recorded on its own (%s)', { timeout
   it('a track whose recording has not started 2 s after its first packet is reported with its producer; the row is incomplete', async () => {
     const seeded = await seedVisit(app);
     const booth = await party();
-    const ctx = { ...app.ctx, config: { ...app.ctx.config, ffmpegPath: hangingFfmpeg() } };
+    const ctx = { ...app.ctx, config: { ...app.ctx.config, recorderPath: hangingRecorder() } };
     const { live, failures } = await startLive(seeded.visitId, seeded.facilityId, ctx);
     const asked = Date.now();
     void live.partyMedia({ party: { id: 'booth', role: 'inmate', name: 'Budi' }, audio: booth.audio });
@@ -274,7 +274,7 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
   });
 
   it('without fail-closed, a track whose recorder cannot start is not called recording, and the call goes on', async () => {
-    const app = await startTestApp({ ...LIMIT_ENV, CONFIG_FILE: configFile({ recordingFailClosed: false }), FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    const app = await startTestApp({ ...LIMIT_ENV, CONFIG_FILE: configFile({ recordingFailClosed: false }), RECORDER_PATH: '/nonexistent/kv-recorder' });
     try {
       const { booth, view } = await audioOnlyBooth(app);
       await expect.poll(async () => (await view())?.recording, { timeout: 5000, interval: 100 }).toBe('failed');
@@ -287,7 +287,7 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
   });
 
   it('with fail-closed, a track not recorded 2 s after its first packet is stopped and the call ends (recording_failed)', async () => {
-    const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: hangingFfmpeg() });
+    const app = await startTestApp({ ...LIMIT_ENV, RECORDER_PATH: hangingRecorder() });
     let sender: SyntheticParty | undefined;
     try {
       const seeded = await seedVisit(app);
@@ -314,7 +314,7 @@ describe('live calls: what GET /api/calls says is recorded, and fail-closed for 
   });
 
   it('with fail-closed, an audio-only party whose recording cannot start ends the call (recording_failed)', async () => {
-    const app = await startTestApp({ ...LIMIT_ENV, FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    const app = await startTestApp({ ...LIMIT_ENV, RECORDER_PATH: '/nonexistent/kv-recorder' });
     try {
       expect(app.config.recordingFailClosed).toBe(true);
       const { seeded, booth } = await audioOnlyBooth(app);

@@ -204,7 +204,7 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     const [boothRecorder] = pidsWriting(boothFirst);
     expect(boothRecorder).toBeGreaterThan(0);
     process.kill(boothRecorder!, 'SIGKILL');
-    await waitForLog(rec.server, 'recording ffmpeg died, starting a new segment');
+    await waitForLog(rec.server, 'recorder died, starting a new segment');
     const boothSecond = path.join(rec.dir, 'booth-002.webm');
     const deadline = Date.now() + 15_000;
     while ((existsSync(boothSecond) ? statSync(boothSecond).size : 0) < 8192 && Date.now() < deadline) await sleep(200);
@@ -218,7 +218,7 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     expect(await waitUntilGone(workers)).toEqual([]); // a worker ends with its server's channel
     const leftovers = pidsWriting(rec.dir);
     expect(leftovers.length).toBe(2); // booth-002 and family-001 recorders, in their own groups
-    // Such an ffmpeg ends by itself 10 s after its input stopped (ffmpeg's RTP read timeout);
+    // Such a recorder waits for media until it is stopped;
     // frozen, they are still there however long the restart takes on a busy machine.
     for (const pid of leftovers) process.kill(pid, 'SIGSTOP');
     frozen.push(...leftovers);
@@ -236,13 +236,13 @@ describe.each(storageKinds)('a real server killed mid-call (%s), then started ag
     expect(manifest.parties.map((p) => p.role).sort()).toEqual(['family', 'inmate']);
     const byFile = new Map(manifest.segments.map((s) => [s.file, s]));
     expect([...byFile.keys()].sort()).toEqual(['booth-001.webm', 'booth-002.webm', `${manifest.parties.find((p) => p.role === 'family')!.id}-001.webm`]);
-    expect(byFile.get('booth-001.webm')).toMatchObject({ endReason: 'ffmpeg_died' });
+    expect(byFile.get('booth-001.webm')).toMatchObject({ endReason: 'recorder_died' });
     expect(byFile.get('booth-001.webm')!.recovered).toBeUndefined();
     for (const s of manifest.segments.filter((x) => x.file !== 'booth-001.webm')) {
       expect(s).toMatchObject({ endReason: 'interrupted', recovered: { endedAtIsLastWrite: true, repaired: true } });
-      expect(leftovers).toContain(s.recovered!.leftoverFfmpegKilled);
+      expect(leftovers).toContain(s.recovered!.leftoverRecorderKilled);
     }
-    expect(manifest.gaps).toEqual([expect.objectContaining({ party: 'booth', reason: 'ffmpeg_died' })]);
+    expect(manifest.gaps).toEqual([expect.objectContaining({ party: 'booth', reason: 'recorder_died' })]);
     for (const s of manifest.segments) {
       const seconds = durationSeconds(path.join(rec.dir, s.file));
       expect(seconds, `${s.file} duration`).not.toBe('N/A');

@@ -223,7 +223,7 @@ describe('officer supervision API (real app, socket.io peers)', () => {
 describe('recording fail-closed policy', () => {
   let app: App;
   beforeAll(async () => {
-    app = await startTestApp({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    app = await startTestApp({ RECORDER_PATH: '/nonexistent/kv-recorder' });
   });
   afterAll(async () => {
     await app?.close();

@@ -3,7 +3,7 @@
  * two producers, a plain receive transport per party and for the hidden officer, and one plain
  * transport per recorded track; the same consumers as the stack creates (each party the other's
  * audio + video, the officer both videos and, in the focused call, both audios, the recorder all
- * four). No control plane and no ffmpeg: the recorder's consumers go to the sink too.
+ * four). No control plane and no recorder processes: the recording consumers go to the sink too.
  */
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
@@ -98,7 +98,7 @@ export class BareDriver implements CapacityDriver {
     }
   }
 
-  ffmpegPids(): number[] {
+  recorderPids(): number[] {
     return [];
   }
 

@@ -19,8 +19,8 @@ export interface CapacityDriver {
   grow(total: number): Promise<void>;
   /** ends every call the way it ends in production (stack: the family hangs up) */
   endAll(): Promise<void>;
-  /** recording ffmpegs (none in bare) */
-  ffmpegPids(): number[];
+  /** recording recorders (none in bare) */
+  recorderPids(): number[];
   close(): Promise<void>;
 }
 

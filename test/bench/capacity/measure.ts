@@ -33,16 +33,16 @@ export interface StepResult {
   /** CPU % of one core over the window */
   workerCpuPct: number;
   nodeCpuPct: number;
-  ffmpegCpuPctPerCall: number;
-  ffmpegCpuPct: number;
+  recorderCpuPctPerCall: number;
+  recorderCpuPct: number;
   generatorCpuPct: number;
   /** busy % of the worker's core and of the other cores (all processes, from /proc/stat) */
   workerCoreBusyPct: number;
   otherCoresBusyPct: number;
-  /** MiB: the calls' share (Node and worker RSS above their idle baseline, plus every recording ffmpeg's PSS) per call */
+  /** MiB: the calls' share (Node and worker RSS above their idle baseline, plus every recorder process's PSS) per call */
   rssPerCallMiB: number;
-  /** Node and worker RSS; ffmpeg: PSS summed (shared libraries counted once), ffmpegRss: RSS summed (counted per process) */
-  rssMiB: { node: number; worker: number; ffmpeg: number; ffmpegRss: number };
+  /** Node and worker RSS; recorder: PSS summed (shared libraries counted once), recorderRss: RSS summed (counted per process) */
+  rssMiB: { node: number; worker: number; recorder: number; recorderRss: number };
   ingressMbps: number;
   egressMbps: number;
   loss: {
@@ -50,7 +50,7 @@ export interface StepResult {
     ingressPct: number;
     /** 1 − packets the consumers sent / packets their producers received in the window */
     forwardingPct: number;
-    /** UDP receive/send buffer drops anywhere on the machine (worker, ffmpegs) / all packets in the window */
+    /** UDP receive/send buffer drops anywhere on the machine (worker, recorders) / all packets in the window */
     kernelDropPct: number;
     /** the step's loss: the worst of the three */
     pct: number;
@@ -114,8 +114,8 @@ export async function measureStep(o: {
 }): Promise<StepResult> {
   const { driver, tally, replay } = o;
   const workerPid = driver.worker.pid;
-  const ffmpegs = driver.ffmpegPids();
-  const pids = [workerPid, process.pid, replay.pid, ...ffmpegs];
+  const recorders = driver.recorderPids();
+  const pids = [workerPid, process.pid, replay.pid, ...recorders];
   const endsBefore = driver.unexpectedEnds.length;
   const a = await snapshot(tally, replay);
   // CPU counted between the two /proc reads only, not while stats are being collected.
@@ -129,7 +129,7 @@ export async function measureStep(o: {
   const b = await snapshot(tally, replay);
   const wall = (tB - tA) / 1000;
   const cpuPct = (pid: number) => pct((cpuB.get(pid) ?? Number.NaN) - (cpuA.get(pid) ?? Number.NaN), wall);
-  const ffmpegPct = ffmpegs.map(cpuPct).filter(Number.isFinite).reduce((x, y) => x + y, 0);
+  const recorderPct = recorders.map(cpuPct).filter(Number.isFinite).reduce((x, y) => x + y, 0);
   const coreBusy = (i: number) => pct(coresB[i]!.busy - coresA[i]!.busy, coresB[i]!.total - coresA[i]!.total);
   const others = coresA.map((_, i) => i).filter((i) => i !== o.workerCore);
   const otherBusy = others.length ? others.map(coreBusy).reduce((x, y) => x + y, 0) / others.length : 0;
@@ -171,8 +171,8 @@ export async function measureStep(o: {
   const dueDelta = b.replay.due - a.replay.due;
   const sentOfDuePct = pct(b.replay.sent - a.replay.sent, dueDelta);
 
-  const ffmpegRss = ffmpegs.map(rssBytes).reduce((x, y) => x + y, 0);
-  const ffmpegPss = ffmpegs.map(pssBytes).reduce((x, y) => x + y, 0);
+  const recorderRss = recorders.map(rssBytes).reduce((x, y) => x + y, 0);
+  const recorderPss = recorders.map(pssBytes).reduce((x, y) => x + y, 0);
   const nodeRss = rssBytes(process.pid);
   const workerRss = rssBytes(workerPid);
   const calls = driver.calls;
@@ -184,13 +184,13 @@ export async function measureStep(o: {
     consumers: b.consumers.size,
     workerCpuPct: cpuPct(workerPid),
     nodeCpuPct: cpuPct(process.pid),
-    ffmpegCpuPct: ffmpegPct,
-    ffmpegCpuPctPerCall: calls ? ffmpegPct / calls : 0,
+    recorderCpuPct: recorderPct,
+    recorderCpuPctPerCall: calls ? recorderPct / calls : 0,
     generatorCpuPct: cpuPct(replay.pid),
     workerCoreBusyPct: coreBusy(o.workerCore),
     otherCoresBusyPct: otherBusy,
-    rssPerCallMiB: calls ? (Math.max(0, nodeRss - o.baseline.nodeRss) + Math.max(0, workerRss - o.baseline.workerRss) + ffmpegPss) / calls / MiB : 0,
-    rssMiB: { node: nodeRss / MiB, worker: workerRss / MiB, ffmpeg: ffmpegPss / MiB, ffmpegRss: ffmpegRss / MiB },
+    rssPerCallMiB: calls ? (Math.max(0, nodeRss - o.baseline.nodeRss) + Math.max(0, workerRss - o.baseline.workerRss) + recorderPss) / calls / MiB : 0,
+    rssMiB: { node: nodeRss / MiB, worker: workerRss / MiB, recorder: recorderPss / MiB, recorderRss: recorderRss / MiB },
     ingressMbps: (inBytes * 8) / wall / 1e6,
     egressMbps: (outBytes * 8) / wall / 1e6,
     loss: { ingressPct, forwardingPct, kernelDropPct, pct: lossPct, sinkArrivalPct: pct(b.udp.NoPorts - a.udp.NoPorts, toSink) },
@@ -215,7 +215,7 @@ function judge(r: StepResult): void {
   if (r.workerCpuPct > LIMITS.workerCpuPct) fail.push(`worker core ${r.workerCpuPct.toFixed(0)} % > ${LIMITS.workerCpuPct} %`);
   if (r.generator.sentOfDuePct < 100 - LIMITS.generatorShortfallPct) machine.push(`generator sent ${r.generator.sentOfDuePct.toFixed(1)} % of its schedule${where ? ` (${where})` : ''}`);
   // Loss or calls ending (recording not started in time) while the machine was saturated are
-  // blamed on the machine (starved ffmpegs, generator, or worker waiting for its core), not the stack.
+  // blamed on the machine (starved recorders, generator, or worker waiting for its core), not the stack.
   const problems = [
     ...(r.loss.pct > LIMITS.lossPct ? [`loss ${r.loss.pct.toFixed(2)} % > ${LIMITS.lossPct} %`] : []),
     ...(r.unexpectedEnds > 0 ? [`${r.unexpectedEnds} call(s) ended on their own`] : []),

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -32,7 +33,7 @@ export function rssBytes(pid: number): number {
 
 /**
  * Proportional set size, bytes (0 once gone): shared pages divided among the processes mapping
- * them. Every ffmpeg maps the same ~40 MB of Debian's libav* and codec libraries, so summing RSS
+ * them. Every recorder maps the same Debian libav* libraries, so summing RSS
  * over hundreds of recorders counts those pages hundreds of times.
  */
 export function pssBytes(pid: number): number {
@@ -44,8 +45,8 @@ export function pssBytes(pid: number): number {
   }
 }
 
-/** Children of `parent` that are recording ffmpegs (SDP on stdin), not generators. */
-export function recordingFfmpegPids(parent = process.pid): number[] {
+/** Children of `parent` that are kv-recorder processes, not generators. */
+export function recordingRecorderPids(parent = process.pid): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -53,7 +54,7 @@ export function recordingFfmpegPids(parent = process.pid): number[] {
     if (!f || Number(f[1]) !== parent) continue;
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('sdp') && cmd.includes('pipe:0')) pids.push(Number(name));
+      if (path.basename(cmd[0] ?? '') === 'kv-recorder') pids.push(Number(name));
     } catch {
       // ended meanwhile
     }

@@ -1,6 +1,6 @@
 /**
  * Soak: `calls` supervised calls join and leave every minute through the whole stack, for
- * `minutes`. Prints RSS (Node, worker, recording ffmpegs) each minute, while the calls are up and
+ * `minutes`. Prints RSS (Node, worker, recording recorders) each minute, while the calls are up and
  * after they left, and at the end what the worker still holds (dump counts: all zero expected).
  */
 import { rmSync } from 'node:fs';
@@ -15,8 +15,8 @@ const UP_SECONDS = 45;
 
 export interface SoakMinute {
   minute: number;
-  /** while the calls are up, MiB (Node, worker: RSS; ffmpeg: PSS summed) */
-  up: { node: number; worker: number; ffmpeg: number; ffmpegs: number };
+  /** while the calls are up, MiB (Node, worker: RSS; recorder: PSS summed) */
+  up: { node: number; worker: number; recorder: number; recorders: number };
   /** after every call left, MiB */
   idle: { node: number; worker: number; heapUsed: number };
   counts: { routers: number; transports: number; producers: number; consumers: number };
@@ -43,26 +43,26 @@ export async function runSoak(o: { calls: number; minutes: number; clip: string;
   pin(driver.worker.pid, '0');
   const perMinute: SoakMinute[] = [];
   o.say(`soak: ${o.calls} calls join, stay ${UP_SECONDS} s and leave, every minute for ${o.minutes} min`);
-  o.say('| minute | Node RSS up | worker RSS up | ffmpeg PSS up (procs) | Node RSS idle | worker RSS idle | Node heap idle | worker routers/transports/producers/consumers idle |');
+  o.say('| minute | Node RSS up | worker RSS up | recorder PSS up (procs) | Node RSS idle | worker RSS idle | Node heap idle | worker routers/transports/producers/consumers idle |');
   o.say('|---:|---:|---:|---:|---:|---:|---:|---|');
   try {
     for (let m = 1; m <= o.minutes; m++) {
       const start = performance.now();
       await driver.grow(o.calls);
       await sleepUntil(start + UP_SECONDS * 1000);
-      const ffmpegs = driver.ffmpegPids();
+      const recorders = driver.recorderPids();
       const up = {
         node: rssBytes(process.pid) / MiB,
         worker: rssBytes(driver.worker.pid) / MiB,
-        ffmpeg: ffmpegs.map(pssBytes).reduce((a, b) => a + b, 0) / MiB,
-        ffmpegs: ffmpegs.length,
+        recorder: recorders.map(pssBytes).reduce((a, b) => a + b, 0) / MiB,
+        recorders: recorders.length,
       };
       await driver.endAll();
       await sleepUntil(start + 58_000);
       const counts = await workerCounts(driver.worker, tally);
       const idle = { node: rssBytes(process.pid) / MiB, worker: rssBytes(driver.worker.pid) / MiB, heapUsed: process.memoryUsage().heapUsed / MiB };
       perMinute.push({ minute: m, up, idle, counts });
-      o.say(`| ${m} | ${up.node.toFixed(0)} | ${up.worker.toFixed(0)} | ${up.ffmpeg.toFixed(0)} (${up.ffmpegs}) | ${idle.node.toFixed(0)} | ${idle.worker.toFixed(0)} | ${idle.heapUsed.toFixed(0)} | ${counts.routers}/${counts.transports}/${counts.producers}/${counts.consumers} |`);
+      o.say(`| ${m} | ${up.node.toFixed(0)} | ${up.worker.toFixed(0)} | ${up.recorder.toFixed(0)} (${up.recorders}) | ${idle.node.toFixed(0)} | ${idle.worker.toFixed(0)} | ${idle.heapUsed.toFixed(0)} | ${counts.routers}/${counts.transports}/${counts.producers}/${counts.consumers} |`);
       await sleepUntil(start + 60_000);
     }
     const finalCounts = await workerCounts(driver.worker, tally);

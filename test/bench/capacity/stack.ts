@@ -1,7 +1,7 @@
 /**
  * N supervised calls through the project's real control plane, in this process: each call is a
  * seeded visit whose booth and family are admitted with their real tokens and joined through
- * CallService (Call, Room, LiveRecording with real ffmpeg recorders, time limits), plus a hidden
+ * CallService (Call, Room, LiveRecording with real kv-recorder processes, time limits), plus a hidden
  * officer observing it through Observation (one call focused: audio and video; the others the
  * grid: video only). Only the transports differ from production: plain RTP from the replay
  * generator instead of WebRTC (the CallService's transportFactory seam; the app never sets it).
@@ -17,7 +17,7 @@ import { replayPartySpec, replayRtpParameters, type RtpReplay } from '../../help
 import { seedVisit } from '../../helpers/seed-visit.ts';
 import { startTestApp } from '../../helpers/test-app.ts';
 import { inBatches, SINK, type CapacityDriver } from './driver.ts';
-import { recordingFfmpegPids } from './proc.ts';
+import { recordingRecorderPids } from './proc.ts';
 
 interface LiveCall {
   visitId: string;
@@ -67,8 +67,8 @@ export class StackDriver implements CapacityDriver {
 
   /**
    * The real app with one mediasoup worker and a port range wide enough for hundreds of calls, below
-   * Linux's ephemeral range (32768–60999), where recording picks its ffmpegs' ports: a worker range
-   * inside it races those picks (ffmpeg: bind failed, the recording fails, the call ends).
+   * Linux's ephemeral range (32768–60999), where the recorders' ports are: kept apart, so the
+   * benchmark's port use reads plainly.
    */
   static async startApp(): Promise<App> {
     return startTestApp({ MEDIASOUP_WORKERS: '1', RTC_MIN_PORT: '20000', RTC_MAX_PORT: '29999', MEDIASOUP_LOG_LEVEL: 'error' });
@@ -150,8 +150,8 @@ export class StackDriver implements CapacityDriver {
     });
   }
 
-  ffmpegPids(): number[] {
-    return recordingFfmpegPids();
+  recorderPids(): number[] {
+    return recordingRecorderPids();
   }
 
   async close(): Promise<void> {
