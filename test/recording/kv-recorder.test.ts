@@ -119,10 +119,26 @@ describe('kv-recorder (the process writing each recording file)', { timeout: 30_
     expect(packets.length).toBe(25 + 10); // frames 0–24, then from the key frame at 60 (59, a delta frame, waits with the others)
   });
 
-  it('with no media, stops cleanly and leaves no file; refuses a codec WebM cannot hold', async () => {
+  it('takes media only from its sender: another local socket adds nothing (no media: it stops cleanly and leaves no file)', async () => {
     const { recorder, file } = await start();
+    const intruder = dgram.createSocket('udp4');
+    await new Promise<void>((r) => intruder.bind(0, '127.0.0.1', r));
+    cleanup.push(() => intruder.close());
+    let seq = 1;
+    for (let i = 0; i < 30; i++) {
+      for (const packet of vp8Packets(frames[i]!.data, seq, i * 3000)) {
+        seq++;
+        await new Promise<void>((r) => intruder.send(packet, recorder.ports[0]!, '127.0.0.1', () => r()));
+      }
+      await sleep(10);
+    }
+    await sleep(600);
     expect(await recorder.stop()).toBe(true);
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses a codec WebM cannot hold', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kv-recorder-')), 'party-001.webm');
     await expect(
       RecorderProcess.start({
         recorderPath,

@@ -282,10 +282,11 @@ static void drain(struct track *t) {
   static struct iovec iov[VLEN];
   static struct mmsghdr msgs[VLEN];
   static uint8_t control[VLEN][CMSG_SPACE(sizeof(struct timespec))];
+  static struct sockaddr_in from[VLEN];
   for (;;) {
     for (int i = 0; i < VLEN; i++) {
       iov[i] = (struct iovec){ bufs[i], PKT_MAX };
-      msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = control[i], .msg_controllen = sizeof control[i] };
+      msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = control[i], .msg_controllen = sizeof control[i] };
     }
     int n = recvmmsg(t->sock, msgs, VLEN, MSG_DONTWAIT, NULL);
     if (n <= 0) return;
@@ -293,6 +294,8 @@ static void drain(struct track *t) {
     struct timespec real;
     clock_gettime(CLOCK_REALTIME, &real);
     for (int i = 0; i < n; i++) {
+      /* Only the sender's media goes into the file: another local process cannot add to it. */
+      if (from[i].sin_port != t->peer.sin_port || from[i].sin_addr.s_addr != t->peer.sin_addr.s_addr) continue;
       int64_t arrival = now;
       for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
