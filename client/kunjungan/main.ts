@@ -52,6 +52,8 @@ async function loadMe(): Promise<FamilyMe | null> {
 let drawing = 0;
 async function draw(): Promise<void> {
   const mine = ++drawing;
+  // A view's answer that comes after the person went elsewhere (a booking answered after they signed out) moves nothing.
+  const whileShown = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => { if (mine === drawing) fn(...args); };
   renderNav();
   if (!currentSession() && !['register', 'signIn'].includes(current)) current = 'signIn';
   if (current === 'register' || current === 'signIn') {
@@ -72,22 +74,22 @@ async function draw(): Promise<void> {
     if (mine !== drawing) return;
     if (!res.ok) return void view.replaceChildren(h('p', { class: 'card error', text: commonErrorText(res.error) ?? t('services.error.generic', { code: res.error.code }) }));
     view.replaceChildren(visitsView(res.data, {
-      book: (visitorId) => { bookWith = { visitorId }; go('book'); },
-      move: (visit) => { bookWith = { moving: visit }; go('book'); },
-      reload: (text) => { if (text) say(notice, text, 'success'); void draw(); },
+      book: whileShown((visitorId) => { bookWith = { visitorId }; go('book'); }),
+      move: whileShown((visit) => { bookWith = { moving: visit }; go('book'); }),
+      reload: whileShown((text) => { if (text) say(notice, text, 'success'); void draw(); }),
     }));
     return;
   }
   const me = await loadMe();
   if (mine !== drawing || !me) return;
   if (current === 'registrations') {
-    view.replaceChildren(registrationsView(me, () => go('register')));
+    view.replaceChildren(registrationsView(me, whileShown(() => go('register'))));
     return;
   }
   view.replaceChildren(bookView(me, {
     ...bookWith,
-    done: (text) => { bookWith = {}; say(notice, text, 'success'); go('visits', false); },
-    cancelMove: () => { bookWith = {}; go('visits'); },
+    done: whileShown((text) => { bookWith = {}; say(notice, text, 'success'); go('visits', false); }),
+    cancelMove: whileShown(() => { bookWith = {}; go('visits'); }),
   }));
 }
 

@@ -38,16 +38,16 @@ export function rememberFacility(id: string): void {
   if (id) localStorage.setItem(FACILITY_KEY, id);
 }
 
-/** A call with the family session; a 401 ends the session. */
+/**
+ * A call with the family session; a 401 ends that session. Without a session (the person signed
+ * out while a page was still loading) nothing is sent and nothing expires: the page they went to stays.
+ */
 export async function familyApi<T>(path: string, init: RequestInit = {}): Promise<ApiResult<T>> {
   const session = currentSession();
-  if (!session) {
-    onExpired();
-    return { ok: false, error: { status: 401, code: 'unauthorized', fields: {}, retryAfter: 0, body: {} } };
-  }
+  if (!session) return { ok: false, error: { status: 401, code: 'unauthorized', fields: {}, retryAfter: 0, body: {} } };
   const headers = { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${session.token}` };
   const result = await api<T>(path, { ...init, headers });
-  if (!result.ok && result.error.status === 401) {
+  if (!result.ok && result.error.status === 401 && currentSession()?.token === session.token) {
     endSession();
     onExpired();
   }

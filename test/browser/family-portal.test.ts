@@ -226,11 +226,44 @@ describe('the family portal /kunjungan/ at 390 px: register, approval, code sign
     expect(await page.$$eval('[data-testid="slot"]', (els) => els.every((b) => !(b as any).disabled))).toBe(true);
   });
 
+  it('a booking answered after the person signed out and opened Daftar leaves them on Daftar', async () => {
+    const { page } = session;
+    // hold the booking's answer until the person has signed out and opened Daftar
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let booked = '';
+    const onRequest = (req: import('puppeteer-core').HTTPRequest) => {
+      if (req.method() === 'POST' && req.url().endsWith('/api/family/visits')) void held.then(() => req.continue().catch(() => {}));
+      else void req.continue().catch(() => {});
+    };
+    const onResponse = (res: import('puppeteer-core').HTTPResponse) => {
+      if (res.request().method() === 'POST' && res.url().endsWith('/api/family/visits')) void res.json().then((b: any) => (booked = b.visit?.id ?? 'answered'), () => (booked = 'answered'));
+    };
+    await page.setRequestInterception(true);
+    page.on('request', onRequest);
+    page.on('response', onResponse);
+    try {
+      await page.click('[data-testid="slot"]');
+      await page.click('[data-testid="sign-out"]');
+      await page.click('[data-testid="nav-register"]');
+      await page.waitForSelector('[data-testid="register-form"]');
+      release();
+      await waitUntil('the booking answered', async () => booked !== '');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await page.$eval('[data-testid="register-form"]', (f) => (f as any).isConnected && !(f as any).hidden)).toBe(true);
+      expect(await page.$('[data-testid="nik-form"]')).toBeNull(); // not sent to Masuk
+      expect(await text(page, '#notice')).toBe('');
+    } finally {
+      page.off('request', onRequest);
+      page.off('response', onResponse);
+      await page.setRequestInterception(false);
+    }
+    if (booked !== 'answered') expect((await api('POST', `/api/visits/${booked}/cancel`, { reason: 'test: booked while signing out' })).status).toBe(200);
+  });
+
   it('a rejected registration shows the facility\'s reason', async () => {
     const { page } = session;
-    // the aunt registers (through the page) for the other inmate; the officer rejects it
-    await page.click('[data-testid="sign-out"]');
-    await page.click('[data-testid="nav-register"]');
+    // the aunt registers (through the page) for the other inmate; the officer rejects it (Daftar is open: see above)
     const form = '[data-testid="register-form"]';
     await page.waitForSelector(`${form} option[value="${facility.id}"]`);
     await choose(page, `${form} select[name="facilityId"]`, facility.id);
