@@ -68,10 +68,12 @@ export class RecorderProcess extends EventEmitter<Events> {
   static async start(options: { recorderPath: string; file: string; tracks: RecorderTrack[] }): Promise<RecorderProcess> {
     const args = ['--out', options.file, ...options.tracks.flatMap((t) => ['--track', trackArgument(t)])];
     // Its own process group: a signal to the server's group (Ctrl-C) must not stop it before the
-    // server does: the server stops it while media still flows, then closes the transports.
+    // server does, which stops it before closing the transports and the router.
     const child = spawn(options.recorderPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const onStderr = (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000));
+    child.stderr!.on('data', onStderr);
+    let onStdout: (d: Buffer) => void = () => {};
     const ports = await new Promise<number[]>((resolve, reject) => {
       let out = '';
       const fail = (why: string) => {
@@ -80,23 +82,26 @@ export class RecorderProcess extends EventEmitter<Events> {
         reject(new Error(why));
       };
       const timer = setTimeout(() => fail('the recorder did not open its ports in time'), READY_TIMEOUT_MS);
-      child.once('error', (err) => fail(`cannot start the recorder (${options.recorderPath}): ${err.message}`));
-      child.once('exit', () => fail(`the recorder exited at start: ${stderr.trim().slice(-500)}`));
-      child.stdout!.on('data', (d: Buffer) => {
+      const onError = (err: Error) => fail(`cannot start the recorder (${options.recorderPath}): ${err.message}`);
+      const onExit = () => fail(`the recorder exited at start: ${stderr.trim().slice(-500)}`);
+      child.once('error', onError);
+      child.once('exit', onExit);
+      onStdout = (d: Buffer) => {
         out += d.toString();
         const line = /^ports((?: \d+)+)\n/.exec(out);
         if (!line) return;
         clearTimeout(timer);
-        child.removeAllListeners('exit');
-        child.removeAllListeners('error');
+        child.off('exit', onExit);
+        child.off('error', onError);
         const found = line[1]!.trim().split(' ').map(Number);
         if (found.length !== options.tracks.length) return fail(`the recorder opened ${found.length} ports for ${options.tracks.length} tracks`);
         resolve(found);
-      });
+      };
+      child.stdout!.on('data', onStdout);
     });
-    child.stdout!.removeAllListeners('data');
+    child.stdout!.off('data', onStdout);
     child.stdout!.resume();
-    child.stderr!.removeAllListeners('data');
+    child.stderr!.off('data', onStderr);
     return new RecorderProcess(child, ports, stderr);
   }
 

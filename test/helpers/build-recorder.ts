@@ -4,7 +4,7 @@ import path from 'node:path';
 /** The recorder the tests run: the one npm run setup builds from server/recording/recorder. */
 export const recorderPath = path.resolve(import.meta.dirname, '../../dist/recorder/kv-recorder');
 
-/** vitest globalSetup: build kv-recorder from its source (about a second), so tests run what is checked in. */
+/** vitest globalSetup: build kv-recorder when its source is newer than the binary, so tests run what is checked in. */
 export default function buildRecorder(): void {
-  execFileSync('bash', [path.resolve(import.meta.dirname, '../../server/recording/recorder/build.sh')], { stdio: 'inherit', timeout: 120_000 });
+  execFileSync('bash', [path.resolve(import.meta.dirname, '../../server/recording/recorder/build.sh'), '--if-changed'], { stdio: 'inherit', timeout: 120_000 });
 }

@@ -381,15 +381,16 @@ static void write_frame(struct track *t, struct frame *f) {
   if (ms <= t->last_written_ms) ms = t->last_written_ms + 1;
   t->last_written_ms = ms;
   AVStream *st = oc->streams[t->stream_index];
-  AVPacket *pkt = av_packet_alloc();
-  if (!pkt) die("out of memory", NULL);
+  /* One packet for every frame: it only points at the frame's bytes (not reference-counted). */
+  static AVPacket *pkt;
+  if (!pkt && !(pkt = av_packet_alloc())) die("out of memory", NULL);
+  pkt->flags = 0;
   pkt->data = f->data;
   pkt->size = f->size;
   pkt->stream_index = t->stream_index;
   pkt->pts = pkt->dts = av_rescale_q(ms, (AVRational){ 1, 1000 }, st->time_base);
   if (f->key) pkt->flags |= AV_PKT_FLAG_KEY;
   av_check(av_write_frame(oc, pkt), "cannot write to the output file");
-  av_packet_free(&pkt);
   free(f->data);
 }
 
